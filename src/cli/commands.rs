@@ -1,0 +1,244 @@
+//! The subcommands' bodies: load, compute, print. Errors travel up as `anyhow` with context.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use super::table::{count, money, render};
+use super::{Format, MappingArgs};
+use crate::data::import::{ImportOptions, ImportReport, import_csv};
+use crate::data::project_io::{data_path, load_project};
+use crate::data::write::{write_csv, write_rejects_csv};
+use crate::model::{ColumnMapping, Date, Severity};
+use crate::sim::generate::{GeneratorConfig, generate as run_generator};
+
+impl MappingArgs {
+    /// Import options from the flags.
+    pub fn to_options(&self) -> ImportOptions {
+        ImportOptions {
+            columns: ColumnMapping {
+                customer: self.customer.clone(),
+                date: self.date.clone(),
+                amount: self.amount.clone(),
+                category: self.category.clone(),
+                ..ColumnMapping::default()
+            },
+            delimiter: self.delimiter,
+            date_format: self.date_format.clone(),
+            decimal_comma: self.decimal_comma.then_some(true),
+            strict: self.strict,
+        }
+    }
+}
+
+/// `tierlab validate`: every problem of every project; exit 1 if any is an error.
+pub fn validate(projects: &[std::path::PathBuf]) -> Result<ExitCode> {
+    let mut failed = false;
+    for path in projects {
+        let shown = path.display();
+        let project = match load_project(path) {
+            Ok(p) => p,
+            Err(e) => {
+                println!("{shown}: error: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        let mut problems = project.validate();
+        let mut data_summary = String::new();
+        if !project.data.path.trim().is_empty() {
+            let csv = data_path(path, &project);
+            match import_csv(&csv, &ImportOptions::from_project(&project)) {
+                Ok((tx, report)) => {
+                    data_summary = format!(
+                        " ({} customers, {} transactions, {} rows rejected)",
+                        count(report.customers as u64),
+                        count(report.transactions as u64),
+                        count(report.rejected)
+                    );
+                    if report.rejected > 0 {
+                        problems.push(crate::model::Problem {
+                            severity: Severity::Warning,
+                            path: "data".into(),
+                            message: format!(
+                                "{} rows rejected ({}); run `tierlab import` on the file to see them",
+                                report.rejected,
+                                reasons(&report)
+                            ),
+                        });
+                    }
+                    for (i, s) in project.scenarios.iter().enumerate() {
+                        for (j, m) in s.earning.category_multipliers.iter().enumerate() {
+                            if !tx.categories.contains(&m.category) {
+                                problems.push(crate::model::Problem {
+                                    severity: Severity::Warning,
+                                    path: format!(
+                                        "scenarios[{i}].earning.category_multipliers[{j}].category"
+                                    ),
+                                    message: format!(
+                                        "no transaction has category '{}'",
+                                        m.category
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(e) => problems.push(crate::model::Problem {
+                    severity: Severity::Error,
+                    path: "data.path".into(),
+                    message: format!("{e}"),
+                }),
+            }
+        }
+        let errors = problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count();
+        if errors > 0 {
+            failed = true;
+        }
+        let warnings = problems.len() - errors;
+        let verdict = if errors > 0 { "invalid" } else { "ok" };
+        println!("{shown}: {verdict}{data_summary}: {errors} errors, {warnings} warnings");
+        for p in &problems {
+            println!("  {p}");
+        }
+    }
+    Ok(ExitCode::from(u8::from(failed)))
+}
+
+fn reasons(report: &ImportReport) -> String {
+    report
+        .rejects_by_reason
+        .iter()
+        .map(|(k, n)| format!("{k}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `tierlab import`: the import report as a table or JSON.
+pub fn import(
+    csv: &Path,
+    mapping: &MappingArgs,
+    rejects: Option<&Path>,
+    format: Format,
+) -> Result<ExitCode> {
+    let (_, report) = import_csv(csv, &mapping.to_options())?;
+    if let Some(out) = rejects {
+        write_rejects_csv(out, &report.rejects)?;
+    }
+    match format {
+        Format::Json => {
+            let mut doc = serde_json::to_value(&report).context("encoding the report")?;
+            let sample: Vec<_> = report.rejects.iter().take(100).collect();
+            doc["rejects_sample"] = serde_json::to_value(sample).context("encoding the report")?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).context("encoding the report")?
+            );
+        }
+        Format::Table => print!("{}", import_table(&report)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The import report for people.
+pub fn import_table(r: &ImportReport) -> String {
+    let date = |d: Option<Date>| d.map_or("-".to_string(), |d| d.to_string());
+    let c = &r.columns;
+    let mut mapped = format!(
+        "customer={} date={} amount={}",
+        c.customer, c.date, c.amount
+    );
+    for (role, col) in [
+        ("category", &c.category),
+        ("store", &c.store),
+        ("channel", &c.channel),
+        ("quantity", &c.quantity),
+    ] {
+        if let Some(col) = col {
+            mapped.push_str(&format!(" {role}={col}"));
+        }
+    }
+    let rows = vec![
+        vec!["file".into(), r.file.display().to_string()],
+        vec!["customers".into(), count(r.customers as u64)],
+        vec!["transactions".into(), count(r.transactions as u64)],
+        vec!["rows read".into(), count(r.rows_read)],
+        vec!["rejected".into(), count(r.rejected)],
+        vec!["first date".into(), date(r.first_date)],
+        vec!["last date".into(), date(r.last_date)],
+        vec!["revenue".into(), money(r.revenue)],
+        vec!["refunds".into(), count(r.refunds)],
+        vec!["columns".into(), mapped],
+        vec!["delimiter".into(), r.delimiter.clone()],
+        vec!["date format".into(), r.date_format.clone()],
+        vec![
+            "decimal comma".into(),
+            if r.decimal_comma { "yes" } else { "no" }.into(),
+        ],
+    ];
+    let mut out = render(&rows);
+    if r.rejected > 0 {
+        out.push_str("\nrejected rows by reason:\n");
+        for (k, n) in &r.rejects_by_reason {
+            out.push_str(&format!("  {k:<18} {}\n", count(*n)));
+        }
+        out.push_str("\nfirst rejected rows:\n");
+        for rej in r.rejects.iter().take(10) {
+            out.push_str(&format!("  {rej}\n"));
+        }
+        if r.rejected > 10 {
+            out.push_str("  … (write them all with --rejects FILE)\n");
+        }
+    }
+    out
+}
+
+/// `tierlab generate`: a synthetic transaction file.
+pub fn generate(
+    customers: usize,
+    seed: u64,
+    start: Date,
+    end: Date,
+    out: &Path,
+    project: Option<&Path>,
+) -> Result<ExitCode> {
+    let cfg = match project {
+        Some(p) => {
+            let project = load_project(p)?;
+            match GeneratorConfig::from_project(&project, customers, seed, start, end) {
+                Some(cfg) => cfg,
+                None => bail!(
+                    "no persona has a `synthetic` profile to generate from: {}",
+                    p.display()
+                ),
+            }
+        }
+        None => GeneratorConfig::default_mix(customers, seed, start, end),
+    };
+    let data = run_generator(&cfg)?;
+    let rows = data.rows.iter().map(|r| {
+        let cat = r
+            .category
+            .map_or("", |c| data.categories[c as usize].as_str());
+        [
+            format!("C{:06}", r.customer + 1),
+            r.day.to_string(),
+            format!("{:.2}", r.amount),
+            cat.to_string(),
+        ]
+    });
+    write_csv(out, &["customer_id", "date", "amount", "category"], rows)?;
+    println!(
+        "wrote {} transactions of {} customers ({} to {}) to {}",
+        count(data.rows.len() as u64),
+        count(customers as u64),
+        start,
+        end,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,186 @@
+//! The command line: `tierlab [PROJECT]` opens the GUI; subcommands reach every engine result
+//! headlessly as tables or JSON.
+//!
+//! Exit codes: 0 success, 1 bad input (a message naming file, line and field), 2 usage.
+
+mod commands;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Date;
+
+/// Design tiered loyalty programmes on real transaction history.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tierlab",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Project file to open in the GUI (default: projects/coffee-chain.ron when it exists).
+    project: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load projects and their data; print every problem. Exit 1 on any error.
+    Validate(ValidateArgs),
+    /// Import a transaction CSV and report what was accepted and rejected.
+    Import(ImportArgs),
+    /// Write a synthetic transaction CSV (BG/NBD purchasing, Gamma-Gamma spend).
+    Generate(GenerateArgs),
+}
+
+/// Output format of a report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// One JSON document for scripts.
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Project files (.ron).
+    #[arg(required = true)]
+    projects: Vec<PathBuf>,
+}
+
+/// How to read a transaction CSV: columns and parsing options (all detected when left out).
+#[derive(Debug, Clone, Args)]
+pub struct MappingArgs {
+    /// Customer id column (header name).
+    #[arg(long, value_name = "COL")]
+    customer: Option<String>,
+    /// Date column.
+    #[arg(long, value_name = "COL")]
+    date: Option<String>,
+    /// Amount column.
+    #[arg(long, value_name = "COL")]
+    amount: Option<String>,
+    /// Category column.
+    #[arg(long, value_name = "COL")]
+    category: Option<String>,
+    /// Date format in chrono strftime syntax, e.g. "%d/%m/%Y".
+    #[arg(long, value_name = "FMT")]
+    date_format: Option<String>,
+    /// Field delimiter: one character, or "tab".
+    #[arg(long, value_name = "C", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Amounts use a decimal comma (1.234,56).
+    #[arg(long)]
+    decimal_comma: bool,
+    /// Fail on the first bad row instead of skipping and reporting it.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The transaction CSV.
+    csv: PathBuf,
+    #[command(flatten)]
+    mapping: MappingArgs,
+    /// Write every rejected row (line, field, reason, detail) to this CSV.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Number of customers.
+    #[arg(long)]
+    customers: usize,
+    /// Seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// First day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    start: Date,
+    /// Last day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    end: Date,
+    /// Output CSV.
+    #[arg(long)]
+    out: PathBuf,
+    /// Draw customers from this project's personas (their `synthetic` profiles).
+    #[arg(long)]
+    project: Option<PathBuf>,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse_iso(s).map_err(|e| e.to_string())
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "'{s}' is not a one-character delimiter (or \"tab\")"
+        )),
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        None => open_gui(cli.project),
+        Some(Command::Validate(a)) => commands::validate(&a.projects),
+        Some(Command::Import(a)) => {
+            commands::import(&a.csv, &a.mapping, a.rejects.as_deref(), a.format)
+        }
+        Some(Command::Generate(a)) => commands::generate(
+            a.customers,
+            a.seed,
+            a.start,
+            a.end,
+            &a.out,
+            a.project.as_deref(),
+        ),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_gui(project: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let project = project.or_else(|| {
+        let default = PathBuf::from("projects/coffee-chain.ron");
+        default.exists().then_some(default)
+    });
+    crate::ui::run(project)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui(_project: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "error: this build of tierlab has no GUI (built without the `gui` feature); see `tierlab --help`"
+    );
+    Ok(ExitCode::from(2))
+}

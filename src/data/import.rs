@@ -1,0 +1,1036 @@
+//! Streaming import of transaction CSVs as businesses export them.
+//!
+//! The file is read twice at most: a detection pass settles the date format and decimal mark over
+//! the column (stopping as soon as the answer cannot change), then the import pass parses every
+//! row. A bad row never stops the import (unless `strict`): it is recorded with its line number
+//! (the header is line 1), field and reason.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::data::dates::{DateFormat, DateProblem, Detection, Detector};
+use crate::data::store::{Transactions, TransactionsBuilder};
+use crate::model::{ColumnMapping, Date, Project};
+
+/// How to read a transaction file. Everything left `None` is detected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Column names; unnamed columns are detected from the header.
+    pub columns: ColumnMapping,
+    /// Field delimiter byte.
+    pub delimiter: Option<u8>,
+    /// chrono `strftime` date format.
+    pub date_format: Option<String>,
+    /// Decimal comma in amounts.
+    pub decimal_comma: Option<bool>,
+    /// Fail on the first bad row.
+    pub strict: bool,
+}
+
+impl ImportOptions {
+    /// The options a project file states for its data.
+    pub fn from_project(project: &Project) -> ImportOptions {
+        let o = &project.data.options;
+        ImportOptions {
+            columns: project.data.columns.clone(),
+            delimiter: o.delimiter.and_then(|c| u8::try_from(c).ok()),
+            date_format: o.date_format.clone(),
+            decimal_comma: o.decimal_comma,
+            strict: o.strict,
+        }
+    }
+}
+
+/// Why a row was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The date does not fit the column's format.
+    BadDate,
+    /// The date has the right shape but no such day exists.
+    ImpossibleDate,
+    /// The amount is not a finite number.
+    BadAmount,
+    /// The customer id is empty.
+    MissingCustomer,
+    /// The row has more or fewer fields than the header.
+    WrongFieldCount,
+    /// A field needed is not valid UTF-8 text.
+    InvalidUtf8,
+}
+
+impl RejectReason {
+    /// The snake_case key used in reports and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            RejectReason::BadDate => "bad_date",
+            RejectReason::ImpossibleDate => "impossible_date",
+            RejectReason::BadAmount => "bad_amount",
+            RejectReason::MissingCustomer => "missing_customer",
+            RejectReason::WrongFieldCount => "wrong_field_count",
+            RejectReason::InvalidUtf8 => "invalid_utf8",
+        }
+    }
+}
+
+/// One rejected row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    /// Line where the row starts (header = line 1).
+    pub line: u64,
+    /// Header name of the offending column (empty for a whole-row problem).
+    pub field: String,
+    /// Why.
+    pub reason: RejectReason,
+    /// The offending value or a description, for people.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if !self.field.is_empty() {
+            write!(f, ", field '{}'", self.field)?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// The columns an import used.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ResolvedColumns {
+    /// Customer id column.
+    pub customer: String,
+    /// Date column.
+    pub date: String,
+    /// Amount column.
+    pub amount: String,
+    /// Category column, if any.
+    pub category: Option<String>,
+    /// Store column, if any (recognised; not used by the engine yet).
+    pub store: Option<String>,
+    /// Channel column, if any (recognised; not used by the engine yet).
+    pub channel: Option<String>,
+    /// Quantity column, if any (recognised; not used by the engine yet).
+    pub quantity: Option<String>,
+}
+
+/// What an import read, accepted and rejected.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// The file imported.
+    pub file: PathBuf,
+    /// Distinct customers among accepted rows.
+    pub customers: usize,
+    /// Accepted rows.
+    pub transactions: usize,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rejected rows.
+    pub rejected: u64,
+    /// Rejected rows per reason key.
+    pub rejects_by_reason: BTreeMap<String, u64>,
+    /// First transaction day.
+    pub first_date: Option<Date>,
+    /// Last transaction day.
+    pub last_date: Option<Date>,
+    /// Sum of accepted amounts, refunds included, in currency units.
+    pub revenue: f64,
+    /// Accepted rows with a negative amount.
+    pub refunds: u64,
+    /// Delimiter used.
+    pub delimiter: String,
+    /// Date format used.
+    pub date_format: String,
+    /// Whether amounts were read with a decimal comma.
+    pub decimal_comma: bool,
+    /// Columns used.
+    pub columns: ResolvedColumns,
+    /// The first [`MAX_REJECTS_KEPT`] rejects, in file order.
+    #[serde(skip)]
+    pub rejects: Vec<Reject>,
+}
+
+/// How many rejects a report keeps in full (all are counted).
+pub const MAX_REJECTS_KEPT: usize = 100_000;
+
+/// Why a file could not be imported at all.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// Reading failed.
+    #[error("cannot read transactions: {source}: {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        source: io::Error,
+    },
+    /// The path is a folder.
+    #[error("is a folder, not a transaction file: {path}")]
+    IsDir {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is empty.
+    #[error("the transaction file is empty: {path}")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A required column is missing.
+    #[error("{message} (the header has: {header}): {path}")]
+    Column {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        message: String,
+        /// The header fields, comma-separated.
+        header: String,
+    },
+    /// Dates fit both day-first and month-first.
+    #[error(
+        "dates in column '{column}' read as both %d/%m/%Y and %m/%d/%Y (e.g. {examples}); \
+         pass --date-format to say which: {path}"
+    )]
+    AmbiguousDates {
+        /// The file.
+        path: PathBuf,
+        /// The date column.
+        column: String,
+        /// Example values.
+        examples: String,
+    },
+    /// The date format given is unusable.
+    #[error("{0}")]
+    BadDateFormat(String),
+    /// No row could be used.
+    #[error("no usable rows: {rows_read} data rows read, {rejected} rejected{first}: {path}")]
+    NoUsableRows {
+        /// The file.
+        path: PathBuf,
+        /// Data rows read.
+        rows_read: u64,
+        /// Rows rejected.
+        rejected: u64,
+        /// The first reject, as ` (first: …)`.
+        first: String,
+    },
+    /// Strict mode met a bad row.
+    #[error("bad row at {reject} (strict mode stops at the first bad row): {path}")]
+    Strict {
+        /// The file.
+        path: PathBuf,
+        /// The row.
+        reject: Reject,
+    },
+}
+
+const CUSTOMER_NAMES: &[&str] = &[
+    "customer",
+    "customerid",
+    "custid",
+    "memberid",
+    "member",
+    "client",
+    "clientid",
+    "customerno",
+    "customernumber",
+    "userid",
+    "accountid",
+];
+const DATE_NAMES: &[&str] = &[
+    "date",
+    "orderdate",
+    "transactiondate",
+    "timestamp",
+    "purchasedate",
+    "invoicedate",
+    "txdate",
+    "datetime",
+    "saledate",
+];
+const AMOUNT_NAMES: &[&str] = &[
+    "amount",
+    "value",
+    "revenue",
+    "total",
+    "sales",
+    "dollarvalue",
+    "totalamount",
+    "netamount",
+    "spend",
+    "ordervalue",
+];
+const CATEGORY_NAMES: &[&str] = &["category", "productcategory", "department", "categoryname"];
+const STORE_NAMES: &[&str] = &["store", "storeid", "shop", "location", "branch"];
+const CHANNEL_NAMES: &[&str] = &["channel", "saleschannel"];
+const QUANTITY_NAMES: &[&str] = &["quantity", "qty", "units", "items"];
+
+fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Finds a column: by explicit name (case-insensitive) or among known header names.
+fn find_column(
+    header: &[String],
+    explicit: Option<&str>,
+    known: &[&str],
+) -> Result<Option<usize>, String> {
+    if let Some(name) = explicit {
+        let want = name.trim().to_lowercase();
+        return header
+            .iter()
+            .position(|h| h.trim().to_lowercase() == want)
+            .map(Some)
+            .ok_or_else(|| format!("no column named '{name}'"));
+    }
+    let norm: Vec<String> = header.iter().map(|h| normalise(h)).collect();
+    Ok(known.iter().find_map(|k| norm.iter().position(|h| h == k)))
+}
+
+/// Guesses the delimiter from the first lines: the candidate giving the same field count (> 1)
+/// on the most lines wins; ties go to the earlier of `,` `;` tab `|`.
+pub fn sniff_delimiter(sample: &[u8]) -> u8 {
+    let lines: Vec<&[u8]> = sample
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty() && *l != b"\r")
+        .take(50)
+        .collect();
+    // The last line may be cut off by the sample's end.
+    let lines = if lines.len() > 1 && !sample.ends_with(b"\n") {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    let mut best = (b',', 0usize, 0usize);
+    for cand in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| {
+                let mut quoted = false;
+                let mut n = 1;
+                for &b in *l {
+                    if b == b'"' {
+                        quoted = !quoted;
+                    } else if b == cand && !quoted {
+                        n += 1;
+                    }
+                }
+                n
+            })
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first < 2 {
+            continue;
+        }
+        let agree = counts.iter().filter(|&&n| n == first).count();
+        if (agree, first) > (best.1, best.2) {
+            best = (cand, agree, first);
+        }
+    }
+    best.0
+}
+
+/// Why an amount was not accepted.
+fn parse_amount(raw: &[u8], decimal_comma: bool) -> Result<f64, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "not UTF-8 text".to_string())?;
+    let mut s = text.trim();
+    let mut negative = false;
+    if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    for sym in ["$", "€", "£", "¥", "USD", "EUR", "GBP"] {
+        s = s.strip_prefix(sym).unwrap_or(s).trim();
+        s = s.strip_suffix(sym).unwrap_or(s).trim();
+    }
+    if s.is_empty() {
+        return Err("empty amount".into());
+    }
+    let (thousands, decimal) = if decimal_comma {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
+    let mut cleaned = String::with_capacity(s.len());
+    // Thousands separators are dropped only where they group digits by three.
+    let int_part = s.split(decimal).next().unwrap_or(s);
+    let grouped = int_part.contains(thousands) && {
+        let groups: Vec<&str> = int_part
+            .trim_start_matches(['-', '+'])
+            .split(thousands)
+            .collect();
+        groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..]
+                .iter()
+                .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    };
+    for ch in s.chars() {
+        if ch == thousands && grouped || ch == ' ' || ch == '\u{a0}' || ch == '\'' {
+            continue;
+        }
+        cleaned.push(if ch == decimal { '.' } else { ch });
+    }
+    let bad = || format!("'{}' is not a number", truncate(text));
+    let lower = cleaned.trim_start_matches(['-', '+']).to_ascii_lowercase();
+    if matches!(lower.as_str(), "nan" | "inf" | "infinity") {
+        return Err(format!("'{}' is not a finite number", truncate(text)));
+    }
+    if !cleaned
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
+        return Err(bad());
+    }
+    let v: f64 = cleaned.parse().map_err(|_| bad())?;
+    if !v.is_finite() {
+        return Err(format!("'{}' is not a finite number", truncate(text)));
+    }
+    Ok(if negative { -v } else { v })
+}
+
+/// Shortens a value for messages.
+fn truncate(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+fn trim_bytes(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+/// Opens the file for csv reading, past a UTF-8 byte-order mark; also returns a sample of the
+/// first bytes for sniffing.
+fn open(path: &Path) -> Result<(BufReader<File>, Vec<u8>), ImportError> {
+    let io_err = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(ImportError::IsDir {
+            path: path.to_path_buf(),
+        });
+    }
+    let file = File::open(path).map_err(io_err)?;
+    let mut reader = BufReader::with_capacity(1 << 18, file);
+    let buf = reader.fill_buf().map_err(io_err)?;
+    if buf.is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let bom = buf.starts_with(b"\xEF\xBB\xBF");
+    let sample = buf[if bom { 3 } else { 0 }..].to_vec();
+    if bom {
+        reader.consume(3);
+    }
+    Ok((reader, sample))
+}
+
+fn csv_reader(reader: BufReader<File>, delimiter: u8) -> csv::Reader<BufReader<File>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(reader)
+}
+
+struct Layout {
+    delimiter: u8,
+    header: Vec<String>,
+    customer: usize,
+    date: usize,
+    amount: usize,
+    category: Option<usize>,
+    columns: ResolvedColumns,
+}
+
+fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
+    let (reader, sample) = open(path)?;
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&sample));
+    let mut rdr = csv_reader(reader, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let got = rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(path, e))?;
+    if !got {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let header: Vec<String> = rec
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    let shown = header
+        .iter()
+        .map(|h| truncate(h))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let column_err = |message: String| ImportError::Column {
+        path: path.to_path_buf(),
+        message,
+        header: shown.clone(),
+    };
+    let m = &options.columns;
+    let require =
+        |explicit: &Option<String>, known: &[&str], role: &str, flag: &str| match find_column(
+            &header,
+            explicit.as_deref(),
+            known,
+        ) {
+            Ok(Some(i)) => Ok(i),
+            Ok(None) => Err(column_err(format!(
+                "no {role} column recognised; name it with {flag}"
+            ))),
+            Err(msg) => Err(column_err(format!("{msg} for the {role}"))),
+        };
+    let customer = require(&m.customer, CUSTOMER_NAMES, "customer id", "--customer")?;
+    let date = require(&m.date, DATE_NAMES, "date", "--date")?;
+    let amount = require(&m.amount, AMOUNT_NAMES, "amount", "--amount")?;
+    let optional = |explicit: &Option<String>, known: &[&str], role: &str| {
+        find_column(&header, explicit.as_deref(), known)
+            .map_err(|msg| column_err(format!("{msg} for the {role}")))
+    };
+    let category = optional(&m.category, CATEGORY_NAMES, "category")?;
+    let store = optional(&m.store, STORE_NAMES, "store")?;
+    let channel = optional(&m.channel, CHANNEL_NAMES, "channel")?;
+    let quantity = optional(&m.quantity, QUANTITY_NAMES, "quantity")?;
+    let name = |i: usize| header[i].clone();
+    let columns = ResolvedColumns {
+        customer: name(customer),
+        date: name(date),
+        amount: name(amount),
+        category: category.map(name),
+        store: store.map(name),
+        channel: channel.map(name),
+        quantity: quantity.map(name),
+    };
+    Ok(Layout {
+        delimiter,
+        header,
+        customer,
+        date,
+        amount,
+        category,
+        columns,
+    })
+}
+
+fn csv_io(path: &Path, e: csv::Error) -> ImportError {
+    ImportError::Io {
+        path: path.to_path_buf(),
+        source: io::Error::other(e.to_string()),
+    }
+}
+
+/// Detects the date format and the decimal mark over the columns.
+fn detect(
+    path: &Path,
+    lay: &Layout,
+    options: &ImportOptions,
+) -> Result<(DateFormat, bool), ImportError> {
+    let explicit_date = match &options.date_format {
+        Some(f) => Some(DateFormat::custom(f).map_err(ImportError::BadDateFormat)?),
+        None => None,
+    };
+    if let (Some(f), Some(dc)) = (&explicit_date, options.decimal_comma) {
+        return Ok((f.clone(), dc));
+    }
+    let (reader, _) = open(path)?;
+    let mut rdr = csv_reader(reader, lay.delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut dates = Detector::default();
+    let (mut dot_ok, mut comma_ok, mut amounts) = (0u64, 0u64, 0u64);
+    let mut first = true;
+    const AMOUNT_SAMPLE: u64 = 10_000;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(path, e))?
+    {
+        if std::mem::take(&mut first) {
+            continue;
+        }
+        if rec.len() != lay.header.len() {
+            continue;
+        }
+        if explicit_date.is_none() {
+            dates.add(trim_bytes(&rec[lay.date]));
+        }
+        if options.decimal_comma.is_none() && amounts < AMOUNT_SAMPLE {
+            let a = trim_bytes(&rec[lay.amount]);
+            if !a.is_empty() {
+                amounts += 1;
+                dot_ok += u64::from(parse_amount(a, false).is_ok());
+                comma_ok += u64::from(parse_amount(a, true).is_ok());
+            }
+        }
+        let dates_done = explicit_date.is_some() || dates.settled(50);
+        let amounts_done = options.decimal_comma.is_some() || amounts >= AMOUNT_SAMPLE;
+        if dates_done && amounts_done {
+            break;
+        }
+    }
+    let format = match explicit_date {
+        Some(f) => f,
+        None => match dates.verdict() {
+            Detection::Format(f) => f,
+            // Every row will be rejected as a bad date, which the import reports.
+            Detection::None => DateFormat::Iso,
+            Detection::Ambiguous => {
+                return Err(ImportError::AmbiguousDates {
+                    path: path.to_path_buf(),
+                    column: lay.columns.date.clone(),
+                    examples: dates.examples.join(", "),
+                });
+            }
+        },
+    };
+    let decimal_comma = options.decimal_comma.unwrap_or(comma_ok > dot_ok);
+    Ok((format, decimal_comma))
+}
+
+/// Imports a transaction CSV. Returns the sorted columnar store and the report; an error only when
+/// the file cannot be used at all (or, in strict mode, at the first bad row).
+pub fn import_csv(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<(Transactions, ImportReport), ImportError> {
+    let lay = layout(path, options)?;
+    let (format, decimal_comma) = detect(path, &lay, options)?;
+    let (reader, _) = open(path)?;
+    let mut rdr = csv_reader(reader, lay.delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut builder = TransactionsBuilder::default();
+    let mut report = ImportReport {
+        file: path.to_path_buf(),
+        delimiter: match lay.delimiter {
+            b'\t' => "tab".into(),
+            d => (d as char).to_string(),
+        },
+        date_format: format.to_string(),
+        decimal_comma,
+        columns: lay.columns.clone(),
+        ..ImportReport::default()
+    };
+    let mut by_reason: BTreeMap<RejectReason, u64> = BTreeMap::new();
+    let mut first = true;
+    let expected = lay.header.len();
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(path, e))?
+    {
+        if std::mem::take(&mut first) {
+            continue;
+        }
+        report.rows_read += 1;
+        let line = rec.position().map_or(0, |p| p.line());
+        let outcome = parse_row(&rec, &lay, expected, &format, decimal_comma);
+        match outcome {
+            Ok((customer, day, amount, category)) => {
+                report.revenue += amount;
+                if amount < 0.0 {
+                    report.refunds += 1;
+                }
+                builder.push(customer, day, amount, category);
+            }
+            Err((field, reason, detail)) => {
+                let reject = Reject {
+                    line,
+                    field: field.map(|i| lay.header[i].clone()).unwrap_or_default(),
+                    reason,
+                    detail,
+                };
+                if options.strict {
+                    return Err(ImportError::Strict {
+                        path: path.to_path_buf(),
+                        reject,
+                    });
+                }
+                report.rejected += 1;
+                *by_reason.entry(reason).or_default() += 1;
+                if report.rejects.len() < MAX_REJECTS_KEPT {
+                    report.rejects.push(reject);
+                }
+            }
+        }
+    }
+    report.rejects_by_reason = by_reason
+        .into_iter()
+        .map(|(r, n)| (r.key().to_string(), n))
+        .collect();
+    if builder.is_empty() {
+        return Err(ImportError::NoUsableRows {
+            path: path.to_path_buf(),
+            rows_read: report.rows_read,
+            rejected: report.rejected,
+            first: report
+                .rejects
+                .first()
+                .map(|r| format!(" (first: {r})"))
+                .unwrap_or_default(),
+        });
+    }
+    let tx = builder.finish();
+    report.revenue = (report.revenue * 100.0).round() / 100.0;
+    report.customers = tx.customer_count();
+    report.transactions = tx.len();
+    if let Some((a, b)) = tx.date_range() {
+        report.first_date = Some(a);
+        report.last_date = Some(b);
+    }
+    Ok((tx, report))
+}
+
+type RowError = (Option<usize>, RejectReason, String);
+
+fn parse_row<'r>(
+    rec: &'r csv::ByteRecord,
+    lay: &Layout,
+    expected: usize,
+    format: &DateFormat,
+    decimal_comma: bool,
+) -> Result<(&'r str, Date, f64, Option<&'r str>), RowError> {
+    if rec.len() != expected {
+        return Err((
+            None,
+            RejectReason::WrongFieldCount,
+            format!("expected {expected} fields, found {}", rec.len()),
+        ));
+    }
+    let text = |i: usize| -> Result<&'r str, RowError> {
+        std::str::from_utf8(trim_bytes(&rec[i])).map_err(|_| {
+            (
+                Some(i),
+                RejectReason::InvalidUtf8,
+                "not valid UTF-8 text".to_string(),
+            )
+        })
+    };
+    let customer = text(lay.customer)?;
+    if customer.is_empty() {
+        return Err((
+            Some(lay.customer),
+            RejectReason::MissingCustomer,
+            "customer id is empty".into(),
+        ));
+    }
+    let raw_date = trim_bytes(&rec[lay.date]);
+    let day = format.parse(raw_date).map_err(|p| {
+        let shown = truncate(&String::from_utf8_lossy(raw_date));
+        match p {
+            DateProblem::Unparsable if raw_date.is_empty() => (
+                Some(lay.date),
+                RejectReason::BadDate,
+                "date is empty".to_string(),
+            ),
+            DateProblem::Unparsable => (
+                Some(lay.date),
+                RejectReason::BadDate,
+                format!("'{shown}' is not a date in the format {format}"),
+            ),
+            DateProblem::Impossible => (
+                Some(lay.date),
+                RejectReason::ImpossibleDate,
+                format!("'{shown}' is not a day of the calendar"),
+            ),
+        }
+    })?;
+    let amount = parse_amount(&rec[lay.amount], decimal_comma)
+        .map_err(|detail| (Some(lay.amount), RejectReason::BadAmount, detail))?;
+    let category = match lay.category {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    Ok((customer, day, amount, category))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(content).unwrap();
+        f
+    }
+
+    fn import(content: &[u8]) -> Result<(Transactions, ImportReport), ImportError> {
+        let f = write(content);
+        import_csv(f.path(), &ImportOptions::default())
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::from_ymd(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn every_date_format_is_detected() {
+        let cases = [
+            ("2024-03-05", "2024-03-31"),
+            ("2024-03-05T10:00:00Z", "2024-03-31T23:59:59+01:00"),
+            ("2024-03-05 10:00", "2024-03-31 23:59"),
+            ("20240305", "20240331"),
+            ("05/03/2024", "31/03/2024"),
+            ("03/05/2024", "03/31/2024"),
+            ("05.03.2024", "31.03.2024"),
+            ("2024/03/05", "2024/03/31"),
+        ];
+        for (a, b) in cases {
+            let csv = format!("customer,date,amount\nc1,{a},10\nc1,{b},5\n");
+            let (t, r) = import(csv.as_bytes()).unwrap_or_else(|e| panic!("{a}: {e}"));
+            assert_eq!(
+                t.day,
+                vec![d(2024, 3, 5), d(2024, 3, 31)],
+                "{a} / {b} read as {}",
+                r.date_format
+            );
+        }
+    }
+
+    #[test]
+    fn explicit_date_format() {
+        let f = write(b"customer,date,amount\nc1,5 Mar 2024,10\nc1,03/04/2024,1\n");
+        let opts = ImportOptions {
+            date_format: Some("%d %b %Y".into()),
+            ..ImportOptions::default()
+        };
+        let (t, r) = import_csv(f.path(), &opts).unwrap();
+        assert_eq!(t.day, vec![d(2024, 3, 5)]);
+        assert_eq!(r.rejects[0].line, 3);
+        assert_eq!(r.rejects[0].reason, RejectReason::BadDate);
+        let opts = ImportOptions {
+            date_format: Some("%d/%m/%Y".into()),
+            ..ImportOptions::default()
+        };
+        let f = write(b"customer,date,amount\nc1,01/02/2024,10\n");
+        let (t, _) = import_csv(f.path(), &opts).unwrap();
+        assert_eq!(t.day, vec![d(2024, 2, 1)]);
+    }
+
+    #[test]
+    fn ambiguous_day_month_column_is_an_error_not_a_guess() {
+        let err = import(b"customer,date,amount\nc1,01/02/2024,10\nc2,03/04/2024,5\n").unwrap_err();
+        assert!(matches!(err, ImportError::AmbiguousDates { .. }), "{err}");
+        assert!(err.to_string().contains("--date-format"));
+    }
+
+    #[test]
+    fn delimiters_are_sniffed() {
+        for delim in [",", ";", "\t", "|"] {
+            let csv = format!("customer{delim}date{delim}amount\nc1{delim}2024-01-02{delim}10\n");
+            let (t, r) = import(csv.as_bytes()).unwrap();
+            assert_eq!(t.len(), 1, "delimiter {delim:?}");
+            assert_eq!(r.rejected, 0);
+        }
+    }
+
+    #[test]
+    fn bom_crlf_and_quoted_fields() {
+        let csv = b"\xEF\xBB\xBFcustomer,date,amount,category\r\n\"Smith, J\",2024-01-02,\"1,234.50\",\"Shoes \"\"fancy\"\"\"\r\nc2,2024-01-03,2,\r\n";
+        let (t, r) = import(csv).unwrap();
+        assert_eq!(
+            r.columns.customer, "customer",
+            "BOM stripped from the first header"
+        );
+        assert_eq!(t.customer_ids, vec!["Smith, J", "c2"]);
+        assert_eq!(t.amount, vec![1234.5, 2.0]);
+        assert_eq!(t.categories, vec!["Shoes \"fancy\""]);
+        assert_eq!(r.rejected, 0);
+    }
+
+    #[test]
+    fn decimal_comma_is_detected_and_can_be_forced() {
+        let csv = b"kunde;datum;betrag\nk1;2024-01-02;1.234,50\nk2;2024-01-03;12,5\n";
+        let f = write(csv);
+        let opts = ImportOptions {
+            columns: ColumnMapping {
+                customer: Some("Kunde".into()),
+                date: Some("datum".into()),
+                amount: Some("BETRAG".into()),
+                ..ColumnMapping::default()
+            },
+            ..ImportOptions::default()
+        };
+        let (t, r) = import_csv(f.path(), &opts).unwrap();
+        assert!(r.decimal_comma);
+        assert_eq!(t.amount, vec![1234.5, 12.5]);
+        let forced = ImportOptions {
+            decimal_comma: Some(true),
+            ..opts
+        };
+        let f = write(b"kunde;datum;betrag\nk1;2024-01-02;7\n");
+        let (t, r) = import_csv(f.path(), &forced).unwrap();
+        assert!(r.decimal_comma);
+        assert_eq!(t.amount, vec![7.0]);
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_line_field_and_reason() {
+        let csv = b"customer,date,amount\n\
+c1,2024-01-01,10\n\
+c1,2024-01-02,NaN\n\
+c1,2024-02-30,5\n\
+c1,2024-01-04,inf\n\
+,2024-01-05,3\n\
+c2,2024-01-06\n\
+c2,2024-01-07,abc\n\
+c2,not a date,1\n\
+c3,2024-01-08,0\n\
+c3,2024-01-09,-4.5\n";
+        let (t, r) = import(csv).unwrap();
+        assert_eq!(r.rows_read, 10);
+        assert_eq!(r.transactions, 3);
+        assert_eq!(r.rejected, 7);
+        let got: Vec<(u64, &str, RejectReason)> = r
+            .rejects
+            .iter()
+            .map(|x| (x.line, x.field.as_str(), x.reason))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "amount", RejectReason::BadAmount),
+                (4, "date", RejectReason::ImpossibleDate),
+                (5, "amount", RejectReason::BadAmount),
+                (6, "customer", RejectReason::MissingCustomer),
+                (7, "", RejectReason::WrongFieldCount),
+                (8, "amount", RejectReason::BadAmount),
+                (9, "date", RejectReason::BadDate),
+            ]
+        );
+        assert!(
+            r.rejects[0].detail.contains("finite"),
+            "{}",
+            r.rejects[0].detail
+        );
+        assert_eq!(r.rejects_by_reason["bad_amount"], 3);
+        assert_eq!(r.refunds, 1);
+        assert_eq!(
+            t.amount,
+            vec![10.0, 0.0, -4.5],
+            "amount 0 is valid, refunds kept"
+        );
+        assert!((r.revenue - 5.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn strict_mode_fails_on_the_first_bad_row() {
+        let f =
+            write(b"customer,date,amount\nc1,2024-01-01,10\nc1,2024-01-02,x\nc1,2024-13-01,1\n");
+        let opts = ImportOptions {
+            strict: true,
+            ..ImportOptions::default()
+        };
+        let err = import_csv(f.path(), &opts).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("line 3, field 'amount'"), "{msg}");
+        assert!(
+            msg.ends_with(&f.path().display().to_string()),
+            "path last: {msg}"
+        );
+    }
+
+    #[test]
+    fn unusable_files_are_errors() {
+        assert!(matches!(import(b""), Err(ImportError::Empty { .. })));
+        assert!(matches!(
+            import(b"customer,date,amount\n"),
+            Err(ImportError::NoUsableRows { rows_read: 0, .. })
+        ));
+        let err = import(b"who,when,howmuch\na,2024-01-01,1\n").unwrap_err();
+        assert!(
+            err.to_string().contains("no customer id column recognised"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("who, when, howmuch"), "{err}");
+        let err = import(b"customer,date,amount\nc1,soon,1\n").unwrap_err();
+        assert!(
+            err.to_string().contains("first: line 2, field 'date'"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            import_csv(dir.path(), &ImportOptions::default()),
+            Err(ImportError::IsDir { .. })
+        ));
+        assert!(matches!(
+            import_csv(&dir.path().join("missing.csv"), &ImportOptions::default()),
+            Err(ImportError::Io { .. })
+        ));
+        let f = write(b"customer,date,amount\nc1,2024-01-01,1\n");
+        let opts = ImportOptions {
+            columns: ColumnMapping {
+                amount: Some("price".into()),
+                ..ColumnMapping::default()
+            },
+            ..ImportOptions::default()
+        };
+        let err = import_csv(f.path(), &opts).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no column named 'price' for the amount"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_and_nul_bytes_do_not_panic() {
+        let (t, r) =
+            import(b"customer,date,amount\n\xff\xfe,2024-01-01,1\nc\x002,2024-01-01,2\n").unwrap();
+        assert_eq!(r.rejects[0].reason, RejectReason::InvalidUtf8);
+        assert_eq!(t.len(), 1);
+        assert!(import(b"\x00\x01\x02\xff\xfe\n\x03\x04").is_err());
+    }
+
+    #[test]
+    fn header_aliases_are_recognised() {
+        let (t, r) =
+            import(b"Member ID;Order Date;Sales;Product Category;Qty\nm1;2024-01-01;3;Food;1\n")
+                .unwrap();
+        assert_eq!(r.columns.customer, "Member ID");
+        assert_eq!(r.columns.category.as_deref(), Some("Product Category"));
+        assert_eq!(r.columns.quantity.as_deref(), Some("Qty"));
+        assert_eq!(t.categories, vec!["Food"]);
+    }
+
+    #[test]
+    fn amount_parser() {
+        assert_eq!(parse_amount(b"1,234.50", false), Ok(1234.5));
+        assert_eq!(parse_amount(b"$12.00", false), Ok(12.0));
+        assert_eq!(parse_amount(b"(5.25)", false), Ok(-5.25));
+        assert_eq!(parse_amount(b"-3", false), Ok(-3.0));
+        assert_eq!(parse_amount(b"1.234,5", true), Ok(1234.5));
+        assert_eq!(parse_amount(b"12,5", true), Ok(12.5));
+        assert!(
+            parse_amount(b"12,5", false).is_err(),
+            "a lone comma is not a thousands separator"
+        );
+        assert!(parse_amount(b"NaN", false).is_err());
+        assert!(parse_amount(b"-inf", false).is_err());
+        assert!(parse_amount(b"1e400", false).is_err());
+        assert!(parse_amount(b"0x10", false).is_err());
+        assert!(parse_amount(b"", false).is_err());
+    }
+}

@@ -1,0 +1,409 @@
+//! RON project files: load with precise errors, save atomically with a backup.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::data::import::{ImportError, ImportOptions, ImportReport, import_csv};
+use crate::data::store::Transactions;
+use crate::model::{FORMAT_VERSION, Project};
+
+/// Why a project file could not be read or written.
+#[derive(Debug, Error)]
+pub enum ProjectError {
+    /// The file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done ("cannot read", "cannot write", …).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The file is not valid RON or does not fit the project format.
+    #[error("{path}:{line}:{column}: {field}{message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// Field path such as `scenarios[0].tiers[1].enter_threshold: `, or empty.
+        field: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// The file was written by a newer tierlab.
+    #[error(
+        "{path}: format_version {found} is newer than this build of tierlab reads (version {FORMAT_VERSION}); \
+         update tierlab to open it"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// The version it declares.
+        found: u32,
+    },
+    /// The file is not UTF-8 text.
+    #[error("{path}: not a text file (invalid UTF-8 at byte {offset})")]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The project was serialised to RON incorrectly (a bug).
+    #[error("cannot encode the project as RON: {0}")]
+    Encode(String),
+}
+
+/// Just the version, read first so that a newer file is refused with a clear message instead of
+/// a confusing field error.
+#[derive(Deserialize)]
+#[serde(rename = "Project")]
+struct VersionProbe {
+    #[serde(default)]
+    format_version: u32,
+}
+
+/// Parses project text; `path` is only used in error messages.
+pub fn parse_project(text: &str, path: &Path) -> Result<Project, ProjectError> {
+    let parse_error = |e: ron::error::SpannedError, field: String| ProjectError::Parse {
+        path: path.to_path_buf(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        field,
+        message: e.code.to_string(),
+    };
+    // A file that does not parse as a struct at all is reported by the full parse below.
+    if let Ok(probe) = ron::from_str::<VersionProbe>(text)
+        && probe.format_version > FORMAT_VERSION
+    {
+        let found = probe.format_version;
+        return Err(ProjectError::TooNew {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    let mut de = ron::Deserializer::from_str(text).map_err(|e| parse_error(e, String::new()))?;
+    let project: Project = match serde_path_to_error::deserialize(&mut de) {
+        Ok(p) => p,
+        Err(e) => {
+            let field = e.path().to_string();
+            let field = if field.is_empty() || field == "." {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
+            return Err(parse_error(de.span_error(e.into_inner()), field));
+        }
+    };
+    de.end()
+        .map_err(|e| parse_error(de.span_error(e), String::new()))?;
+    Ok(project)
+}
+
+/// Reads and parses a project file.
+pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
+    let bytes = fs::read(path).map_err(|source| ProjectError::Io {
+        action: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| ProjectError::NotText {
+        path: path.to_path_buf(),
+        offset: e.valid_up_to(),
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    parse_project(text, path)
+}
+
+/// The project as pretty, diff-friendly RON text (stable field order, one field per line).
+pub fn to_ron_string(project: &Project) -> Result<String, ProjectError> {
+    let config = ron::ser::PrettyConfig::new()
+        .indentor("    ")
+        .struct_names(false)
+        .separate_tuple_members(true);
+    let mut text = ron::ser::to_string_pretty(project, config)
+        .map_err(|e| ProjectError::Encode(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Saves a project atomically: the text goes to a temporary file in the same folder, which is
+/// flushed to disk and renamed over `path`; the previous file, if any, is kept as `NAME.ron.bak`.
+/// If anything fails, `path` still holds the previous version.
+pub fn save_project(path: &Path, project: &Project) -> Result<(), ProjectError> {
+    let text = to_ron_string(project)?;
+    write_atomically(path, text.as_bytes(), |file, bytes| file.write_all(bytes))
+}
+
+/// The backup path of `path`: `NAME.ron` → `NAME.ron.bak`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".bak");
+    path.with_file_name(name)
+}
+
+/// Writes `bytes` to `path` atomically through `write` (a seam for tests that fail midway).
+pub(crate) fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> Result<(), ProjectError> {
+    let io_err = |action: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| ProjectError::Io {
+            action,
+            path: p,
+            source,
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(io_err("cannot create", &tmp))?;
+        write(&mut file, bytes).map_err(io_err("cannot write", &tmp))?;
+        file.sync_all().map_err(io_err("cannot flush", &tmp))?;
+        drop(file);
+        if path.exists() {
+            let bak = backup_path(path);
+            fs::copy(path, &bak).map_err(io_err("cannot back up to", &bak))?;
+        }
+        fs::rename(&tmp, path).map_err(io_err("cannot replace", path))?;
+        // Make the rename itself durable; not every platform can open a folder, so best effort.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A project together with its imported transactions.
+#[derive(Debug)]
+pub struct LoadedProject {
+    /// Where the project file is.
+    pub path: PathBuf,
+    /// The project.
+    pub project: Project,
+    /// The transactions, sorted by customer then day.
+    pub transactions: Transactions,
+    /// What the import accepted and rejected.
+    pub report: ImportReport,
+}
+
+/// Resolves the project's data path against the project file's folder.
+pub fn data_path(project_path: &Path, project: &Project) -> PathBuf {
+    let data = Path::new(&project.data.path);
+    if data.is_absolute() {
+        data.to_path_buf()
+    } else {
+        project_path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(data)
+    }
+}
+
+/// Why a project and its data could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// The project file itself.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// Its transaction data.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+/// Loads a project file and imports the transaction file it names.
+pub fn load_project_with_data(path: &Path) -> Result<LoadedProject, LoadError> {
+    let project = load_project(path)?;
+    let csv = data_path(path, &project);
+    let options = ImportOptions::from_project(&project);
+    let (transactions, report) = import_csv(&csv, &options)?;
+    Ok(LoadedProject {
+        path: path.to_path_buf(),
+        project,
+        transactions,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Scenario, Tier};
+
+    fn sample() -> Project {
+        let mut p = Project {
+            name: "Round trip".into(),
+            description: "Line one\nline \"two\"".into(),
+            ..Project::default()
+        };
+        p.data.path = "tx.csv".into();
+        p.scenarios.push(Scenario {
+            name: "Tiered".into(),
+            tiers: vec![
+                Tier::default(),
+                Tier {
+                    name: "Gold".into(),
+                    enter_threshold: 1000.0,
+                    retain_threshold: 800.0,
+                    earn_multiplier: 1.5,
+                    ..Tier::default()
+                },
+            ],
+            ..Scenario::default()
+        });
+        p
+    }
+
+    #[test]
+    fn load_save_load_is_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.ron");
+        let p = sample();
+        save_project(&path, &p).unwrap();
+        let first_text = fs::read_to_string(&path).unwrap();
+        let loaded = load_project(&path).unwrap();
+        assert_eq!(loaded, p);
+        save_project(&path, &loaded).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            first_text,
+            "text is stable"
+        );
+        assert_eq!(fs::read_to_string(backup_path(&path)).unwrap(), first_text);
+    }
+
+    #[test]
+    fn parse_error_has_line_column_and_field_path() {
+        let text = "(\n    name: \"x\",\n    scenarios: [\n        (\n            name: \"A\",\n            tiers: [(enter_threshold: \"lots\")],\n        ),\n    ],\n)\n";
+        let err = parse_project(text, Path::new("p.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("p.ron:6:"), "{msg}");
+        assert!(
+            msg.contains("scenarios[0].tiers[0].enter_threshold"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        let err = parse_project("(nmae: \"x\")", Path::new("p.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("p.ron:1:"), "{msg}");
+        assert!(msg.contains("nmae"), "{msg}");
+    }
+
+    #[test]
+    fn truncated_and_empty_files_are_errors() {
+        assert!(matches!(
+            parse_project("(name: \"x\", scenarios: [", Path::new("p.ron")),
+            Err(ProjectError::Parse { .. })
+        ));
+        assert!(matches!(
+            parse_project("", Path::new("p.ron")),
+            Err(ProjectError::Parse { .. })
+        ));
+        assert!(matches!(
+            parse_project("(name: \"x\") trailing", Path::new("p.ron")),
+            Err(ProjectError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn newer_format_version_is_refused_with_the_version_we_read() {
+        let text = format!(
+            "(format_version: {}, name: \"x\", new_field: 3)",
+            FORMAT_VERSION + 1
+        );
+        let err = parse_project(&text, Path::new("future.ron")).unwrap_err();
+        assert!(matches!(err, ProjectError::TooNew { found, .. } if found == FORMAT_VERSION + 1));
+        assert!(
+            err.to_string()
+                .contains(&format!("version {FORMAT_VERSION}"))
+        );
+        // A named struct is accepted too.
+        let named = format!("Project(format_version: {})", FORMAT_VERSION + 5);
+        assert!(matches!(
+            parse_project(&named, Path::new("f.ron")),
+            Err(ProjectError::TooNew { .. })
+        ));
+    }
+
+    #[test]
+    fn failed_write_leaves_previous_file_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.ron");
+        let before = sample();
+        save_project(&path, &before).unwrap();
+        let before_text = fs::read_to_string(&path).unwrap();
+        let mut after = before.clone();
+        after.name = "Changed".into();
+        let text = to_ron_string(&after).unwrap();
+        // The writer dies after half the bytes, as on a full disk.
+        let err = write_atomically(&path, text.as_bytes(), |f, b| {
+            f.write_all(&b[..b.len() / 2])?;
+            Err(io::Error::other("No space left on device"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), before_text);
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "temporary file removed: {leftovers:?}"
+        );
+        assert_eq!(load_project(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn save_into_missing_folder_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("p.ron");
+        let err = save_project(&path, &sample()).unwrap_err();
+        assert!(err.to_string().contains("cannot create"), "{err}");
+    }
+
+    #[test]
+    fn non_utf8_project_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.ron");
+        fs::write(&path, b"(name: \"\xff\")").unwrap();
+        assert!(matches!(
+            load_project(&path),
+            Err(ProjectError::NotText { offset: 8, .. })
+        ));
+    }
+}

@@ -1,0 +1,239 @@
+//! The columnar transaction store: what the engine reads.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::model::Date;
+
+/// Marks a transaction without a category in [`Transactions::category`].
+pub const NO_CATEGORY: u32 = u32::MAX;
+
+/// Transactions in columns, sorted by customer then day (ties keep file order).
+///
+/// Customer ids are interned: `customer[i]` indexes `customer_ids`. About 20 bytes per
+/// transaction plus one id string and 8 bytes of offset per customer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transactions {
+    /// Original customer ids, by interned index.
+    pub customer_ids: Vec<String>,
+    /// Category names, by interned index.
+    pub categories: Vec<String>,
+    /// Interned customer of each transaction.
+    pub customer: Vec<u32>,
+    /// Day of each transaction.
+    pub day: Vec<Date>,
+    /// Amount of each transaction in currency units (negative = refund).
+    pub amount: Vec<f64>,
+    /// Interned category of each transaction, or [`NO_CATEGORY`].
+    pub category: Vec<u32>,
+    /// `offsets[c]..offsets[c + 1]` are customer `c`'s transactions.
+    pub offsets: Vec<usize>,
+}
+
+impl Transactions {
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.day.len()
+    }
+
+    /// True when there is no transaction.
+    pub fn is_empty(&self) -> bool {
+        self.day.is_empty()
+    }
+
+    /// Number of distinct customers.
+    pub fn customer_count(&self) -> usize {
+        self.customer_ids.len()
+    }
+
+    /// Index range of customer `c`'s transactions.
+    pub fn range_of(&self, c: u32) -> Range<usize> {
+        let c = c as usize;
+        self.offsets[c]..self.offsets[c + 1]
+    }
+
+    /// Interned index of a customer id.
+    pub fn find_customer(&self, id: &str) -> Option<u32> {
+        self.customer_ids
+            .iter()
+            .position(|c| c == id)
+            .map(|i| i as u32)
+    }
+
+    /// First and last transaction day.
+    pub fn date_range(&self) -> Option<(Date, Date)> {
+        let first = self.day.iter().min()?;
+        let last = self.day.iter().max()?;
+        Some((*first, *last))
+    }
+
+    /// Sum of all amounts (refunds subtract).
+    pub fn revenue(&self) -> f64 {
+        self.amount.iter().sum()
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        let strings: usize = self
+            .customer_ids
+            .iter()
+            .chain(&self.categories)
+            .map(|s| s.capacity() + std::mem::size_of::<String>())
+            .sum();
+        strings
+            + self.customer.capacity() * 4
+            + self.day.capacity() * 4
+            + self.amount.capacity() * 8
+            + self.category.capacity() * 4
+            + self.offsets.capacity() * 8
+    }
+}
+
+/// Builds a [`Transactions`] from rows in any order.
+#[derive(Debug, Default)]
+pub struct TransactionsBuilder {
+    ids: HashMap<Box<str>, u32>,
+    id_list: Vec<String>,
+    cats: HashMap<Box<str>, u32>,
+    cat_list: Vec<String>,
+    customer: Vec<u32>,
+    day: Vec<Date>,
+    amount: Vec<f64>,
+    category: Vec<u32>,
+}
+
+fn intern(map: &mut HashMap<Box<str>, u32>, list: &mut Vec<String>, key: &str) -> u32 {
+    if let Some(&i) = map.get(key) {
+        return i;
+    }
+    let i = list.len() as u32;
+    map.insert(key.into(), i);
+    list.push(key.to_string());
+    i
+}
+
+impl TransactionsBuilder {
+    /// Adds one transaction.
+    pub fn push(&mut self, customer_id: &str, day: Date, amount: f64, category: Option<&str>) {
+        let c = intern(&mut self.ids, &mut self.id_list, customer_id);
+        let k = match category {
+            Some(cat) if !cat.is_empty() => intern(&mut self.cats, &mut self.cat_list, cat),
+            _ => NO_CATEGORY,
+        };
+        self.customer.push(c);
+        self.day.push(day);
+        self.amount.push(amount);
+        self.category.push(k);
+    }
+
+    /// Number of rows pushed.
+    pub fn len(&self) -> usize {
+        self.day.len()
+    }
+
+    /// True when no row was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.day.is_empty()
+    }
+
+    /// Sorts by customer (counting sort, stable) then by day within each customer.
+    pub fn finish(self) -> Transactions {
+        let TransactionsBuilder {
+            ids,
+            id_list,
+            cats,
+            cat_list,
+            customer,
+            day,
+            amount,
+            category,
+        } = self;
+        drop(ids);
+        drop(cats);
+        let n = customer.len();
+        let mut offsets = vec![0usize; id_list.len() + 1];
+        for &c in &customer {
+            offsets[c as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        // Destination of each row, then scatter one column at a time to bound peak memory.
+        let mut next = offsets.clone();
+        let mut dest = Vec::with_capacity(n);
+        for &c in &customer {
+            dest.push(next[c as usize] as u32);
+            next[c as usize] += 1;
+        }
+        drop(next);
+        fn scatter<T: Copy + Default>(src: Vec<T>, dest: &[u32]) -> Vec<T> {
+            let mut out = vec![T::default(); src.len()];
+            for (v, &d) in src.into_iter().zip(dest) {
+                out[d as usize] = v;
+            }
+            out
+        }
+        let mut customer = scatter(customer, &dest);
+        let mut day = scatter(day_raw(day), &dest);
+        let mut amount = scatter(amount, &dest);
+        let mut category = scatter(category, &dest);
+        drop(dest);
+        // Within each customer, order by day (stable: same-day rows keep file order).
+        let mut perm: Vec<usize> = Vec::new();
+        for c in 0..id_list.len() {
+            let r = offsets[c]..offsets[c + 1];
+            if day[r.clone()].is_sorted() {
+                continue;
+            }
+            perm.clear();
+            perm.extend(r.clone());
+            perm.sort_by_key(|&i| day[i]);
+            let d: Vec<i32> = perm.iter().map(|&i| day[i]).collect();
+            let a: Vec<f64> = perm.iter().map(|&i| amount[i]).collect();
+            let k: Vec<u32> = perm.iter().map(|&i| category[i]).collect();
+            day[r.clone()].copy_from_slice(&d);
+            amount[r.clone()].copy_from_slice(&a);
+            category[r.clone()].copy_from_slice(&k);
+            customer[r].fill(c as u32);
+        }
+        Transactions {
+            customer_ids: id_list,
+            categories: cat_list,
+            customer,
+            day: day.into_iter().map(Date).collect(),
+            amount,
+            category,
+            offsets,
+        }
+    }
+}
+
+fn day_raw(days: Vec<Date>) -> Vec<i32> {
+    days.into_iter().map(|d| d.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_by_customer_then_day_keeping_file_order_on_ties() {
+        let mut b = TransactionsBuilder::default();
+        b.push("b", Date(5), 1.0, None);
+        b.push("a", Date(9), 2.0, Some("x"));
+        b.push("b", Date(1), 3.0, Some("y"));
+        b.push("a", Date(9), 4.0, None);
+        b.push("a", Date(2), 5.0, Some("x"));
+        let t = b.finish();
+        assert_eq!(t.customer_ids, vec!["b", "a"]);
+        assert_eq!(t.customer, vec![0, 0, 1, 1, 1]);
+        assert_eq!(t.day, vec![Date(1), Date(5), Date(2), Date(9), Date(9)]);
+        assert_eq!(t.amount, vec![3.0, 1.0, 5.0, 2.0, 4.0]);
+        assert_eq!(t.categories, vec!["x", "y"]);
+        assert_eq!(t.category, vec![1, NO_CATEGORY, 0, 0, NO_CATEGORY]);
+        assert_eq!(t.range_of(1), 2..5);
+        assert_eq!(t.date_range(), Some((Date(1), Date(9))));
+        assert_eq!(t.revenue(), 15.0);
+        assert_eq!(t.find_customer("a"), Some(1));
+    }
+}

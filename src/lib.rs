@@ -1,0 +1,12 @@
+//! tierlab: design tiered loyalty programmes on real transaction history.
+//!
+//! Layers, each depending only on those before it:
+//! [`model`] (plain data and validation) → [`data`] (files) → [`sim`] (pure engine) →
+//! `ui` (the GUI, behind the `gui` feature) and [`cli`]. Nothing depends on `ui`.
+
+pub mod cli;
+pub mod data;
+pub mod model;
+pub mod sim;
+#[cfg(feature = "gui")]
+pub mod ui;

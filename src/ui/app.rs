@@ -1,0 +1,49 @@
+//! eframe glue: persistence of UI settings, close confirmation, and the frame entry point.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::state::{AppState, Command, UiSettings};
+use super::theme;
+
+/// The application as eframe runs it.
+pub struct TierlabApp {
+    /// Everything the GUI shows.
+    pub state: AppState,
+}
+
+impl TierlabApp {
+    /// Restores settings, applies the theme, and starts loading `project` when given.
+    pub fn new(cc: &eframe::CreationContext<'_>, project: Option<PathBuf>) -> TierlabApp {
+        let settings: UiSettings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        theme::apply(&cc.egui_ctx, settings.dark);
+        let mut state = AppState::new(settings);
+        if let Some(p) = project {
+            state.execute(&cc.egui_ctx, Command::Open(p));
+        }
+        TierlabApp { state }
+    }
+}
+
+impl eframe::App for TierlabApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let close_requested = ui.ctx().input(|i| i.viewport().close_requested());
+        if close_requested && !self.state.allow_close {
+            let dirty = self.state.doc.as_ref().is_some_and(|d| d.is_dirty());
+            if dirty {
+                ui.ctx()
+                    .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.state.confirm = Some(Command::Quit);
+            }
+        }
+        self.state.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state.settings);
+    }
+}

@@ -1,0 +1,73 @@
+//! The central editor's pages, one file each. Each page is a `fn(&mut Ui, …)`.
+
+mod data;
+mod overview;
+mod personas;
+mod scenarios;
+mod segments;
+
+use eframe::egui;
+
+use super::state::{AppState, Command, Page};
+
+/// Draws the current page, or a welcome screen when no project is open.
+pub fn page_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    if state.doc.is_none() {
+        welcome_ui(ui, state);
+        return;
+    }
+    match state.settings.page {
+        Page::Overview => overview::overview_ui(ui, state),
+        Page::Data => data::data_ui(ui, state),
+        Page::Segments => segments::segments_ui(ui, state),
+        Page::Personas => personas::personas_ui(ui, state),
+        Page::Scenarios => scenarios::scenarios_ui(ui, state),
+    }
+}
+
+fn welcome_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.heading("tierlab");
+    ui.label("Design tiered loyalty programmes on your customers' real transaction history.");
+    ui.add_space(8.0);
+    if state.is_busy() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("loading…");
+        });
+        return;
+    }
+    ui.horizontal(|ui| {
+        if ui.button("New project").clicked() {
+            state.command(Command::New);
+        }
+        if ui.button("Open project…").clicked() {
+            state.command(Command::OpenDialog);
+        }
+    });
+    ui.label("or drop a .ron project or a transaction .csv onto this window.");
+    if !state.settings.recent.is_empty() {
+        ui.add_space(8.0);
+        ui.strong("Recent projects");
+        for path in state.settings.recent.clone() {
+            if ui.link(path.display().to_string()).clicked() {
+                state.command(Command::Open(path));
+            }
+        }
+    }
+}
+
+/// Shows the validation problems whose path starts with `prefix`.
+pub fn problems_ui(ui: &mut egui::Ui, project: &crate::model::Project, prefix: &str) {
+    let problems: Vec<_> = project
+        .validate()
+        .into_iter()
+        .filter(|p| p.path.starts_with(prefix))
+        .collect();
+    for p in problems {
+        let colour = match p.severity {
+            crate::model::Severity::Error => super::theme::ERROR,
+            crate::model::Severity::Warning => super::theme::WARNING,
+        };
+        ui.colored_label(colour, format!("{}: {}", p.path, p.message));
+    }
+}

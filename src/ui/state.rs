@@ -1,0 +1,614 @@
+//! The GUI's state and one frame of it, independent of eframe so that tests can drive it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+use serde::{Deserialize, Serialize};
+
+use super::navigator::navigator_ui;
+use super::pages;
+use super::theme;
+use super::worker::{DialogPurpose, Loaded, Worker, WorkerMsg};
+use crate::data::import::ImportReport;
+use crate::data::project_io::{data_path, save_project};
+use crate::data::store::Transactions;
+use crate::model::Project;
+
+/// A page of the central editor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Page {
+    /// Name, description and engine settings.
+    #[default]
+    Overview,
+    /// The transaction file and its import report.
+    Data,
+    /// Customer segments.
+    Segments,
+    /// Personas.
+    Personas,
+    /// Programme scenarios.
+    Scenarios,
+}
+
+impl Page {
+    /// Every page, in navigator order.
+    pub const ALL: [Page; 5] = [
+        Page::Overview,
+        Page::Data,
+        Page::Segments,
+        Page::Personas,
+        Page::Scenarios,
+    ];
+
+    /// The page's label in the navigator.
+    pub fn label(self) -> &'static str {
+        match self {
+            Page::Overview => "Overview",
+            Page::Data => "Data",
+            Page::Segments => "Segments",
+            Page::Personas => "Personas",
+            Page::Scenarios => "Scenarios",
+        }
+    }
+}
+
+/// UI preferences remembered between runs (eframe persistence).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiSettings {
+    /// Recently opened projects, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Dark theme.
+    pub dark: bool,
+    /// Last page shown.
+    pub page: Page,
+}
+
+/// How many recent files are remembered.
+const MAX_RECENT: usize = 10;
+
+impl UiSettings {
+    /// Moves `path` to the front of the recent files.
+    pub fn remember(&mut self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(MAX_RECENT);
+    }
+}
+
+/// The open project and its data.
+#[derive(Debug)]
+pub struct Document {
+    /// Where it is saved; `None` for a new, unsaved project.
+    pub path: Option<PathBuf>,
+    /// The project as edited.
+    pub project: Project,
+    /// The project as last loaded or saved: edits are what differs from it.
+    saved: Project,
+    /// Imported transactions.
+    pub data: Option<Arc<Transactions>>,
+    /// Import report of `data`.
+    pub report: Option<ImportReport>,
+    /// Why the data could not be imported.
+    pub data_error: Option<String>,
+}
+
+impl Document {
+    /// A document for a project as loaded from `path`.
+    pub fn new(path: Option<PathBuf>, project: Project) -> Document {
+        Document {
+            path,
+            saved: project.clone(),
+            project,
+            data: None,
+            report: None,
+            data_error: None,
+        }
+    }
+
+    /// True when there are edits not saved to the file.
+    pub fn is_dirty(&self) -> bool {
+        self.project != self.saved
+    }
+
+    fn set_data(&mut self, data: Result<(Transactions, ImportReport), String>) {
+        match data {
+            Ok((tx, report)) => {
+                self.data = Some(Arc::new(tx));
+                self.report = Some(report);
+                self.data_error = None;
+            }
+            Err(e) => {
+                self.data = None;
+                self.report = None;
+                self.data_error = Some(e);
+            }
+        }
+    }
+}
+
+/// Something the user asked for, carried out after the frame is drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Start a new, empty project.
+    New,
+    /// Choose a project file to open.
+    OpenDialog,
+    /// Open this project file.
+    Open(PathBuf),
+    /// Save to the current file (asks for one when there is none).
+    Save,
+    /// Choose a file to save to.
+    SaveAsDialog,
+    /// Save to this file and make it the current one.
+    SaveAs(PathBuf),
+    /// Choose a transaction CSV for the project.
+    ImportDialog,
+    /// Use this CSV as the project's data.
+    Import(PathBuf),
+    /// Re-read the project's data file.
+    Reimport,
+    /// Close the window.
+    Quit,
+}
+
+impl Command {
+    /// Would this command throw away unsaved edits?
+    fn discards_edits(&self) -> bool {
+        matches!(
+            self,
+            Command::New | Command::OpenDialog | Command::Open(_) | Command::Quit
+        )
+    }
+}
+
+/// Everything the GUI shows and edits.
+pub struct AppState {
+    /// The open project, if any.
+    pub doc: Option<Document>,
+    /// Remembered preferences.
+    pub settings: UiSettings,
+    /// Selected item on the Segments, Personas and Scenarios pages.
+    pub selected: Option<usize>,
+    /// Messages to show in the error panel (newest last).
+    pub errors: Vec<String>,
+    /// Last status line message.
+    pub status: String,
+    /// A command waiting for the user to confirm losing unsaved edits.
+    pub confirm: Option<Command>,
+    /// Commands queued by this frame.
+    commands: Vec<Command>,
+    /// Background jobs.
+    pub worker: Worker,
+    /// Set when the window may close (no unsaved edits, or the user said to discard them).
+    pub allow_close: bool,
+    /// Title last sent to the window.
+    title: String,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new(UiSettings::default())
+    }
+}
+
+impl AppState {
+    /// A state with no project open.
+    pub fn new(settings: UiSettings) -> AppState {
+        AppState {
+            doc: None,
+            settings,
+            selected: None,
+            errors: Vec::new(),
+            status: String::new(),
+            confirm: None,
+            commands: Vec::new(),
+            worker: Worker::default(),
+            allow_close: false,
+            title: String::new(),
+        }
+    }
+
+    /// Queues a command to run after this frame.
+    pub fn command(&mut self, cmd: Command) {
+        self.commands.push(cmd);
+    }
+
+    /// True while a background job runs.
+    pub fn is_busy(&self) -> bool {
+        self.worker.busy > 0
+    }
+
+    /// The window title: project name, file and a dirty marker.
+    pub fn title(&self) -> String {
+        match &self.doc {
+            None => "tierlab".into(),
+            Some(d) => {
+                let file = d
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.file_name())
+                    .map_or("unsaved".into(), |f| f.to_string_lossy().into_owned());
+                let dirty = if d.is_dirty() { "● " } else { "" };
+                format!("{dirty}{} — {file} — tierlab", d.project.name)
+            }
+        }
+    }
+
+    /// Draws one frame into `ui` and carries out the commands it produced.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.receive(&ctx);
+        self.shortcuts(ui);
+        self.dropped_files(&ctx);
+
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));
+        if !self.errors.is_empty() {
+            egui::Panel::top("errors").show(ui, |ui| self.errors_ui(ui));
+        }
+        egui::Panel::left("navigator")
+            .resizable(true)
+            .default_size(theme::NAVIGATOR_WIDTH)
+            .show(ui, |ui| navigator_ui(ui, self));
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| pages::page_ui(ui, self));
+        });
+        self.confirm_ui(&ctx);
+
+        let title = self.title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+        if self.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        for cmd in std::mem::take(&mut self.commands) {
+            self.execute(&ctx, cmd);
+        }
+    }
+
+    fn receive(&mut self, ctx: &egui::Context) {
+        for msg in self.worker.poll() {
+            match msg {
+                WorkerMsg::Loaded(loaded) => self.opened(*loaded),
+                WorkerMsg::LoadFailed(e) => self.errors.push(e),
+                WorkerMsg::DataImported(result) => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.set_data(result.map(|b| *b));
+                        self.status = match &doc.report {
+                            Some(r) => format!("imported {} transactions", r.transactions),
+                            None => "import failed".into(),
+                        };
+                    }
+                }
+                WorkerMsg::Picked(_, None) => {}
+                WorkerMsg::Picked(purpose, Some(path)) => {
+                    let cmd = match purpose {
+                        DialogPurpose::Open => Command::Open(path),
+                        DialogPurpose::SaveAs => Command::SaveAs(path),
+                        DialogPurpose::ImportCsv => Command::Import(path),
+                    };
+                    self.execute(ctx, cmd);
+                }
+            }
+        }
+    }
+
+    fn opened(&mut self, loaded: Loaded) {
+        let Loaded {
+            path,
+            project,
+            data,
+        } = loaded;
+        if let Some(p) = &path {
+            self.settings.remember(p);
+        }
+        let mut doc = Document::new(path, project);
+        doc.set_data(data);
+        self.status = match (&doc.report, &doc.path) {
+            (Some(r), Some(p)) => {
+                format!("opened {} ({} transactions)", p.display(), r.transactions)
+            }
+            (_, Some(p)) => format!("opened {}", p.display()),
+            _ => "new project".into(),
+        };
+        self.doc = Some(doc);
+        self.selected = None;
+    }
+
+    fn shortcuts(&mut self, ui: &mut egui::Ui) {
+        let shortcuts = [
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::S),
+                Command::SaveAsDialog,
+            ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND, Key::S),
+                Command::Save,
+            ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
+                Command::OpenDialog,
+            ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND, Key::N),
+                Command::New,
+            ),
+        ];
+        for (shortcut, cmd) in shortcuts {
+            if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                self.command(cmd);
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for path in dropped {
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            match ext.as_str() {
+                "ron" => self.command(Command::Open(path)),
+                "csv" | "tsv" | "txt" => self.command(Command::Import(path)),
+                _ => self.errors.push(format!(
+                    "cannot open this kind of file (expected .ron or .csv): {}",
+                    path.display()
+                )),
+            }
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("New").clicked() {
+                    self.command(Command::New);
+                }
+                if ui.button("Open…").clicked() {
+                    self.command(Command::OpenDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent.is_empty() {
+                        ui.label("(none yet)");
+                    }
+                    for path in self.settings.recent.clone() {
+                        if ui.button(path.display().to_string()).clicked() {
+                            self.command(Command::Open(path));
+                        }
+                    }
+                });
+                ui.separator();
+                let has_doc = self.doc.is_some();
+                if ui.add_enabled(has_doc, egui::Button::new("Save")).clicked() {
+                    self.command(Command::Save);
+                }
+                if ui
+                    .add_enabled(has_doc, egui::Button::new("Save As…"))
+                    .clicked()
+                {
+                    self.command(Command::SaveAsDialog);
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(has_doc, egui::Button::new("Import transactions…"))
+                    .clicked()
+                {
+                    self.command(Command::ImportDialog);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    self.command(Command::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                if ui.radio(!self.settings.dark, "Light theme").clicked() {
+                    self.settings.dark = false;
+                    theme::apply(ui.ctx(), false);
+                }
+                if ui.radio(self.settings.dark, "Dark theme").clicked() {
+                    self.settings.dark = true;
+                    theme::apply(ui.ctx(), true);
+                }
+            });
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if self.is_busy() {
+                ui.spinner();
+                ui.label("working…");
+            }
+            if let Some(doc) = &self.doc {
+                if let Some(r) = &doc.report {
+                    ui.label(format!(
+                        "{} customers · {} transactions",
+                        r.customers, r.transactions
+                    ));
+                    if r.rejected > 0 {
+                        ui.colored_label(theme::WARNING, format!("{} rows rejected", r.rejected));
+                    }
+                } else {
+                    ui.label("no data");
+                }
+                if doc.is_dirty() {
+                    ui.label("unsaved changes");
+                }
+            }
+            ui.separator();
+            ui.label(&self.status);
+        });
+    }
+
+    fn errors_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        for (i, e) in self.errors.iter().enumerate() {
+            ui.horizontal(|ui| {
+                if ui.small_button("Dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+                ui.colored_label(theme::ERROR, e);
+            });
+        }
+        if let Some(i) = dismiss {
+            self.errors.remove(i);
+        }
+    }
+
+    fn confirm_ui(&mut self, ctx: &egui::Context) {
+        let Some(cmd) = self.confirm.clone() else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::unique("confirm_discard")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label("The project has changes that are not saved. Save them first?");
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() {
+                    self.confirm = None;
+                    self.command(Command::Save);
+                    self.command(cmd.clone());
+                }
+                if ui.button("Discard changes").clicked() {
+                    self.confirm = None;
+                    if let Some(doc) = &mut self.doc {
+                        doc.saved = doc.project.clone();
+                    }
+                    self.command(cmd.clone());
+                }
+                if ui.button("Cancel").clicked() {
+                    self.confirm = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm = None;
+        }
+    }
+
+    /// Carries out a command now.
+    pub fn execute(&mut self, ctx: &egui::Context, cmd: Command) {
+        if cmd.discards_edits() && self.doc.as_ref().is_some_and(Document::is_dirty) {
+            self.confirm = Some(cmd);
+            return;
+        }
+        let folder = self
+            .doc
+            .as_ref()
+            .and_then(|d| d.path.as_ref())
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf);
+        match cmd {
+            Command::New => {
+                self.doc = Some(Document::new(None, Project::default()));
+                self.doc
+                    .as_mut()
+                    .map(|d| d.set_data(Err("no transaction file chosen yet".into())));
+                self.selected = None;
+                self.status = "new project".into();
+            }
+            Command::OpenDialog => self.worker.dialog(ctx, DialogPurpose::Open, folder),
+            Command::Open(path) => {
+                self.status = format!("opening {}…", path.display());
+                self.worker.load(ctx, path);
+            }
+            Command::Save => match self.doc.as_ref().and_then(|d| d.path.clone()) {
+                Some(path) => self.save_to(ctx, path),
+                None if self.doc.is_some() => {
+                    self.worker.dialog(ctx, DialogPurpose::SaveAs, folder)
+                }
+                None => {}
+            },
+            Command::SaveAsDialog => {
+                if self.doc.is_some() {
+                    self.worker.dialog(ctx, DialogPurpose::SaveAs, folder);
+                }
+            }
+            Command::SaveAs(path) => self.save_to(ctx, path),
+            Command::ImportDialog => self.worker.dialog(ctx, DialogPurpose::ImportCsv, folder),
+            Command::Import(csv) => {
+                if self.doc.is_none() {
+                    self.doc = Some(Document::new(None, Project::default()));
+                }
+                if let Some(doc) = &mut self.doc {
+                    doc.project.data.path = relative_to_project(doc.path.as_deref(), &csv);
+                    self.worker
+                        .import(ctx, doc.path.clone(), doc.project.clone());
+                    self.status = format!("importing {}…", csv.display());
+                }
+            }
+            Command::Reimport => {
+                if let Some(doc) = &self.doc {
+                    self.worker
+                        .import(ctx, doc.path.clone(), doc.project.clone());
+                }
+            }
+            Command::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    fn save_to(&mut self, ctx: &egui::Context, path: PathBuf) {
+        let Some(doc) = &mut self.doc else { return };
+        let path = if path.extension().is_none() {
+            path.with_extension("ron")
+        } else {
+            path
+        };
+        let mut project = doc.project.clone();
+        // Keep the data file reachable from the new location.
+        if doc.path.as_deref() != Some(path.as_path()) && !project.data.path.is_empty() {
+            let csv = match &doc.path {
+                Some(old) => data_path(old, &project),
+                None => PathBuf::from(&project.data.path),
+            };
+            project.data.path = relative_to_project(Some(&path), &csv);
+        }
+        match save_project(&path, &project) {
+            Ok(()) => {
+                doc.project = project.clone();
+                doc.saved = project;
+                doc.path = Some(path.clone());
+                self.settings.remember(&path);
+                self.status = format!("saved {}", path.display());
+            }
+            Err(e) => self.errors.push(e.to_string()),
+        }
+        ctx.request_repaint();
+    }
+}
+
+/// The path of `csv` as the project file at `project` should store it: relative to the project's
+/// folder when inside it, absolute otherwise.
+pub fn relative_to_project(project: Option<&Path>, csv: &Path) -> String {
+    let csv_abs = csv.canonicalize().unwrap_or_else(|_| csv.to_path_buf());
+    if let Some(dir) = project.and_then(Path::parent) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(dir_abs) = dir.canonicalize()
+            && let Ok(rel) = csv_abs.strip_prefix(&dir_abs)
+        {
+            return rel.to_string_lossy().into_owned();
+        }
+    }
+    csv_abs.to_string_lossy().into_owned()
+}

@@ -1,0 +1,27 @@
+//! Colours and spacing of the GUI, in one place.
+
+use eframe::egui::{self, Color32};
+
+/// Colour of error text and panels.
+pub const ERROR: Color32 = Color32::from_rgb(0xd0, 0x3a, 0x3a);
+/// Colour of warnings.
+pub const WARNING: Color32 = Color32::from_rgb(0xd8, 0x8a, 0x1a);
+/// Colour of good news (valid, saved).
+pub const OK: Color32 = Color32::from_rgb(0x3a, 0x9a, 0x5a);
+/// Width of the navigator panel, in points.
+pub const NAVIGATOR_WIDTH: f32 = 220.0;
+
+/// Converts a project colour to egui's.
+pub fn colour(c: crate::model::Colour) -> Color32 {
+    let [r, g, b] = c.0;
+    Color32::from_rgb(r, g, b)
+}
+
+/// Applies the light or dark theme.
+pub fn apply(ctx: &egui::Context, dark: bool) {
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
+}

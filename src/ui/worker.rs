@@ -1,0 +1,137 @@
+//! Background work for the GUI: loading projects and their data, and native file dialogs.
+//!
+//! Each job runs on its own thread and sends one [`WorkerMsg`] back; the UI polls the channel
+//! every frame and never blocks on it.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use eframe::egui;
+
+use crate::data::import::{ImportOptions, ImportReport, import_csv};
+use crate::data::project_io::{data_path, load_project};
+use crate::data::store::Transactions;
+use crate::model::Project;
+
+/// A loaded project, or why its data could not be read.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The project file.
+    pub path: Option<PathBuf>,
+    /// The project.
+    pub project: Project,
+    /// Its data and import report, or the import error.
+    pub data: Result<(Transactions, ImportReport), String>,
+}
+
+/// What a file dialog was opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogPurpose {
+    /// Open a project.
+    Open,
+    /// Save the project under a new name.
+    SaveAs,
+    /// Choose a transaction CSV for the open project.
+    ImportCsv,
+}
+
+/// A message from a background job.
+#[derive(Debug)]
+pub enum WorkerMsg {
+    /// A project finished loading.
+    Loaded(Box<Loaded>),
+    /// Loading failed; the open project is untouched.
+    LoadFailed(String),
+    /// The data of the open project was (re)imported.
+    DataImported(Result<Box<(Transactions, ImportReport)>, String>),
+    /// A file dialog closed with this choice.
+    Picked(DialogPurpose, Option<PathBuf>),
+}
+
+/// The channel between the UI and its background jobs.
+pub struct Worker {
+    tx: Sender<WorkerMsg>,
+    rx: Receiver<WorkerMsg>,
+    /// Jobs started and not yet reported.
+    pub busy: usize,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Worker { tx, rx, busy: 0 }
+    }
+}
+
+fn import_data(
+    project_path: Option<&Path>,
+    project: &Project,
+) -> Result<(Transactions, ImportReport), String> {
+    if project.data.path.trim().is_empty() {
+        return Err("no transaction file chosen yet (File → Import transactions…)".into());
+    }
+    let csv = match project_path {
+        Some(p) => data_path(p, project),
+        None => PathBuf::from(&project.data.path),
+    };
+    import_csv(&csv, &ImportOptions::from_project(project)).map_err(|e| e.to_string())
+}
+
+impl Worker {
+    fn spawn(&mut self, ctx: &egui::Context, job: impl FnOnce() -> WorkerMsg + Send + 'static) {
+        self.busy += 1;
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(job());
+            ctx.request_repaint();
+        });
+    }
+
+    /// Loads a project file and its data in the background.
+    pub fn load(&mut self, ctx: &egui::Context, path: PathBuf) {
+        self.spawn(ctx, move || match load_project(&path) {
+            Ok(project) => {
+                let data = import_data(Some(&path), &project);
+                WorkerMsg::Loaded(Box::new(Loaded {
+                    path: Some(path),
+                    project,
+                    data,
+                }))
+            }
+            Err(e) => WorkerMsg::LoadFailed(e.to_string()),
+        });
+    }
+
+    /// Re-imports the data of `project` (saved at `path`, if anywhere) in the background.
+    pub fn import(&mut self, ctx: &egui::Context, path: Option<PathBuf>, project: Project) {
+        self.spawn(ctx, move || {
+            WorkerMsg::DataImported(import_data(path.as_deref(), &project).map(Box::new))
+        });
+    }
+
+    /// Opens a native file dialog without blocking the UI.
+    pub fn dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose, folder: Option<PathBuf>) {
+        self.spawn(ctx, move || {
+            let mut d = rfd::FileDialog::new();
+            if let Some(f) = folder {
+                d = d.set_directory(f);
+            }
+            let picked = match purpose {
+                DialogPurpose::Open => d.add_filter("tierlab project", &["ron"]).pick_file(),
+                DialogPurpose::SaveAs => d.add_filter("tierlab project", &["ron"]).save_file(),
+                DialogPurpose::ImportCsv => d
+                    .add_filter("transactions", &["csv", "txt", "tsv"])
+                    .pick_file(),
+            };
+            WorkerMsg::Picked(purpose, picked)
+        });
+    }
+
+    /// The messages that arrived since the last call.
+    pub fn poll(&mut self) -> Vec<WorkerMsg> {
+        let msgs: Vec<WorkerMsg> = self.rx.try_iter().collect();
+        self.busy = self.busy.saturating_sub(msgs.len());
+        msgs
+    }
+}
