@@ -15,7 +15,7 @@ use crate::model::{FORMAT_VERSION, Project};
 #[derive(Debug, Error)]
 pub enum ProjectError {
     /// The file could not be read or written.
-    #[error("{action} {path}: {source}")]
+    #[error("{action}: {source}: {path}")]
     Io {
         /// What was being done ("cannot read", "cannot write", …).
         action: &'static str,
@@ -25,7 +25,7 @@ pub enum ProjectError {
         source: io::Error,
     },
     /// The file is not valid RON or does not fit the project format.
-    #[error("{path}:{line}:{column}: {field}{message}")]
+    #[error("line {line}, column {column}: {field}{message}: {path}")]
     Parse {
         /// The file.
         path: PathBuf,
@@ -40,8 +40,8 @@ pub enum ProjectError {
     },
     /// The file was written by a newer tierlab.
     #[error(
-        "{path}: format_version {found} is newer than this build of tierlab reads (version {FORMAT_VERSION}); \
-         update tierlab to open it"
+        "format_version {found} is newer than this build of tierlab reads (version {FORMAT_VERSION}); \
+         update tierlab to open it: {path}"
     )]
     TooNew {
         /// The file.
@@ -50,7 +50,7 @@ pub enum ProjectError {
         found: u32,
     },
     /// The file is not UTF-8 text.
-    #[error("{path}: not a text file (invalid UTF-8 at byte {offset})")]
+    #[error("not a text file (invalid UTF-8 at byte {offset}): {path}")]
     NotText {
         /// The file.
         path: PathBuf,
@@ -307,7 +307,8 @@ mod tests {
         let text = "(\n    name: \"x\",\n    scenarios: [\n        (\n            name: \"A\",\n            tiers: [(enter_threshold: \"lots\")],\n        ),\n    ],\n)\n";
         let err = parse_project(text, Path::new("p.ron")).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("p.ron:6:"), "{msg}");
+        assert!(msg.starts_with("line 6, column "), "{msg}");
+        assert!(msg.ends_with(": p.ron"), "path last: {msg}");
         assert!(
             msg.contains("scenarios[0].tiers[0].enter_threshold"),
             "{msg}"
@@ -318,7 +319,7 @@ mod tests {
     fn unknown_field_is_an_error() {
         let err = parse_project("(nmae: \"x\")", Path::new("p.ron")).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("p.ron:1:"), "{msg}");
+        assert!(msg.starts_with("line 1, column "), "{msg}");
         assert!(msg.contains("nmae"), "{msg}");
     }
 

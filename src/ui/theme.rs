@@ -25,3 +25,9 @@ pub fn apply(ctx: &egui::Context, dark: bool) {
         egui::Theme::Light
     });
 }
+
+/// Draws a small filled circle in a project colour (segment and persona markers).
+pub fn colour_dot(ui: &mut egui::Ui, c: crate::model::Colour) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.5, colour(c));
+}

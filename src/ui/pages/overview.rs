@@ -13,27 +13,30 @@ pub fn overview_ui(ui: &mut egui::Ui, state: &mut AppState) {
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            ui.label("Name");
+            let label = ui.label("Name");
             ui.add(
                 egui::TextEdit::singleline(&mut p.name)
                     .id_salt("project_name")
                     .desired_width(360.0),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("Description");
+            let label = ui.label("Description");
             ui.add(
                 egui::TextEdit::multiline(&mut p.description)
                     .id_salt("project_description")
                     .desired_width(360.0)
                     .desired_rows(3),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("Currency");
+            let label = ui.label("Currency");
             ui.add(
                 egui::TextEdit::singleline(&mut p.currency)
                     .id_salt("project_currency")
                     .desired_width(60.0),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
             ui.label("File");
             ui.label(

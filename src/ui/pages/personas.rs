@@ -16,7 +16,7 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.add_space(6.0);
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.colored_label(theme::colour(p.colour), "⏺");
+                theme::colour_dot(ui, p.colour);
                 ui.strong(&p.name);
                 ui.label(format!("— segment: {}", if p.segment.is_empty() { "all customers" } else { &p.segment }));
             });

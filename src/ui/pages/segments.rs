@@ -19,7 +19,7 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            ui.colored_label(theme::colour(s.colour), "⏺");
+            theme::colour_dot(ui, s.colour);
             ui.strong(format!("{}. {}", i + 1, s.name));
         });
         if !s.description.is_empty() {
