@@ -144,7 +144,16 @@ pub fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => open_gui(cli.project),
+        None => match cli.project {
+            Some(p) if !p.exists() => {
+                eprintln!(
+                    "error: no such project file or subcommand: {} (see `tierlab --help`)",
+                    p.display()
+                );
+                return ExitCode::from(2);
+            }
+            project => open_gui(project),
+        },
         Some(Command::Validate(a)) => commands::validate(&a.projects),
         Some(Command::Import(a)) => {
             commands::import(&a.csv, &a.mapping, a.rejects.as_deref(), a.format)

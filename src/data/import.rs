@@ -163,12 +163,12 @@ pub const MAX_REJECTS_KEPT: usize = 100_000;
 #[derive(Debug, Error)]
 pub enum ImportError {
     /// Reading failed.
-    #[error("cannot read transactions: {source}: {path}")]
+    #[error("cannot read transactions: {reason}: {path}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The reason.
-        source: io::Error,
+        reason: io::Error,
     },
     /// The path is a folder.
     #[error("is a folder, not a transaction file: {path}")]
@@ -242,6 +242,11 @@ const CUSTOMER_NAMES: &[&str] = &[
     "customernumber",
     "userid",
     "accountid",
+    "kunde",
+    "kundennummer",
+    "kundenid",
+    "klant",
+    "cliente",
 ];
 const DATE_NAMES: &[&str] = &[
     "date",
@@ -253,6 +258,9 @@ const DATE_NAMES: &[&str] = &[
     "txdate",
     "datetime",
     "saledate",
+    "datum",
+    "fecha",
+    "data",
 ];
 const AMOUNT_NAMES: &[&str] = &[
     "amount",
@@ -265,8 +273,22 @@ const AMOUNT_NAMES: &[&str] = &[
     "netamount",
     "spend",
     "ordervalue",
+    "umsatz",
+    "betrag",
+    "montant",
+    "bedrag",
+    "importe",
+    "importo",
 ];
-const CATEGORY_NAMES: &[&str] = &["category", "productcategory", "department", "categoryname"];
+const CATEGORY_NAMES: &[&str] = &[
+    "category",
+    "productcategory",
+    "department",
+    "categoryname",
+    "kategorie",
+    "categorie",
+    "categoria",
+];
 const STORE_NAMES: &[&str] = &["store", "storeid", "shop", "location", "branch"];
 const CHANNEL_NAMES: &[&str] = &["channel", "saleschannel"];
 const QUANTITY_NAMES: &[&str] = &["quantity", "qty", "units", "items"];
@@ -418,9 +440,9 @@ fn trim_bytes(b: &[u8]) -> &[u8] {
 /// Opens the file for csv reading, past a UTF-8 byte-order mark; also returns a sample of the
 /// first bytes for sniffing.
 fn open(path: &Path) -> Result<(BufReader<File>, Vec<u8>), ImportError> {
-    let io_err = |source| ImportError::Io {
+    let io_err = |reason| ImportError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     };
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if meta.is_dir() {
@@ -540,7 +562,7 @@ fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
 fn csv_io(path: &Path, e: csv::Error) -> ImportError {
     ImportError::Io {
         path: path.to_path_buf(),
-        source: io::Error::other(e.to_string()),
+        reason: io::Error::other(e.to_string()),
     }
 }
 

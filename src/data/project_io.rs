@@ -15,14 +15,14 @@ use crate::model::{FORMAT_VERSION, Project};
 #[derive(Debug, Error)]
 pub enum ProjectError {
     /// The file could not be read or written.
-    #[error("{action}: {source}: {path}")]
+    #[error("{action}: {reason}: {path}")]
     Io {
         /// What was being done ("cannot read", "cannot write", …).
         action: &'static str,
         /// The file.
         path: PathBuf,
         /// The operating system's reason.
-        source: io::Error,
+        reason: io::Error,
     },
     /// The file is not valid RON or does not fit the project format.
     #[error("line {line}, column {column}: {field}{message}: {path}")]
@@ -94,7 +94,13 @@ pub fn parse_project(text: &str, path: &Path) -> Result<Project, ProjectError> {
     let project: Project = match serde_path_to_error::deserialize(&mut de) {
         Ok(p) => p,
         Err(e) => {
+            // serde_path_to_error writes `?` for a position it could not name (e.g. at the end of
+            // a truncated file); drop it rather than show it.
             let field = e.path().to_string();
+            let field = field
+                .trim_end_matches(".?")
+                .trim_end_matches('?')
+                .to_string();
             let field = if field.is_empty() || field == "." {
                 String::new()
             } else {
@@ -110,10 +116,10 @@ pub fn parse_project(text: &str, path: &Path) -> Result<Project, ProjectError> {
 
 /// Reads and parses a project file.
 pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
-    let bytes = fs::read(path).map_err(|source| ProjectError::Io {
+    let bytes = fs::read(path).map_err(|reason| ProjectError::Io {
         action: "cannot read",
         path: path.to_path_buf(),
-        source,
+        reason,
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|e| ProjectError::NotText {
         path: path.to_path_buf(),
@@ -161,10 +167,10 @@ pub(crate) fn write_atomically(
 ) -> Result<(), ProjectError> {
     let io_err = |action: &'static str, p: &Path| {
         let p = p.to_path_buf();
-        move |source| ProjectError::Io {
+        move |reason| ProjectError::Io {
             action,
             path: p,
-            source,
+            reason,
         }
     };
     let dir = match path.parent() {

@@ -15,12 +15,12 @@ where
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(header).map_err(encode)?;
     for row in rows {
-        w.write_record(row.into_iter()).map_err(encode)?;
+        w.write_record(row).map_err(encode)?;
     }
     let bytes = w
         .into_inner()
         .map_err(|e| ProjectError::Encode(e.to_string()))?;
-    write_atomically(path, &bytes, |f, b| std::io::Write::write_all(f, b))
+    write_atomically(path, &bytes, std::io::Write::write_all)
 }
 
 /// Writes rejected rows as `line,field,reason,detail`.

@@ -514,10 +514,9 @@ impl AppState {
             .map(Path::to_path_buf);
         match cmd {
             Command::New => {
-                self.doc = Some(Document::new(None, Project::default()));
-                self.doc
-                    .as_mut()
-                    .map(|d| d.set_data(Err("no transaction file chosen yet".into())));
+                let mut doc = Document::new(None, Project::default());
+                doc.set_data(Err("no transaction file chosen yet".into()));
+                self.doc = Some(doc);
                 self.selected = None;
                 self.status = "new project".into();
             }

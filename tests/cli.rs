@@ -1,0 +1,371 @@
+//! Integration tests: the real `tierlab` binary on real files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/data").join(rel)
+}
+
+fn tierlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tierlab"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and checks the exit code; never a panic.
+fn run(args: &[&str], code: i32) -> Output {
+    let o = tierlab(args);
+    assert!(
+        !stderr(&o).contains("panicked"),
+        "panic in {args:?}: {}",
+        stderr(&o)
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{args:?}\nstdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = run(args, 0);
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stdout(&o)))
+}
+
+#[test]
+fn every_sample_project_validates() {
+    let mut samples: Vec<String> = std::fs::read_dir(root().join("projects"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= 3, "{samples:?}");
+    let mut args = vec!["validate"];
+    args.extend(samples.iter().map(String::as_str));
+    let out = stdout(&run(&args, 0));
+    for s in &samples {
+        assert!(out.contains(&format!("{s}: ok")), "{out}");
+    }
+    assert_eq!(
+        out.matches(": 0 errors, 0 warnings").count(),
+        samples.len(),
+        "samples are clean: {out}"
+    );
+}
+
+#[test]
+fn cdnow_sample_imports_whole() {
+    // The repository copy and the shared reference file are the same data.
+    let shared = root().join("../shared/data/cdnow_sample.csv");
+    let mut files = vec![root().join("projects/cdnow_sample.csv")];
+    if shared.exists() {
+        files.push(shared);
+    }
+    for f in files {
+        let doc = json(&["import", f.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(doc["customers"], 2357);
+        assert_eq!(doc["transactions"], 6919);
+        assert_eq!(doc["rows_read"], 6919);
+        assert_eq!(doc["rejected"], 0);
+        assert_eq!(doc["first_date"], "1997-01-01");
+        assert_eq!(doc["last_date"], "1998-06-30");
+        assert!(doc["rejects_by_reason"].as_object().unwrap().is_empty());
+        assert!(doc["revenue"].as_f64().unwrap() > 200_000.0);
+    }
+}
+
+#[test]
+fn bad_date_on_line_4_is_reported_as_line_4() {
+    let f = fixture("import/bad_date_line4.csv");
+    let doc = json(&["import", f.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(doc["transactions"], 3);
+    assert_eq!(doc["rejected"], 1);
+    assert_eq!(doc["rejects_by_reason"]["impossible_date"], 1);
+    assert_eq!(doc["rejects_sample"][0]["line"], 4);
+    assert_eq!(doc["rejects_sample"][0]["field"], "date");
+    let table = stdout(&run(&["import", f.to_str().unwrap()], 0));
+    assert!(table.contains("line 4, field 'date'"), "{table}");
+
+    // --strict turns the bad row into an error naming line, field and file (file last).
+    let o = run(&["import", f.to_str().unwrap(), "--strict"], 1);
+    let err = stderr(&o);
+    assert!(err.contains("line 4, field 'date'"), "{err}");
+    assert!(err.trim_end().ends_with("bad_date_line4.csv"), "{err}");
+    assert_eq!(err.lines().count(), 1, "printed once: {err}");
+}
+
+#[test]
+fn rejects_file_lists_every_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rejects.csv");
+    let f = fixture("import/ragged_and_bad.csv");
+    let doc = json(&[
+        "import",
+        f.to_str().unwrap(),
+        "--rejects",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(doc["rows_read"], 7);
+    assert_eq!(doc["transactions"], 2);
+    assert_eq!(doc["rejected"], 5);
+    assert_eq!(doc["rejects_by_reason"]["wrong_field_count"], 2);
+    assert_eq!(doc["rejects_by_reason"]["bad_amount"], 2);
+    assert_eq!(doc["rejects_by_reason"]["missing_customer"], 1);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "line,field,reason,detail");
+    assert_eq!(lines.len(), 6);
+    assert!(lines[1].starts_with("3,,wrong_field_count,"), "{text}");
+    assert!(lines[3].starts_with("5,value,bad_amount,"), "{text}");
+}
+
+#[test]
+fn exported_formats_import() {
+    let german = json(&[
+        "import",
+        fixture("import/german_bom_crlf.csv").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(german["transactions"], 3);
+    assert_eq!(german["decimal_comma"], true);
+    assert_eq!(german["delimiter"], ";");
+    assert_eq!(german["columns"]["customer"], "Kunde");
+    assert_eq!(german["columns"]["category"], "Kategorie");
+    assert_eq!(german["revenue"], 1244.0);
+    assert_eq!(german["first_date"], "2024-03-05");
+
+    let us = json(&[
+        "import",
+        fixture("import/us_dates.tsv").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(us["delimiter"], "tab");
+    assert_eq!(us["date_format"], "%m/%d/%Y");
+    assert_eq!(us["last_date"], "2024-12-24");
+
+    let pipes = json(&[
+        "import",
+        fixture("import/pipes_datetimes.csv").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pipes["transactions"], 2);
+    assert_eq!(pipes["first_date"], "2024-03-31");
+
+    // Explicit mapping and options override detection.
+    let forced = json(&[
+        "import",
+        fixture("import/ambiguous_dates.csv").to_str().unwrap(),
+        "--date-format",
+        "%d/%m/%Y",
+        "--customer",
+        "CUSTOMER",
+        "--delimiter",
+        ",",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(forced["first_date"], "2024-02-01");
+    assert_eq!(forced["last_date"], "2024-04-03");
+}
+
+#[test]
+fn unusable_files_fail_with_exit_1_and_a_clear_message() {
+    let cases = [
+        ("import/empty.csv", "empty"),
+        ("import/header_only.csv", "no usable rows"),
+        (
+            "import/unknown_columns.csv",
+            "no customer id column recognised",
+        ),
+        ("import/ambiguous_dates.csv", "--date-format"),
+        ("import/no-such-file.csv", "No such file"),
+        ("import", "is a folder"),
+    ];
+    for (rel, want) in cases {
+        let f = fixture(rel);
+        let o = run(&["import", f.to_str().unwrap()], 1);
+        let err = stderr(&o);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(want), "{rel}: {err}");
+        assert!(
+            err.trim_end().ends_with(f.to_str().unwrap()),
+            "path last: {err}"
+        );
+    }
+}
+
+#[test]
+fn broken_projects_fail_validation_with_field_paths() {
+    let cases = [
+        (
+            "projects/future_version.ron",
+            vec!["format_version 99", "reads (version 1)"],
+        ),
+        (
+            "projects/truncated.ron",
+            vec!["line 6, column", "scenarios[0]: Unexpected end of RON"],
+        ),
+        (
+            "projects/wrong_type.ron",
+            vec!["line 7, column", "scenarios[0].tiers[0].enter_threshold"],
+        ),
+        (
+            "projects/impossible_programme.ron",
+            vec![
+                "scenarios[0].tiers[2].enter_threshold: must be greater than tiers[1] (500)",
+                "scenarios[0].rewards[0].points_cost",
+                "scenarios[0].expiry.months",
+                "scenarios[0].cost_per_point",
+            ],
+        ),
+        (
+            "projects/missing_data.ron",
+            vec!["data.path", "no-such-file.csv"],
+        ),
+    ];
+    for (rel, wants) in cases {
+        let o = run(&["validate", fixture(rel).to_str().unwrap()], 1);
+        let out = stdout(&o);
+        for want in wants {
+            assert!(out.contains(want), "{rel}: missing {want:?} in {out}");
+        }
+    }
+    // One bad project among good ones still fails the run, and the good ones are still checked.
+    let o = run(
+        &[
+            "validate",
+            "projects/cdnow.ron",
+            fixture("projects/truncated.ron").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(stdout(&o).contains("projects/cdnow.ron: ok"));
+}
+
+#[test]
+fn minimal_old_project_still_loads() {
+    let o = run(
+        &[
+            "validate",
+            fixture("projects/minimal_v1.ron").to_str().unwrap(),
+        ],
+        0,
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains(": ok (3 customers, 3 transactions, 1 rows rejected)"),
+        "{out}"
+    );
+    assert!(out.contains("warning: data: 1 rows rejected"), "{out}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    run(&["import"], 2);
+    run(&["import", "x.csv", "--format", "yaml"], 2);
+    run(&["import", "x.csv", "--delimiter", "ab"], 2);
+    run(
+        &[
+            "generate",
+            "--customers",
+            "10",
+            "--start",
+            "2024-02-30",
+            "--end",
+            "2024-03-01",
+            "--out",
+            "x.csv",
+        ],
+        2,
+    );
+    run(&["frobnicate"], 2);
+    let help = stdout(&run(&["--help"], 0));
+    for cmd in ["validate", "import", "generate"] {
+        assert!(help.contains(cmd), "{help}");
+    }
+}
+
+#[test]
+fn generate_is_deterministic_and_imports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen_to = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let o = run(
+            &[
+                "generate",
+                "--customers",
+                "300",
+                "--seed",
+                seed,
+                "--start",
+                "2023-01-01",
+                "--end",
+                "2024-12-31",
+                "--out",
+                out.to_str().unwrap(),
+                "--project",
+                "projects/fashion-retailer.ron",
+            ],
+            0,
+        );
+        assert!(stdout(&o).contains("300 customers"), "{}", stdout(&o));
+        out
+    };
+    let a = gen_to("a.csv", "5");
+    let b = gen_to("b.csv", "5");
+    let c = gen_to("c.csv", "6");
+    let bytes = |p: &Path| std::fs::read(p).unwrap();
+    assert_eq!(bytes(&a), bytes(&b), "same seed, same file");
+    assert_ne!(bytes(&a), bytes(&c), "another seed, another file");
+    let doc = json(&["import", a.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(doc["customers"], 300);
+    assert_eq!(doc["rejected"], 0);
+    assert!(doc["first_date"].as_str().unwrap() >= "2023-01-01");
+    assert!(doc["last_date"].as_str().unwrap() <= "2024-12-31");
+    assert!(doc["columns"]["category"].is_string());
+
+    // A project without synthetic profiles cannot drive the generator.
+    let o = run(
+        &[
+            "generate",
+            "--customers",
+            "5",
+            "--start",
+            "2023-01-01",
+            "--end",
+            "2023-12-31",
+            "--out",
+            dir.path().join("d.csv").to_str().unwrap(),
+            "--project",
+            "projects/cdnow.ron",
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("synthetic"), "{}", stderr(&o));
+}
