@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::table::{count, money, render};
+use super::table::render;
 use super::{Format, MappingArgs};
 use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::write::{write_csv, write_rejects_csv};
+use crate::format::{count, money};
 use crate::model::{ColumnMapping, Date, Severity};
 use crate::sim::generate::{GeneratorConfig, generate as run_generator};
 

@@ -113,6 +113,17 @@ pub enum TransactionModel {
     ParetoNbd,
 }
 
+impl TransactionModel {
+    /// The model's usual name.
+    pub fn label(self) -> &'static str {
+        match self {
+            TransactionModel::BgNbd => "BG/NBD",
+            TransactionModel::MbgNbd => "MBG/NBD",
+            TransactionModel::ParetoNbd => "Pareto/NBD",
+        }
+    }
+}
+
 /// Time unit in which customer models are fitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Period {
@@ -126,6 +137,15 @@ pub enum Period {
 }
 
 impl Period {
+    /// Name of the period, e.g. "week".
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
     /// Length of the period in days.
     pub fn days(self) -> f64 {
         match self {
@@ -494,6 +514,18 @@ pub enum QualificationWindow {
     Lifetime,
 }
 
+impl QualificationWindow {
+    /// Human-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            QualificationWindow::CalendarYear => "calendar year",
+            QualificationWindow::Rolling12Months => "rolling 12 months",
+            QualificationWindow::Anniversary => "anniversary year",
+            QualificationWindow::Lifetime => "lifetime",
+        }
+    }
+}
+
 /// What happens to a member who misses the retain threshold at a window's end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DowngradePolicy {
@@ -502,6 +534,16 @@ pub enum DowngradePolicy {
     OneStep,
     /// Straight to the tier the window's metric qualifies for.
     Recompute,
+}
+
+impl DowngradePolicy {
+    /// Human-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            DowngradePolicy::OneStep => "one tier at a time",
+            DowngradePolicy::Recompute => "recompute from the window",
+        }
+    }
 }
 
 /// Tier qualification rules.

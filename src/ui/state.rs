@@ -13,6 +13,7 @@ use super::worker::{DialogPurpose, Loaded, Worker, WorkerMsg};
 use crate::data::import::ImportReport;
 use crate::data::project_io::{data_path, save_project};
 use crate::data::store::Transactions;
+use crate::format::count;
 use crate::model::Project;
 
 /// A page of the central editor.
@@ -282,7 +283,9 @@ impl AppState {
                     if let Some(doc) = &mut self.doc {
                         doc.set_data(result.map(|b| *b));
                         self.status = match &doc.report {
-                            Some(r) => format!("imported {} transactions", r.transactions),
+                            Some(r) => {
+                                format!("imported {} transactions", count(r.transactions as u64))
+                            }
                             None => "import failed".into(),
                         };
                     }
@@ -313,7 +316,11 @@ impl AppState {
         doc.set_data(data);
         self.status = match (&doc.report, &doc.path) {
             (Some(r), Some(p)) => {
-                format!("opened {} ({} transactions)", p.display(), r.transactions)
+                format!(
+                    "opened {} ({} transactions)",
+                    p.display(),
+                    count(r.transactions as u64)
+                )
             }
             (_, Some(p)) => format!("opened {}", p.display()),
             _ => "new project".into(),
@@ -438,7 +445,8 @@ impl AppState {
                 if let Some(r) = &doc.report {
                     ui.label(format!(
                         "{} customers · {} transactions",
-                        r.customers, r.transactions
+                        count(r.customers as u64),
+                        count(r.transactions as u64)
                     ));
                     if r.rejected > 0 {
                         ui.colored_label(theme::WARNING, format!("{} rows rejected", r.rejected));

@@ -2,6 +2,7 @@
 
 use eframe::egui;
 
+use crate::format::{count, money};
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
 
@@ -37,17 +38,17 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .spacing([16.0, 4.0])
             .show(ui, |ui| {
                 let rows: [(&str, String); 12] = [
-                    ("Customers", r.customers.to_string()),
-                    ("Transactions", r.transactions.to_string()),
-                    ("Rows read", r.rows_read.to_string()),
-                    ("Rows rejected", r.rejected.to_string()),
+                    ("Customers", count(r.customers as u64)),
+                    ("Transactions", count(r.transactions as u64)),
+                    ("Rows read", count(r.rows_read)),
+                    ("Rows rejected", count(r.rejected)),
                     ("First date", date(r.first_date)),
                     ("Last date", date(r.last_date)),
                     (
                         "Revenue",
-                        format!("{:.2} {}", r.revenue, doc.project.currency),
+                        format!("{} {}", money(r.revenue), doc.project.currency),
                     ),
-                    ("Refunds", r.refunds.to_string()),
+                    ("Refunds", count(r.refunds)),
                     (
                         "Columns",
                         format!(

@@ -89,13 +89,11 @@ pub fn overview_ui(ui: &mut egui::Ui, state: &mut AppState) {
             );
             ui.end_row();
             ui.label("Customer model");
-            ui.label(
-                format!(
-                    "{:?} + Gamma-Gamma, per {:?}",
-                    s.transaction_model, s.model_period
-                )
-                .to_lowercase(),
-            );
+            ui.label(format!(
+                "{} + Gamma-Gamma, fitted per {}",
+                s.transaction_model.label(),
+                s.model_period.label()
+            ));
             ui.end_row();
         });
     ui.add_space(8.0);

@@ -41,8 +41,9 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
             }
             let q = &s.qualification;
             ui.label(format!(
-                "Window: {:?}; downgrade: {:?}; grace {} days. Earning {} points per {}; enrolment {}%.",
-                q.window, q.downgrade, q.grace_days, s.earning.points_per_currency_unit, doc.project.currency, s.enrolment_rate_pct
+                "Window: {}; downgrade: {}; grace {} days. Earning {} point(s) per {}; enrolment {}%.",
+                q.window.label(),
+                q.downgrade.label(), q.grace_days, s.earning.points_per_currency_unit, doc.project.currency, s.enrolment_rate_pct
             ));
             let expiry = match s.expiry {
                 Expiry::Never => "points never expire".to_string(),
