@@ -365,6 +365,27 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
 
 /// Why an amount was not accepted.
 fn parse_amount(raw: &[u8], decimal_comma: bool) -> Result<f64, String> {
+    // Fast path, no allocation: a plain decimal such as `-12.50` (or `-12,50` with a decimal comma).
+    let plain = raw.trim_ascii();
+    let mark = if decimal_comma { b',' } else { b'.' };
+    let body = plain.strip_prefix(b"-").unwrap_or(plain);
+    if !body.is_empty()
+        && body[0].is_ascii_digit()
+        && body.iter().all(|&b| b.is_ascii_digit() || b == mark)
+        && body.iter().filter(|&&b| b == mark).count() <= 1
+        && body.last() != Some(&mark)
+    {
+        if let Ok(text) = std::str::from_utf8(plain) {
+            let parsed = if decimal_comma {
+                text.replace(',', ".").parse()
+            } else {
+                text.parse()
+            };
+            if let Ok(v) = parsed {
+                return Ok(v);
+            }
+        }
+    }
     let text = std::str::from_utf8(raw).map_err(|_| "not UTF-8 text".to_string())?;
     let mut s = text.trim();
     let mut negative = false;

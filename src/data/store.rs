@@ -1,7 +1,8 @@
 //! The columnar transaction store: what the engine reads.
 
-use std::collections::HashMap;
 use std::ops::Range;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::Date;
 
@@ -92,6 +93,8 @@ impl Transactions {
 /// Builds a [`Transactions`] from rows in any order.
 #[derive(Debug, Default)]
 pub struct TransactionsBuilder {
+    /// The last customer interned, to skip the lookup on runs of the same customer.
+    last: Option<(Box<str>, u32)>,
     ids: HashMap<Box<str>, u32>,
     id_list: Vec<String>,
     cats: HashMap<Box<str>, u32>,
@@ -115,7 +118,14 @@ fn intern(map: &mut HashMap<Box<str>, u32>, list: &mut Vec<String>, key: &str) -
 impl TransactionsBuilder {
     /// Adds one transaction.
     pub fn push(&mut self, customer_id: &str, day: Date, amount: f64, category: Option<&str>) {
-        let c = intern(&mut self.ids, &mut self.id_list, customer_id);
+        let c = match &self.last {
+            Some((id, c)) if **id == *customer_id => *c,
+            _ => {
+                let c = intern(&mut self.ids, &mut self.id_list, customer_id);
+                self.last = Some((customer_id.into(), c));
+                c
+            }
+        };
         let k = match category {
             Some(cat) if !cat.is_empty() => intern(&mut self.cats, &mut self.cat_list, cat),
             _ => NO_CATEGORY,
@@ -139,6 +149,7 @@ impl TransactionsBuilder {
     /// Sorts by customer (counting sort, stable) then by day within each customer.
     pub fn finish(self) -> Transactions {
         let TransactionsBuilder {
+            last: _,
             ids,
             id_list,
             cats,
