@@ -2,3 +2,4 @@
 //! comes from a seeded generator, so the same inputs and seed give the same outputs.
 
 pub mod generate;
+pub mod models;

@@ -1,0 +1,243 @@
+//! Maximum likelihood by BFGS on log-parameters, and standard errors from the Hessian.
+
+/// The outcome of a minimisation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Minimum {
+    /// Point found (log-parameters).
+    pub x: Vec<f64>,
+    /// Objective there.
+    pub f: f64,
+    /// Iterations used.
+    pub iterations: usize,
+}
+
+/// Why a minimisation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OptimizeError {
+    /// The objective is not finite at the start.
+    #[error("the likelihood cannot be evaluated at the starting point")]
+    BadStart,
+    /// No convergence within the iteration budget.
+    #[error("the optimiser did not converge in {0} iterations")]
+    NoConvergence(usize),
+    /// Parameters ran off to zero or infinity: the data do not identify the model.
+    #[error("the parameters diverge: the data do not identify the model")]
+    Diverged,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Minimises `f` (returning value and gradient) from `x0` with BFGS and a backtracking line
+/// search. Converges when the largest gradient component is below `gtol`.
+pub fn bfgs(
+    f: &dyn Fn(&[f64]) -> (f64, Vec<f64>),
+    x0: &[f64],
+    gtol: f64,
+    max_iter: usize,
+) -> Result<Minimum, OptimizeError> {
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let (mut fx, mut g) = f(&x);
+    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Err(OptimizeError::BadStart);
+    }
+    // Inverse Hessian approximation, starting as the identity.
+    let mut h = vec![0.0; n * n];
+    for i in 0..n {
+        h[i * n + i] = 1.0;
+    }
+    for iter in 0..max_iter {
+        if g.iter().all(|v| v.abs() < gtol) {
+            return Ok(Minimum {
+                x,
+                f: fx,
+                iterations: iter,
+            });
+        }
+        if x.iter().any(|v| v.abs() > 40.0) {
+            return Err(OptimizeError::Diverged);
+        }
+        let mut p: Vec<f64> = (0..n).map(|i| -dot(&h[i * n..(i + 1) * n], &g)).collect();
+        let mut slope = dot(&p, &g);
+        if slope >= 0.0 {
+            // Not a descent direction: restart from steepest descent.
+            for i in 0..n {
+                for j in 0..n {
+                    h[i * n + j] = if i == j { 1.0 } else { 0.0 };
+                }
+            }
+            p = g.iter().map(|v| -v).collect();
+            slope = dot(&p, &g);
+        }
+        // Keep steps in log-space moderate.
+        let max_step = p.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mut t = if max_step > 2.0 { 2.0 / max_step } else { 1.0 };
+        let mut accepted = None;
+        for _ in 0..60 {
+            let xn: Vec<f64> = x.iter().zip(&p).map(|(xi, pi)| xi + t * pi).collect();
+            let (fn_, gn) = f(&xn);
+            if fn_.is_finite() && gn.iter().all(|v| v.is_finite()) && fn_ <= fx + 1e-4 * t * slope {
+                accepted = Some((xn, fn_, gn));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((xn, fn_, gn)) = accepted else {
+            // No further decrease is possible: accept the point if the gradient is small enough
+            // for the precision of the objective.
+            if g.iter().all(|v| v.abs() < gtol * 1e3) {
+                return Ok(Minimum {
+                    x,
+                    f: fx,
+                    iterations: iter,
+                });
+            }
+            return Err(OptimizeError::NoConvergence(iter));
+        };
+        let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-12 {
+            let hy: Vec<f64> = (0..n).map(|i| dot(&h[i * n..(i + 1) * n], &y)).collect();
+            let yhy = dot(&y, &hy);
+            for i in 0..n {
+                for j in 0..n {
+                    h[i * n + j] +=
+                        ((sy + yhy) * s[i] * s[j]) / (sy * sy) - (hy[i] * s[j] + s[i] * hy[j]) / sy;
+                }
+            }
+        }
+        let small_change = (fx - fn_).abs() <= 1e-15 * fx.abs().max(1.0);
+        x = xn;
+        fx = fn_;
+        g = gn;
+        if small_change && g.iter().all(|v| v.abs() < gtol * 1e3) {
+            return Ok(Minimum {
+                x,
+                f: fx,
+                iterations: iter + 1,
+            });
+        }
+    }
+    Err(OptimizeError::NoConvergence(max_iter))
+}
+
+/// Inverts a symmetric positive-definite matrix (row-major, `n × n`) by Gauss-Jordan elimination
+/// with partial pivoting. `None` when singular.
+pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut a = m.to_vec();
+    let mut inv = vec![0.0; n * n];
+    for i in 0..n {
+        inv[i * n + i] = 1.0;
+    }
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
+        if a[pivot * n + col].abs() < 1e-300 {
+            return None;
+        }
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+            inv.swap(col * n + k, pivot * n + k);
+        }
+        let d = a[col * n + col];
+        for k in 0..n {
+            a[col * n + k] /= d;
+            inv[col * n + k] /= d;
+        }
+        for row in 0..n {
+            if row != col {
+                let factor = a[row * n + col];
+                if factor != 0.0 {
+                    for k in 0..n {
+                        a[row * n + k] -= factor * a[col * n + k];
+                        inv[row * n + k] -= factor * inv[col * n + k];
+                    }
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+/// Standard errors of parameters `theta` from the Hessian of the total log-likelihood `ll`,
+/// taken by central differences of its gradient `grad` (with respect to `theta` itself).
+/// `None` for a parameter whose variance is not positive (a flat or ill-conditioned optimum).
+pub fn standard_errors(grad: &dyn Fn(&[f64]) -> Vec<f64>, theta: &[f64]) -> Vec<Option<f64>> {
+    let n = theta.len();
+    let mut hess = vec![0.0; n * n];
+    for j in 0..n {
+        let h = 1e-5 * theta[j].abs().max(1e-3);
+        let mut up = theta.to_vec();
+        let mut down = theta.to_vec();
+        up[j] += h;
+        down[j] -= h;
+        let (gu, gd) = (grad(&up), grad(&down));
+        for i in 0..n {
+            hess[i * n + j] = (gu[i] - gd[i]) / (2.0 * h);
+        }
+    }
+    // Symmetrise, then invert the observed information (minus the Hessian).
+    let info: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            -(hess[i * n + j] + hess[j * n + i]) / 2.0
+        })
+        .collect();
+    match invert(&info, n) {
+        Some(cov) => (0..n)
+            .map(|i| {
+                let v = cov[i * n + i];
+                (v.is_finite() && v > 0.0).then(|| v.sqrt())
+            })
+            .collect(),
+        None => vec![None; n],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimises_the_rosenbrock_function() {
+        let f = |x: &[f64]| {
+            let (a, b) = (x[0], x[1]);
+            let v = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+            let g = vec![
+                -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+                200.0 * (b - a * a),
+            ];
+            (v, g)
+        };
+        let m = bfgs(&f, &[-1.2, 1.0], 1e-9, 500).unwrap();
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
+            "{:?}",
+            m
+        );
+    }
+
+    #[test]
+    fn reports_failure_instead_of_nan() {
+        let f = |_: &[f64]| (f64::NAN, vec![0.0]);
+        assert_eq!(bfgs(&f, &[0.0], 1e-8, 10), Err(OptimizeError::BadStart));
+        // Unbounded below along x: diverges.
+        let g = |x: &[f64]| (-x[0], vec![-1.0]);
+        assert!(bfgs(&g, &[0.0], 1e-8, 10_000).is_err());
+    }
+
+    #[test]
+    fn inverse_and_standard_errors_of_a_gaussian() {
+        let m = [4.0, 1.0, 1.0, 3.0];
+        let inv = invert(&m, 2).unwrap();
+        let id = [m[0] * inv[0] + m[1] * inv[2], m[0] * inv[1] + m[1] * inv[3]];
+        assert!((id[0] - 1.0).abs() < 1e-12 && id[1].abs() < 1e-12);
+        // ll = −(θ−1)²/(2σ²) with σ = 0.5: standard error 0.5.
+        let grad = |t: &[f64]| vec![-(t[0] - 1.0) / 0.25];
+        let se = standard_errors(&grad, &[1.0]);
+        assert!((se[0].unwrap() - 0.5).abs() < 1e-6);
+    }
+}

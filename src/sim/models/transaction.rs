@@ -1,0 +1,416 @@
+//! The purchase-and-dropout models: BG/NBD, MBG/NBD and Pareto/NBD.
+//!
+//! Likelihoods follow the papers: Fader, Hardie & Lee (2005) "Counting your customers the easy
+//! way" (BG/NBD), Batislam, Denizel & Filiztekin (2007) (MBG/NBD), Schmittlein, Morrison & Colombo
+//! (1987) with Fader & Hardie's (2005) note on the Pareto/NBD (its likelihood with the Gauss
+//! hypergeometric taken in log space). All are on the papers' scale: raw periods, no rescaling.
+
+use serde::Serialize;
+
+use super::optimize::{OptimizeError, bfgs, standard_errors};
+use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1_a1, log_add_exp, log_sub_exp};
+use super::summary::Compressed;
+use crate::model::TransactionModel;
+
+/// Fitted parameters of a transaction model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TransactionParams {
+    /// BG/NBD: purchase rate λ ~ Gamma(r, α); dropout after a repeat purchase p ~ Beta(a, b).
+    BgNbd {
+        /// Shape of the purchase-rate distribution.
+        r: f64,
+        /// Scale (rate) of the purchase-rate distribution, in periods.
+        alpha: f64,
+        /// Beta shape a of the dropout probability.
+        a: f64,
+        /// Beta shape b of the dropout probability.
+        b: f64,
+    },
+    /// MBG/NBD: as BG/NBD, but a customer may also drop out right after the first purchase.
+    MbgNbd {
+        /// Shape of the purchase-rate distribution.
+        r: f64,
+        /// Scale of the purchase-rate distribution.
+        alpha: f64,
+        /// Beta shape a.
+        a: f64,
+        /// Beta shape b.
+        b: f64,
+    },
+    /// Pareto/NBD: λ ~ Gamma(r, α); lifetime exponential with rate μ ~ Gamma(s, β).
+    ParetoNbd {
+        /// Shape of the purchase-rate distribution.
+        r: f64,
+        /// Scale of the purchase-rate distribution.
+        alpha: f64,
+        /// Shape of the dropout-rate distribution.
+        s: f64,
+        /// Scale of the dropout-rate distribution.
+        beta: f64,
+    },
+}
+
+impl TransactionParams {
+    /// Which model these are parameters of.
+    pub fn kind(&self) -> TransactionModel {
+        match self {
+            TransactionParams::BgNbd { .. } => TransactionModel::BgNbd,
+            TransactionParams::MbgNbd { .. } => TransactionModel::MbgNbd,
+            TransactionParams::ParetoNbd { .. } => TransactionModel::ParetoNbd,
+        }
+    }
+
+    /// The parameters as a vector, in the order of [`TransactionParams::names`].
+    pub fn to_vec(&self) -> Vec<f64> {
+        match *self {
+            TransactionParams::BgNbd { r, alpha, a, b }
+            | TransactionParams::MbgNbd { r, alpha, a, b } => {
+                vec![r, alpha, a, b]
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => vec![r, alpha, s, beta],
+        }
+    }
+
+    /// The parameter names, as in the papers and the JSON output.
+    pub fn names(kind: TransactionModel) -> [&'static str; 4] {
+        match kind {
+            TransactionModel::BgNbd | TransactionModel::MbgNbd => ["r", "alpha", "a", "b"],
+            TransactionModel::ParetoNbd => ["r", "alpha", "s", "beta"],
+        }
+    }
+
+    /// Parameters of `kind` from a vector in [`TransactionParams::names`] order.
+    pub fn from_vec(kind: TransactionModel, v: &[f64]) -> TransactionParams {
+        let (p0, p1, p2, p3) = (v[0], v[1], v[2], v[3]);
+        match kind {
+            TransactionModel::BgNbd => TransactionParams::BgNbd {
+                r: p0,
+                alpha: p1,
+                a: p2,
+                b: p3,
+            },
+            TransactionModel::MbgNbd => TransactionParams::MbgNbd {
+                r: p0,
+                alpha: p1,
+                a: p2,
+                b: p3,
+            },
+            TransactionModel::ParetoNbd => TransactionParams::ParetoNbd {
+                r: p0,
+                alpha: p1,
+                s: p2,
+                beta: p3,
+            },
+        }
+    }
+
+    /// Log-likelihood of one customer with `x` repeat purchases, the last at `t_x`, observed for `age`.
+    pub fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64 {
+        self.ll_grad(x, t_x, age, false).0
+    }
+
+    /// Log-likelihood and (for the beta-geometric models) its gradient in the parameters.
+    fn ll_grad(&self, x: f64, t_x: f64, age: f64, want_grad: bool) -> (f64, [f64; 4]) {
+        match *self {
+            TransactionParams::BgNbd { r, alpha, a, b } => {
+                let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+                let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
+                let a3 = -(r + x) * (alpha + age).ln();
+                let a4 = if x > 0.0 {
+                    a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let tail = log_add_exp(a3, a4);
+                let ll = a1 + a2 + tail;
+                if !want_grad {
+                    return (ll, [0.0; 4]);
+                }
+                let w4 = (a4 - tail).exp();
+                let w3 = 1.0 - w4;
+                let (la_t, la_tx) = ((alpha + age).ln(), (alpha + t_x).ln());
+                let dr = digamma(r + x) - digamma(r) + alpha.ln() - w3 * la_t - w4 * la_tx;
+                let dalpha =
+                    r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x);
+                let da = digamma(a + b) - digamma(a + b + x) + w4 / a;
+                let db = digamma(a + b) + digamma(b + x)
+                    - digamma(b)
+                    - digamma(a + b + x)
+                    - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
+                (ll, [dr, dalpha, da, db])
+            }
+            TransactionParams::MbgNbd { r, alpha, a, b } => {
+                let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+                let a2 = ln_gamma(a + b) + ln_gamma(b + x + 1.0)
+                    - ln_gamma(b)
+                    - ln_gamma(a + b + x + 1.0);
+                let a3 = -(r + x) * (alpha + age).ln();
+                let a4 = a.ln() - (b + x).ln() - (r + x) * (alpha + t_x).ln();
+                let tail = log_add_exp(a3, a4);
+                let ll = a1 + a2 + tail;
+                if !want_grad {
+                    return (ll, [0.0; 4]);
+                }
+                let w4 = (a4 - tail).exp();
+                let w3 = 1.0 - w4;
+                let (la_t, la_tx) = ((alpha + age).ln(), (alpha + t_x).ln());
+                let dr = digamma(r + x) - digamma(r) + alpha.ln() - w3 * la_t - w4 * la_tx;
+                let dalpha =
+                    r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x);
+                let da = digamma(a + b) - digamma(a + b + x + 1.0) + w4 / a;
+                let db = digamma(a + b) + digamma(b + x + 1.0)
+                    - digamma(b)
+                    - digamma(a + b + x + 1.0)
+                    - w4 / (b + x);
+                (ll, [dr, dalpha, da, db])
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => {
+                let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
+                let alive = -(r + x) * (alpha + age).ln() - s * (beta + age).ln();
+                let ll = a1
+                    + log_add_exp(
+                        alive,
+                        s.ln() + pareto_ln_a0(r, alpha, s, beta, x, t_x, age) - (r + s + x).ln(),
+                    );
+                (ll, [0.0; 4])
+            }
+        }
+    }
+
+    /// Probability that a customer with this history is still active at `age`.
+    pub fn p_alive(&self, x: f64, t_x: f64, age: f64) -> f64 {
+        match *self {
+            TransactionParams::BgNbd { r, alpha, a, b } => {
+                if x == 0.0 {
+                    return 1.0;
+                }
+                let ln_odds = a.ln() - (b + x - 1.0).ln()
+                    + (r + x) * ((alpha + age).ln() - (alpha + t_x).ln());
+                1.0 / (1.0 + ln_odds.exp())
+            }
+            TransactionParams::MbgNbd { r, alpha, a, b } => {
+                let ln_odds =
+                    a.ln() - (b + x).ln() + (r + x) * ((alpha + age).ln() - (alpha + t_x).ln());
+                1.0 / (1.0 + ln_odds.exp())
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => {
+                let ln_odds = s.ln() - (r + s + x).ln()
+                    + (r + x) * (alpha + age).ln()
+                    + s * (beta + age).ln()
+                    + pareto_ln_a0(r, alpha, s, beta, x, t_x, age);
+                1.0 / (1.0 + ln_odds.exp())
+            }
+        }
+    }
+
+    /// Expected repeat transactions in the next `t` periods of a customer with this history
+    /// (the conditional expectation of each paper).
+    pub fn expected_conditional(&self, t: f64, x: f64, t_x: f64, age: f64) -> f64 {
+        if t <= 0.0 {
+            return 0.0;
+        }
+        match *self {
+            TransactionParams::BgNbd { r, alpha, a, b } => {
+                let z = t / (alpha + age + t);
+                let f = hyp2f1(r + x, b + x, a + b + x - 1.0, z);
+                let head = (a + b + x - 1.0) / (a - 1.0);
+                let inner = 1.0 - ((alpha + age) / (alpha + age + t)).powf(r + x) * f;
+                head * inner * self.p_alive(x, t_x, age)
+            }
+            TransactionParams::MbgNbd { r, alpha, a, b } => {
+                let z = t / (alpha + age + t);
+                let f = hyp2f1(r + x, b + x + 1.0, a + b + x, z);
+                let head = (a + b + x) / (a - 1.0);
+                let inner = 1.0 - ((alpha + age) / (alpha + age + t)).powf(r + x) * f;
+                head * inner * self.p_alive(x, t_x, age)
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => {
+                let rate = (r + x) * (beta + age) / (alpha + age);
+                let life = if (s - 1.0).abs() < 1e-9 {
+                    ((beta + age + t) / (beta + age)).ln()
+                } else {
+                    (1.0 - ((beta + age) / (beta + age + t)).powf(s - 1.0)) / (s - 1.0)
+                };
+                rate * life * self.p_alive(x, t_x, age)
+            }
+        }
+    }
+
+    /// Expected repeat transactions in the first `t` periods after a new customer's first purchase.
+    pub fn expected_unconditional(&self, t: f64) -> f64 {
+        if t <= 0.0 {
+            return 0.0;
+        }
+        match *self {
+            TransactionParams::BgNbd { r, alpha, a, b } => {
+                let z = t / (alpha + t);
+                (a + b - 1.0) / (a - 1.0)
+                    * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b, a + b - 1.0, z))
+            }
+            TransactionParams::MbgNbd { r, alpha, a, b } => {
+                let z = t / (alpha + t);
+                b / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b + 1.0, a + b, z))
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => {
+                if (s - 1.0).abs() < 1e-9 {
+                    r * beta / alpha * ((beta + t) / beta).ln()
+                } else {
+                    r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)).powf(s - 1.0))
+                }
+            }
+        }
+    }
+}
+
+/// `ln A₀` of the Pareto/NBD likelihood (Fader & Hardie 2005, eq. 19–20), stable in log space.
+fn pareto_ln_a0(r: f64, alpha: f64, s: f64, beta: f64, x: f64, t_x: f64, age: f64) -> f64 {
+    let rsx = r + s + x;
+    let (max_ab, min_ab, second) = if alpha >= beta {
+        (alpha, beta, s + 1.0)
+    } else {
+        (beta, alpha, r + x)
+    };
+    let diff = max_ab - min_ab;
+    let l1 = ln_hyp2f1_a1(rsx, second, diff / (max_ab + t_x)) - rsx * (max_ab + t_x).ln();
+    let l2 = ln_hyp2f1_a1(rsx, second, diff / (max_ab + age)) - rsx * (max_ab + age).ln();
+    log_sub_exp(l1, l2)
+}
+
+/// A fitted transaction model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TransactionFit {
+    /// The parameters.
+    pub params: TransactionParams,
+    /// Total log-likelihood at the optimum.
+    pub log_likelihood: f64,
+    /// Standard errors in [`TransactionParams::names`] order (`None` where the Hessian gives none).
+    pub std_errors: Vec<Option<f64>>,
+    /// Optimiser iterations.
+    pub iterations: usize,
+}
+
+/// Why a model could not be fitted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    /// Not enough data for the model.
+    #[error("cannot fit {model}: {reason}")]
+    Data {
+        /// The model.
+        model: &'static str,
+        /// What is missing.
+        reason: String,
+    },
+    /// The optimiser failed.
+    #[error("cannot fit {model}: {source}")]
+    Optimizer {
+        /// The model.
+        model: &'static str,
+        /// How it failed.
+        source: OptimizeError,
+    },
+}
+
+/// Total log-likelihood of the compressed data.
+pub fn total_log_likelihood(params: &TransactionParams, data: &Compressed) -> f64 {
+    (0..data.len())
+        .map(|i| data.weight[i] * params.log_likelihood(data.x[i], data.t_x[i], data.age[i]))
+        .sum()
+}
+
+fn total_gradient(kind: TransactionModel, theta: &[f64], data: &Compressed) -> Vec<f64> {
+    let params = TransactionParams::from_vec(kind, theta);
+    if kind == TransactionModel::ParetoNbd {
+        // Central differences (the analytic gradient involves derivatives of ₂F₁ in its parameters).
+        return (0..4)
+            .map(|j| {
+                let h = 1e-6 * theta[j].abs().max(1e-6);
+                let mut up = theta.to_vec();
+                let mut down = theta.to_vec();
+                up[j] += h;
+                down[j] -= h;
+                (total_log_likelihood(&TransactionParams::from_vec(kind, &up), data)
+                    - total_log_likelihood(&TransactionParams::from_vec(kind, &down), data))
+                    / (2.0 * h)
+            })
+            .collect();
+    }
+    let mut g = vec![0.0; 4];
+    for i in 0..data.len() {
+        let (_, gi) = params.ll_grad(data.x[i], data.t_x[i], data.age[i], true);
+        for j in 0..4 {
+            g[j] += data.weight[i] * gi[j];
+        }
+    }
+    g
+}
+
+/// Fits `kind` by maximum likelihood on compressed `(x, t_x, T)` data.
+pub fn fit_transactions(
+    kind: TransactionModel,
+    data: &Compressed,
+) -> Result<TransactionFit, FitError> {
+    let model = kind.label();
+    let n = data.customers();
+    if n < 1.0 {
+        return Err(FitError::Data {
+            model,
+            reason: "no customers".into(),
+        });
+    }
+    let repeaters: f64 = (0..data.len())
+        .filter(|&i| data.x[i] > 0.0)
+        .map(|i| data.weight[i])
+        .sum();
+    if repeaters == 0.0 {
+        return Err(FitError::Data {
+            model,
+            reason: "no customer made a repeat purchase in the calibration period".into(),
+        });
+    }
+    let mean_age = (0..data.len())
+        .map(|i| data.weight[i] * data.age[i])
+        .sum::<f64>()
+        / n;
+    let mean_x = (0..data.len())
+        .map(|i| data.weight[i] * data.x[i])
+        .sum::<f64>()
+        / n;
+    let alpha0 = (mean_age / (1.0 + mean_x)).max(1e-3);
+    let start = [
+        1.0f64,
+        alpha0,
+        1.0,
+        if kind == TransactionModel::ParetoNbd {
+            alpha0
+        } else {
+            1.0
+        },
+    ];
+    let phi0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
+    // Minimise −LL per customer over log-parameters.
+    let objective = |phi: &[f64]| {
+        let theta: Vec<f64> = phi.iter().map(|v| v.exp()).collect();
+        let params = TransactionParams::from_vec(kind, &theta);
+        let ll = total_log_likelihood(&params, data);
+        let g = total_gradient(kind, &theta, data);
+        let grad: Vec<f64> = (0..4).map(|j| -g[j] * theta[j] / n).collect();
+        (-ll / n, grad)
+    };
+    let gtol = if kind == TransactionModel::ParetoNbd {
+        1e-7
+    } else {
+        1e-9
+    };
+    let min = bfgs(&objective, &phi0, gtol, 2000)
+        .map_err(|source| FitError::Optimizer { model, source })?;
+    let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
+    let params = TransactionParams::from_vec(kind, &theta);
+    let std_errors = standard_errors(&|t: &[f64]| total_gradient(kind, t, data), &theta);
+    Ok(TransactionFit {
+        params,
+        log_likelihood: total_log_likelihood(&params, data),
+        std_errors,
+        iterations: min.iterations,
+    })
+}
