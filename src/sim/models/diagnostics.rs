@@ -93,7 +93,7 @@ pub fn frequency_distribution(params: &TransactionParams, t: f64, max_x: u32) ->
                     let (alive_exp, died_exp) = if modified {
                         (xf + 1.0, Some(xf))
                     } else {
-                        (xf, (x > 0).then(|| xf - 1.0))
+                        (xf, (x > 0).then_some(xf - 1.0))
                     };
                     let alive = (ln_beta(a, b + alive_exp) - ln_beta(a, b)).exp() * p_nb;
                     let died = died_exp.map_or(0.0, |k| {

@@ -25,6 +25,9 @@ pub enum OptimizeError {
     Diverged,
 }
 
+/// An objective: value and gradient at a point.
+pub type Objective<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -32,7 +35,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// Minimises `f` (returning value and gradient) from `x0` with BFGS and a backtracking line
 /// search. Converges when the largest gradient component is below `gtol`.
 pub fn bfgs(
-    f: &dyn Fn(&[f64]) -> (f64, Vec<f64>),
+    f: Objective<'_>,
     x0: &[f64],
     gtol: f64,
     max_iter: usize,
