@@ -306,7 +306,7 @@ fn usage_errors_exit_2() {
     );
     run(&["frobnicate"], 2);
     let help = stdout(&run(&["--help"], 0));
-    for cmd in ["validate", "import", "generate"] {
+    for cmd in ["validate", "import", "generate", "fit"] {
         assert!(help.contains(cmd), "{help}");
     }
 }
@@ -368,4 +368,142 @@ fn generate_is_deterministic_and_imports_back() {
         1,
     );
     assert!(stderr(&o).contains("synthetic"), "{}", stderr(&o));
+}
+
+#[test]
+fn fit_reproduces_the_cdnow_estimates_as_json() {
+    let doc = json(&[
+        "fit",
+        "projects/cdnow_sample.csv",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--period",
+        "week",
+        "--model",
+        "all",
+        "--format",
+        "json",
+    ]);
+    let d = &doc["data"];
+    assert_eq!(d["customers"], 2357);
+    assert_eq!(d["repeat_customers"], 946);
+    assert_eq!(d["calibration_repeat_transactions"], 2457);
+    assert_eq!(d["holdout_repeat_transactions"], 1882);
+    let m = &doc["models"];
+    let close = |v: &serde_json::Value, want: f64, places: i32| {
+        let f = 10f64.powi(places);
+        assert_eq!((v.as_f64().unwrap() * f).round() / f, want, "{v}");
+    };
+    close(&m["bgnbd"]["params"]["r"], 0.243, 3);
+    close(&m["bgnbd"]["params"]["alpha"], 4.414, 3);
+    close(&m["bgnbd"]["params"]["a"], 0.793, 3);
+    close(&m["bgnbd"]["params"]["b"], 2.426, 3);
+    close(&m["bgnbd"]["log_likelihood"], -9582.4, 1);
+    close(&m["pareto_nbd"]["params"]["r"], 0.553, 3);
+    close(&m["pareto_nbd"]["params"]["alpha"], 10.578, 3);
+    close(&m["pareto_nbd"]["params"]["s"], 0.606, 3);
+    close(&m["pareto_nbd"]["params"]["beta"], 11.669, 3);
+    close(&m["pareto_nbd"]["log_likelihood"], -9595.0, 1);
+    close(&m["gamma_gamma"]["params"]["p"], 6.25, 2);
+    close(&m["gamma_gamma"]["params"]["q"], 3.74, 2);
+    close(&m["gamma_gamma"]["params"]["gamma"], 15.44, 2);
+    for key in ["bgnbd", "mbgnbd", "pareto_nbd"] {
+        assert!(
+            m[key]["holdout_predicted"].as_f64().unwrap() > 1000.0,
+            "{key}"
+        );
+        assert!(m[key]["std_errors"]["r"].as_f64().unwrap() > 0.0, "{key}");
+    }
+    // One model alone, and the table.
+    let one = json(&[
+        "fit",
+        "projects/cdnow_sample.csv",
+        "--calibration-end",
+        "1997-09-30",
+        "--model",
+        "gamma-gamma",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(one["models"].as_object().unwrap().len(), 1);
+    assert!(one["data"]["holdout_repeat_transactions"].is_null());
+    let table = stdout(&run(
+        &[
+            "fit",
+            "projects/cdnow_sample.csv",
+            "--calibration-end",
+            "1997-09-30",
+            "--model",
+            "bgnbd",
+        ],
+        0,
+    ));
+    assert!(
+        table.contains("BG/NBD") && table.contains("r 0.243"),
+        "{table}"
+    );
+}
+
+#[test]
+fn fit_reports_models_it_cannot_fit() {
+    let f = fixture("import/one_time_buyers.csv");
+    let o = run(
+        &[
+            "fit",
+            f.to_str().unwrap(),
+            "--calibration-end",
+            "2024-02-01",
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        doc["models"]["bgnbd"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no customer made a repeat purchase")
+    );
+    assert!(doc["models"]["gamma_gamma"]["error"].is_string());
+    let o = run(
+        &[
+            "fit",
+            f.to_str().unwrap(),
+            "--calibration-end",
+            "2023-01-01",
+        ],
+        1,
+    );
+    assert!(
+        stderr(&o).contains("no customer made a first purchase on or before 2023-01-01"),
+        "{}",
+        stderr(&o)
+    );
+    run(&["fit", f.to_str().unwrap()], 2);
+    run(
+        &[
+            "fit",
+            f.to_str().unwrap(),
+            "--calibration-end",
+            "2024-02-01",
+            "--model",
+            "nbd",
+        ],
+        2,
+    );
+    let o = run(
+        &[
+            "fit",
+            f.to_str().unwrap(),
+            "--calibration-end",
+            "2024-02-01",
+            "--holdout-end",
+            "2024-01-01",
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("must be after"), "{}", stderr(&o));
 }

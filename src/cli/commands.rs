@@ -41,7 +41,7 @@ pub fn validate(projects: &[std::path::PathBuf]) -> Result<ExitCode> {
         let project = match load_project(path) {
             Ok(p) => p,
             Err(e) => {
-                println!("{shown}: error: {e}");
+                outln!("{shown}: error: {e}")?;
                 failed = true;
                 continue;
             }
@@ -102,9 +102,9 @@ pub fn validate(projects: &[std::path::PathBuf]) -> Result<ExitCode> {
         }
         let warnings = problems.len() - errors;
         let verdict = if errors > 0 { "invalid" } else { "ok" };
-        println!("{shown}: {verdict}{data_summary}: {errors} errors, {warnings} warnings");
+        outln!("{shown}: {verdict}{data_summary}: {errors} errors, {warnings} warnings")?;
         for p in &problems {
-            println!("  {p}");
+            outln!("  {p}")?;
         }
     }
     Ok(ExitCode::from(u8::from(failed)))
@@ -135,12 +135,12 @@ pub fn import(
             let mut doc = serde_json::to_value(&report).context("encoding the report")?;
             let sample: Vec<_> = report.rejects.iter().take(100).collect();
             doc["rejects_sample"] = serde_json::to_value(sample).context("encoding the report")?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&doc).context("encoding the report")?
-            );
+            )?;
         }
-        Format::Table => print!("{}", import_table(&report)),
+        Format::Table => out!("{}", import_table(&report))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -233,13 +233,13 @@ pub fn generate(
         ]
     });
     write_csv(out, &["customer_id", "date", "amount", "category"], rows)?;
-    println!(
+    outln!(
         "wrote {} transactions of {} customers ({} to {}) to {}",
         count(data.rows.len() as u64),
         count(customers as u64),
         start,
         end,
         out.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,22 @@
 //!
 //! Exit codes: 0 success, 1 bad input (a message naming file, line and field), 2 usage.
 
+/// Like `println!`, but through [`emit`]: `outln!("…")?`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Like `print!`, but through [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(&format!($($arg)*))
+    };
+}
+
 mod commands;
+mod fit;
 mod table;
 
 use std::path::PathBuf;
@@ -36,6 +51,31 @@ enum Command {
     Import(ImportArgs),
     /// Write a synthetic transaction CSV (BG/NBD purchasing, Gamma-Gamma spend).
     Generate(GenerateArgs),
+    /// Fit the customer models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) on a transaction CSV.
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+struct FitArgs {
+    /// The transaction CSV.
+    csv: PathBuf,
+    #[command(flatten)]
+    mapping: MappingArgs,
+    /// Last day of the calibration period (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    calibration_end: Date,
+    /// Last day of the holdout period, to score predictions against what happened.
+    #[arg(long, value_parser = parse_date)]
+    holdout_end: Option<Date>,
+    /// Time unit of the models.
+    #[arg(long, value_enum, default_value = "week")]
+    period: fit::PeriodChoice,
+    /// Which models to fit.
+    #[arg(long, value_enum, default_value = "all")]
+    model: fit::ModelChoice,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 /// Output format of a report.
@@ -120,6 +160,20 @@ struct GenerateArgs {
     project: Option<PathBuf>,
 }
 
+/// Writes to standard output. A closed pipe (as in `tierlab … | head`) ends the program quietly
+/// with success, as other command-line tools do, instead of an error or a panic.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        r => Ok(r?),
+    }
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse_iso(s).map_err(|e| e.to_string())
 }
@@ -158,6 +212,15 @@ pub fn run() -> ExitCode {
         Some(Command::Import(a)) => {
             commands::import(&a.csv, &a.mapping, a.rejects.as_deref(), a.format)
         }
+        Some(Command::Fit(a)) => fit::fit(
+            &a.csv,
+            &a.mapping,
+            a.calibration_end,
+            a.holdout_end,
+            a.period.into(),
+            a.model,
+            a.format,
+        ),
         Some(Command::Generate(a)) => commands::generate(
             a.customers,
             a.seed,

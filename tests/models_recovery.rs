@@ -1,0 +1,190 @@
+//! Parameter recovery and edge cases of the customer models.
+
+use tierlab::model::TransactionModel;
+use tierlab::sim::models::{
+    Compressed, CustomerSummary, FitError, Summary, TransactionParams, fit_gamma_gamma,
+    fit_transactions,
+};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Gamma};
+
+fn summary_from(rows: Vec<CustomerSummary>) -> Summary {
+    Summary {
+        period: tierlab::model::Period::Week,
+        calibration_end: tierlab::model::Date(0),
+        holdout_end: None,
+        rows,
+    }
+}
+
+fn row(x: u32, t_x: f64, age: f64, spend: f64) -> CustomerSummary {
+    CustomerSummary {
+        customer: 0,
+        first_day: tierlab::model::Date(0),
+        x,
+        t_x,
+        age,
+        mean_repeat_spend: spend,
+        holdout_x: 0,
+        holdout_spend: 0.0,
+    }
+}
+
+/// Simulated customers from known parameters, with Gamma-Gamma spend.
+fn simulate(truth: &TransactionParams, spend: (f64, f64, f64), n: usize, seed: u64) -> Summary {
+    let ages: Vec<f64> = (0..n).map(|i| 26.0 + (i % 27) as f64).collect();
+    let sims = truth.simulate(&ages, 0.0, seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    let (p, q, gamma) = spend;
+    let rows = sims
+        .iter()
+        .map(|c| {
+            let nu = Gamma::new(q, 1.0 / gamma).unwrap().sample(&mut rng);
+            let z = Gamma::new(p, 1.0 / nu).unwrap();
+            let m = if c.x > 0 {
+                (0..c.x).map(|_| z.sample(&mut rng)).sum::<f64>() / f64::from(c.x)
+            } else {
+                0.0
+            };
+            row(c.x, c.t_x, c.age, m)
+        })
+        .collect();
+    summary_from(rows)
+}
+
+/// Share of (seed, parameter) pairs whose estimate lies within 2 standard errors of the truth.
+fn coverage(truth: &TransactionParams, seeds: u64, n: usize) -> f64 {
+    let truth_v = truth.to_vec();
+    let mut inside = 0;
+    let mut total = 0;
+    for seed in 0..seeds {
+        let s = simulate(truth, (6.0, 4.0, 15.0), n, seed);
+        let fit = fit_transactions(truth.kind(), &Compressed::from_summary(&s)).unwrap();
+        for (j, est) in fit.params.to_vec().iter().enumerate() {
+            let se = fit.std_errors[j].expect("standard error");
+            total += 1;
+            if (est - truth_v[j]).abs() <= 2.0 * se {
+                inside += 1;
+            }
+        }
+    }
+    f64::from(inside) / f64::from(total)
+}
+
+#[test]
+fn bgnbd_parameters_are_recovered() {
+    let truth = TransactionParams::BgNbd {
+        r: 0.5,
+        alpha: 5.0,
+        a: 0.8,
+        b: 2.5,
+    };
+    let c = coverage(&truth, 20, 3000);
+    assert!(c >= 0.9, "coverage {c}");
+}
+
+#[test]
+fn mbgnbd_parameters_are_recovered() {
+    let truth = TransactionParams::MbgNbd {
+        r: 0.5,
+        alpha: 5.0,
+        a: 1.2,
+        b: 4.0,
+    };
+    let c = coverage(&truth, 20, 3000);
+    assert!(c >= 0.9, "coverage {c}");
+}
+
+#[test]
+fn pareto_nbd_parameters_are_recovered() {
+    let truth = TransactionParams::ParetoNbd {
+        r: 0.6,
+        alpha: 8.0,
+        s: 0.7,
+        beta: 12.0,
+    };
+    let c = coverage(&truth, 20, 3000);
+    assert!(c >= 0.9, "coverage {c}");
+}
+
+#[test]
+fn gamma_gamma_parameters_are_recovered() {
+    let truth = TransactionParams::BgNbd {
+        r: 1.5,
+        alpha: 5.0,
+        a: 0.8,
+        b: 2.5,
+    };
+    let (p, q, gamma) = (6.0, 4.0, 15.0);
+    let mut inside = 0;
+    for seed in 0..20 {
+        let s = simulate(&truth, (p, q, gamma), 3000, seed);
+        let fit = fit_gamma_gamma(&s).unwrap();
+        let est = [fit.params.p, fit.params.q, fit.params.gamma];
+        for (j, want) in [p, q, gamma].iter().enumerate() {
+            if (est[j] - want).abs() <= 2.0 * fit.std_errors[j].unwrap() {
+                inside += 1;
+            }
+        }
+    }
+    assert!(f64::from(inside) / 60.0 >= 0.9, "{inside} of 60");
+}
+
+#[test]
+fn one_time_buyers_only_is_an_error_not_nan() {
+    let s = summary_from(
+        (0..50)
+            .map(|i| row(0, 0.0, 10.0 + f64::from(i), 0.0))
+            .collect(),
+    );
+    for kind in [
+        TransactionModel::BgNbd,
+        TransactionModel::MbgNbd,
+        TransactionModel::ParetoNbd,
+    ] {
+        let err = fit_transactions(kind, &Compressed::from_summary(&s)).unwrap_err();
+        assert!(matches!(err, FitError::Data { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no customer made a repeat purchase")
+        );
+    }
+    assert!(fit_gamma_gamma(&s).is_err());
+}
+
+#[test]
+fn degenerate_data_gives_an_error_or_finite_parameters() {
+    let cases = vec![
+        vec![row(3, 10.0, 20.0, 12.0)],                     // one customer
+        vec![row(0, 0.0, 0.0, 0.0), row(1, 1.0, 1.0, 5.0)], // x = 0 with T = 0
+        vec![
+            row(5000, 99.0, 100.0, 3.0),
+            row(0, 0.0, 100.0, 0.0),
+            row(2, 50.0, 100.0, 4.0),
+        ], // huge x
+    ];
+    for rows in cases {
+        let s = summary_from(rows);
+        for kind in [
+            TransactionModel::BgNbd,
+            TransactionModel::MbgNbd,
+            TransactionModel::ParetoNbd,
+        ] {
+            match fit_transactions(kind, &Compressed::from_summary(&s)) {
+                Ok(fit) => {
+                    assert!(
+                        fit.params
+                            .to_vec()
+                            .iter()
+                            .all(|v| v.is_finite() && *v > 0.0),
+                        "{fit:?}"
+                    );
+                    assert!(fit.log_likelihood.is_finite());
+                }
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
