@@ -134,7 +134,13 @@ pub struct Compressed {
     pub age: Vec<f64>,
     /// Number of customers with this row.
     pub weight: Vec<f64>,
+    /// Index ranges of rows sharing one `x` (rows are sorted by `x`), cut into chunks of at most
+    /// [`CHUNK_ROWS`] rows for parallel evaluation.
+    pub chunks: Vec<(usize, usize)>,
 }
+
+/// Most rows in one chunk of [`Compressed::chunks`].
+pub const CHUNK_ROWS: usize = 8192;
 
 impl Compressed {
     /// Compresses the summary's rows.
@@ -160,6 +166,16 @@ impl Compressed {
                 out.age.push(f64::from_bits(k.2));
                 out.weight.push(1.0);
             }
+        }
+        let mut start = 0;
+        while start < out.x.len() {
+            let x = out.x[start];
+            let mut end = start;
+            while end < out.x.len() && out.x[end] == x && end - start < CHUNK_ROWS {
+                end += 1;
+            }
+            out.chunks.push((start, end));
+            start = end;
         }
         out
     }

@@ -5,6 +5,7 @@
 //! (1987) with Fader & Hardie's (2005) note on the Pareto/NBD (its likelihood with the Gauss
 //! hypergeometric taken in log space). All are on the papers' scale: raw periods, no rescaling.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::optimize::{OptimizeError, bfgs, standard_errors};
@@ -313,36 +314,137 @@ pub enum FitError {
 
 /// Total log-likelihood of the compressed data.
 pub fn total_log_likelihood(params: &TransactionParams, data: &Compressed) -> f64 {
-    (0..data.len())
-        .map(|i| data.weight[i] * params.log_likelihood(data.x[i], data.t_x[i], data.age[i]))
-        .sum()
-}
-
-fn total_gradient(kind: TransactionModel, theta: &[f64], data: &Compressed) -> Vec<f64> {
-    let params = TransactionParams::from_vec(kind, theta);
-    if kind == TransactionModel::ParetoNbd {
-        // Central differences (the analytic gradient involves derivatives of ₂F₁ in its parameters).
-        return (0..4)
-            .map(|j| {
-                let h = 1e-6 * theta[j].abs().max(1e-6);
-                let mut up = theta.to_vec();
-                let mut down = theta.to_vec();
-                up[j] += h;
-                down[j] -= h;
-                (total_log_likelihood(&TransactionParams::from_vec(kind, &up), data)
-                    - total_log_likelihood(&TransactionParams::from_vec(kind, &down), data))
-                    / (2.0 * h)
-            })
-            .collect();
-    }
-    let mut g = vec![0.0; 4];
-    for i in 0..data.len() {
-        let (_, gi) = params.ll_grad(data.x[i], data.t_x[i], data.age[i], true);
-        for j in 0..4 {
-            g[j] += data.weight[i] * gi[j];
+    match *params {
+        TransactionParams::BgNbd { r, alpha, a, b } => {
+            beta_geometric_totals(false, [r, alpha, a, b], data, false).0
+        }
+        TransactionParams::MbgNbd { r, alpha, a, b } => {
+            beta_geometric_totals(true, [r, alpha, a, b], data, false).0
+        }
+        TransactionParams::ParetoNbd { .. } => {
+            // Collected in chunk order and summed sequentially: the same result on any thread count.
+            let parts: Vec<f64> = data
+                .chunks
+                .par_iter()
+                .map(|&(start, end)| {
+                    (start..end)
+                        .map(|i| {
+                            data.weight[i]
+                                * params.log_likelihood(data.x[i], data.t_x[i], data.age[i])
+                        })
+                        .sum::<f64>()
+                })
+                .collect();
+            parts.iter().sum()
         }
     }
-    g
+}
+
+/// Log-likelihood (and gradient) of the BG/NBD (`modified = false`) or MBG/NBD summed over the
+/// data. Terms that depend on `x` alone are computed once per chunk of equal `x`; chunks run in
+/// parallel and are summed in a fixed order, so the result does not depend on the thread count.
+fn beta_geometric_totals(
+    modified: bool,
+    theta: [f64; 4],
+    data: &Compressed,
+    want_grad: bool,
+) -> (f64, [f64; 4]) {
+    let [r, alpha, a, b] = theta;
+    let m = if modified { 1.0 } else { 0.0 };
+    let ln_alpha = alpha.ln();
+    let parts: Vec<(f64, [f64; 4])> = data
+        .chunks
+        .par_iter()
+        .map(|&(start, end)| {
+            let x = data.x[start];
+            let head = ln_gamma(r + x) - ln_gamma(r)
+                + r * ln_alpha
+                + ln_gamma(a + b)
+                + ln_gamma(b + x + m)
+                - ln_gamma(b)
+                - ln_gamma(a + b + x + m);
+            let has_a4 = modified || x > 0.0;
+            let c4 = if has_a4 {
+                a.ln() - (b + x + m - 1.0).ln()
+            } else {
+                0.0
+            };
+            let (dr0, da0, db0) = if want_grad {
+                let dab = digamma(a + b) - digamma(a + b + x + m);
+                (
+                    digamma(r + x) - digamma(r) + ln_alpha,
+                    dab,
+                    dab + digamma(b + x + m) - digamma(b),
+                )
+            } else {
+                (0.0, 0.0, 0.0)
+            };
+            let mut ll = 0.0;
+            let mut g = [0.0; 4];
+            for i in start..end {
+                let w = data.weight[i];
+                let (la_t, la_tx) = ((alpha + data.age[i]).ln(), (alpha + data.t_x[i]).ln());
+                let a3 = -(r + x) * la_t;
+                let a4 = if has_a4 {
+                    c4 - (r + x) * la_tx
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let tail = log_add_exp(a3, a4);
+                ll += w * (head + tail);
+                if want_grad {
+                    let w4 = (a4 - tail).exp();
+                    let w3 = 1.0 - w4;
+                    g[0] += w * (dr0 - w3 * la_t - w4 * la_tx);
+                    g[1] += w
+                        * (r / alpha
+                            - w3 * (r + x) / (alpha + data.age[i])
+                            - w4 * (r + x) / (alpha + data.t_x[i]));
+                    g[2] += w * (da0 + w4 / a);
+                    g[3] += w * (db0 - if has_a4 { w4 / (b + x + m - 1.0) } else { 0.0 });
+                }
+            }
+            (ll, g)
+        })
+        .collect();
+    parts.iter().fold((0.0, [0.0; 4]), |(ll, g), (pll, pg)| {
+        (
+            ll + pll,
+            [g[0] + pg[0], g[1] + pg[1], g[2] + pg[2], g[3] + pg[3]],
+        )
+    })
+}
+
+/// Total log-likelihood and its gradient in the parameters `theta`.
+fn totals(kind: TransactionModel, theta: &[f64], data: &Compressed) -> (f64, Vec<f64>) {
+    match kind {
+        TransactionModel::BgNbd | TransactionModel::MbgNbd => {
+            let modified = kind == TransactionModel::MbgNbd;
+            let (ll, g) = beta_geometric_totals(
+                modified,
+                [theta[0], theta[1], theta[2], theta[3]],
+                data,
+                true,
+            );
+            (ll, g.to_vec())
+        }
+        TransactionModel::ParetoNbd => {
+            let ll_at =
+                |t: &[f64]| total_log_likelihood(&TransactionParams::from_vec(kind, t), data);
+            // Central differences (the analytic gradient needs derivatives of ₂F₁ in its parameters).
+            let g = (0..4)
+                .map(|j| {
+                    let h = 1e-6 * theta[j].abs().max(1e-6);
+                    let mut up = theta.to_vec();
+                    let mut down = theta.to_vec();
+                    up[j] += h;
+                    down[j] -= h;
+                    (ll_at(&up) - ll_at(&down)) / (2.0 * h)
+                })
+                .collect();
+            (ll_at(theta), g)
+        }
+    }
 }
 
 /// Fits `kind` by maximum likelihood on compressed `(x, t_x, T)` data.
@@ -391,9 +493,7 @@ pub fn fit_transactions(
     // Minimise −LL per customer over log-parameters.
     let objective = |phi: &[f64]| {
         let theta: Vec<f64> = phi.iter().map(|v| v.exp()).collect();
-        let params = TransactionParams::from_vec(kind, &theta);
-        let ll = total_log_likelihood(&params, data);
-        let g = total_gradient(kind, &theta, data);
+        let (ll, g) = totals(kind, &theta, data);
         let grad: Vec<f64> = (0..4).map(|j| -g[j] * theta[j] / n).collect();
         (-ll / n, grad)
     };
@@ -406,7 +506,7 @@ pub fn fit_transactions(
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = TransactionParams::from_vec(kind, &theta);
-    let std_errors = standard_errors(&|t: &[f64]| total_gradient(kind, t, data), &theta);
+    let std_errors = standard_errors(&|t: &[f64]| totals(kind, t, data).1, &theta);
     Ok(TransactionFit {
         params,
         log_likelihood: total_log_likelihood(&params, data),
