@@ -106,3 +106,53 @@ fn gamma_gamma_reproduces_fader_hardie_lee_2005() {
         "{p:?}"
     );
 }
+
+#[test]
+fn diagnostics_are_consistent() {
+    use tierlab::sim::models::diagnostics::{
+        calibration_histogram, clv, conditional_by_frequency, p_alive_grid,
+    };
+    let s = cdnow();
+    let fit = fit_transactions(TransactionModel::BgNbd, &Compressed::from_summary(&s)).unwrap();
+    let p = fit.params;
+    // The histogram counts every customer, actual and expected.
+    let hist = calibration_histogram(&p, &s, 7);
+    let actual: f64 = hist.iter().map(|b| b.actual).sum();
+    let expected: f64 = hist.iter().map(|b| b.expected).sum();
+    assert_eq!(actual, 2357.0);
+    assert!((expected - 2357.0).abs() < 1e-6, "{expected}");
+    assert_eq!(hist[0].actual, 1411.0, "one-time buyers");
+    // FHL (2005, fig. 2): the BG/NBD fits the calibration histogram closely.
+    for b in &hist {
+        assert!((b.expected - b.actual).abs() < 0.1 * 2357.0, "{b:?}");
+    }
+    // Conditional expectations by frequency add up to the holdout prediction.
+    let bins = conditional_by_frequency(&p, &s, 7);
+    let total: f64 = bins.iter().map(|b| b.expected * b.customers as f64).sum();
+    assert!((total - holdout_predicted(&p, &s)).abs() < 1e-6);
+    assert!(
+        bins.windows(2).all(|w| w[0].expected < w[1].expected),
+        "more past purchases, more future ones"
+    );
+    // P(alive): 1 for one-time buyers; higher with a more recent last purchase.
+    let grid = p_alive_grid(&p, 39.0, 5, 10);
+    assert!(grid[0].iter().all(|&v| v == 1.0));
+    assert!(grid[3].windows(2).all(|w| w[0] <= w[1]));
+    // CLV grows with the horizon, shrinks with the discount rate, and favours active buyers.
+    let gg = fit_gamma_gamma(&s).unwrap().params;
+    let loyal = s
+        .rows
+        .iter()
+        .find(|r| r.x >= 5 && r.age - r.t_x < 2.0)
+        .unwrap();
+    let lapsed = s
+        .rows
+        .iter()
+        .find(|r| r.x >= 1 && r.t_x < 2.0 && r.age > 35.0)
+        .unwrap();
+    let v = |r, h, d| clv(&p, &gg, r, h, 0.3, d);
+    assert!(v(loyal, 52, 0.002) > v(loyal, 26, 0.002));
+    assert!(v(loyal, 52, 0.002) > v(loyal, 52, 0.01));
+    assert!(v(loyal, 52, 0.002) > 5.0 * v(lapsed, 52, 0.002));
+    assert_eq!(v(loyal, 0, 0.002), 0.0);
+}
