@@ -3,3 +3,5 @@
 
 pub mod generate;
 pub mod models;
+pub mod replay;
+pub mod segments;

@@ -83,7 +83,7 @@ pub fn frequency_distribution(params: &TransactionParams, t: f64, max_x: u32) ->
         TransactionParams::BgNbd { r, alpha, a, b }
         | TransactionParams::MbgNbd { r, alpha, a, b } => {
             let modified = matches!(params, TransactionParams::MbgNbd { .. });
-            let mut cdf_below = 0.0; // P_NB(X < x)
+            let mut cdf_below = 0.0f64; // P_NB(X < x)
             (0..=max_x)
                 .map(|x| {
                     let xf = f64::from(x);
@@ -97,7 +97,7 @@ pub fn frequency_distribution(params: &TransactionParams, t: f64, max_x: u32) ->
                     };
                     let alive = (ln_beta(a, b + alive_exp) - ln_beta(a, b)).exp() * p_nb;
                     let died = died_exp.map_or(0.0, |k| {
-                        (ln_beta(a + 1.0, b + k) - ln_beta(a, b)).exp() * (1.0 - cdf_below)
+                        (ln_beta(a + 1.0, b + k) - ln_beta(a, b)).exp() * (1.0 - cdf_below).max(0.0)
                     });
                     cdf_below += p_nb;
                     alive + died

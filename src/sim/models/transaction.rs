@@ -514,3 +514,65 @@ pub fn fit_transactions(
         iterations: min.iterations,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::models::summary::{CustomerSummary, Summary};
+
+    fn data() -> Compressed {
+        let rows = [
+            (0, 0.0, 30.0),
+            (0, 0.0, 12.0),
+            (1, 3.0, 30.0),
+            (4, 25.5, 30.0),
+            (12, 10.0, 40.0),
+            (1, 0.0, 0.0),
+        ]
+        .iter()
+        .map(|&(x, t_x, age)| CustomerSummary {
+            customer: 0,
+            first_day: crate::model::Date(0),
+            x,
+            t_x,
+            age,
+            mean_repeat_spend: 0.0,
+            holdout_x: 0,
+            holdout_spend: 0.0,
+        })
+        .collect();
+        Compressed::from_summary(&Summary {
+            period: crate::model::Period::Week,
+            calibration_end: crate::model::Date(0),
+            holdout_end: None,
+            rows,
+        })
+    }
+
+    #[test]
+    fn grouped_sums_and_gradients_agree_with_the_per_customer_formulas() {
+        let d = data();
+        for kind in [TransactionModel::BgNbd, TransactionModel::MbgNbd] {
+            let theta = [0.7, 5.0, 0.9, 2.5];
+            let params = TransactionParams::from_vec(kind, &theta);
+            let direct: f64 = (0..d.len())
+                .map(|i| d.weight[i] * params.log_likelihood(d.x[i], d.t_x[i], d.age[i]))
+                .sum();
+            let (ll, g) = totals(kind, &theta, &d);
+            assert!((ll - direct).abs() < 1e-9, "{kind:?}");
+            for j in 0..4 {
+                let h = 1e-6 * theta[j];
+                let mut up = theta;
+                let mut down = theta;
+                up[j] += h;
+                down[j] -= h;
+                let numeric = (totals(kind, &up, &d).0 - totals(kind, &down, &d).0) / (2.0 * h);
+                assert!(
+                    (numeric - g[j]).abs() < 1e-5 * numeric.abs().max(1.0),
+                    "{kind:?} {j}: {numeric} vs {}",
+                    g[j]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,1085 @@
+//! The replay engine: what a programme would have done on the real history.
+//!
+//! Each customer's transactions are replayed in time order under a scenario's rules — enrolment,
+//! earning, tiers and their qualification windows, redemptions, expiry, refunds — and every point
+//! and every cost is accounted for. Customers are independent, so they are processed in parallel
+//! in fixed chunks whose results are combined in chunk order: the output does not depend on the
+//! number of threads. All randomness (enrolment, redemption choices) comes from per-customer
+//! ChaCha streams of the project seed, the same for every scenario (common random numbers).
+
+use std::collections::VecDeque;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::store::{NO_CATEGORY, Transactions};
+use crate::model::{
+    Date, DowngradePolicy, Expiry, Project, QualificationWindow, QualifyingMetric, Scenario,
+};
+
+/// Customers per parallel chunk.
+const CHUNK: usize = 2048;
+
+/// Who each customer is, for the breakdowns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Population {
+    /// Segment index per customer (`segments.len()` = Unassigned).
+    pub segment_of: Vec<u16>,
+    /// Persona index per segment index (`None`: no persona for that segment).
+    pub persona_of_segment: Vec<Option<u16>>,
+    /// Segment names, Unassigned last.
+    pub segment_names: Vec<String>,
+    /// Persona names.
+    pub persona_names: Vec<String>,
+}
+
+impl Population {
+    /// Segments at the last transaction day and the persona of each segment (the first persona
+    /// naming it).
+    pub fn from_project(project: &Project, tx: &Transactions) -> Population {
+        let as_of = tx.date_range().map_or(Date(0), |(_, last)| last);
+        let n = project.segments.len();
+        let segment_of = super::segments::assign(&project.segments, tx, as_of)
+            .into_iter()
+            .map(|s| s.unwrap_or(n as u16))
+            .collect();
+        let mut segment_names: Vec<String> =
+            project.segments.iter().map(|s| s.name.clone()).collect();
+        segment_names.push(crate::model::UNASSIGNED.to_string());
+        let persona_of_segment = segment_names
+            .iter()
+            .map(|name| {
+                project
+                    .personas
+                    .iter()
+                    .position(|p| &p.segment == name)
+                    .map(|i| i as u16)
+            })
+            .collect();
+        Population {
+            segment_of,
+            persona_of_segment,
+            segment_names,
+            persona_names: project.personas.iter().map(|p| p.name.clone()).collect(),
+        }
+    }
+}
+
+/// Flows and stocks of a programme over some period and group of customers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Members (enrolled customers).
+    pub members: u64,
+    /// Members with at least one transaction in the period.
+    pub active_members: u64,
+    /// Revenue of all customers, programme period only, in currency units.
+    pub revenue: f64,
+    /// Revenue of members after enrolment.
+    pub member_revenue: f64,
+    /// Points earned, net of clawbacks.
+    pub points_issued: i64,
+    /// Points redeemed.
+    pub points_redeemed: i64,
+    /// Points expired.
+    pub points_expired: i64,
+    /// Points still on members' balances at the end.
+    pub points_outstanding: i64,
+    /// Points taken back because of refunds.
+    pub points_clawed_back: i64,
+    /// Points a refund should have taken back but the balance did not hold.
+    pub clawback_shortfall: i64,
+    /// Redemptions.
+    pub redemptions: u64,
+    /// Cost of rewards redeemed.
+    pub rewards_cost: f64,
+    /// Cost of tier benefits, accrued per member per day in tier.
+    pub benefits_cost: f64,
+    /// Cost of tier discounts on members' spend.
+    pub discount_cost: f64,
+    /// Tier upgrades.
+    pub upgrades: u64,
+    /// Tier downgrades.
+    pub downgrades: u64,
+}
+
+impl Totals {
+    fn add(&mut self, o: &Totals) {
+        self.members += o.members;
+        self.active_members += o.active_members;
+        self.revenue += o.revenue;
+        self.member_revenue += o.member_revenue;
+        self.points_issued += o.points_issued;
+        self.points_redeemed += o.points_redeemed;
+        self.points_expired += o.points_expired;
+        self.points_outstanding += o.points_outstanding;
+        self.points_clawed_back += o.points_clawed_back;
+        self.clawback_shortfall += o.clawback_shortfall;
+        self.redemptions += o.redemptions;
+        self.rewards_cost += o.rewards_cost;
+        self.benefits_cost += o.benefits_cost;
+        self.discount_cost += o.discount_cost;
+        self.upgrades += o.upgrades;
+        self.downgrades += o.downgrades;
+    }
+
+    /// Rewards, benefits and discounts.
+    pub fn total_cost(&self) -> f64 {
+        self.rewards_cost + self.benefits_cost + self.discount_cost
+    }
+
+    /// Points redeemed per point issued (`None` when nothing was issued).
+    pub fn redemption_rate(&self) -> Option<f64> {
+        (self.points_issued > 0).then(|| self.points_redeemed as f64 / self.points_issued as f64)
+    }
+
+    /// Programme cost per unit of revenue (`None` without revenue).
+    pub fn cost_to_revenue(&self) -> Option<f64> {
+        (self.revenue > 0.0).then(|| self.total_cost() / self.revenue)
+    }
+}
+
+/// One calendar month of a replay.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Month {
+    /// First day of the month.
+    pub month: Date,
+    /// Flows in the month; `members` and `points_outstanding` are stocks at the month end.
+    pub totals: Totals,
+    /// Members per tier at the month end.
+    pub tier_members: Vec<u64>,
+}
+
+/// What one scenario did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Replay {
+    /// Scenario name.
+    pub scenario: String,
+    /// Whole programme period.
+    pub totals: Totals,
+    /// Customers with a transaction on or after the launch (who could have joined).
+    pub eligible_customers: u64,
+    /// Month by month, from the launch month to the last transaction month.
+    pub monthly: Vec<Month>,
+    /// Per segment (Unassigned last), in the order of [`Population::segment_names`].
+    pub by_segment: Vec<Totals>,
+    /// Per persona, then customers of no persona last.
+    pub by_persona: Vec<Totals>,
+    /// Per tier (members = at the end, flows = while in the tier); empty for a flat programme.
+    pub by_tier: Vec<Totals>,
+    /// Estimated share of issued points that will never be redeemed.
+    pub breakage_rate: Option<f64>,
+    /// Outstanding points × (1 − breakage) × cost per point, in currency units.
+    pub liability: f64,
+}
+
+/// One line of a customer's ledger, for `tierlab explain`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LedgerLine {
+    /// When.
+    pub day: Date,
+    /// What happened, in words.
+    pub event: String,
+    /// Points added (+) or removed (−) from the balance.
+    pub points: i64,
+    /// Balance after the event.
+    pub balance: i64,
+    /// Tier after the event (name), if tiered.
+    pub tier: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Lot {
+    earned: Date,
+    expiry: Date,
+    remaining: i64,
+}
+
+/// Accumulators of one chunk of customers.
+#[derive(Clone, Debug)]
+struct Agg {
+    totals: Totals,
+    eligible: u64,
+    months: Vec<Month>,
+    by_segment: Vec<Totals>,
+    by_persona: Vec<Totals>,
+    by_tier: Vec<Totals>,
+    /// Points issued per issuance month, and redeemed by (issuance month, age in months).
+    cohort_issued: Vec<i64>,
+    cohort_redeemed: Vec<Vec<i64>>,
+}
+
+impl Agg {
+    fn new(months: usize, first_month: i32, segments: usize, personas: usize, tiers: usize) -> Agg {
+        Agg {
+            totals: Totals::default(),
+            eligible: 0,
+            months: (0..months)
+                .map(|k| Month {
+                    month: Date::first_of_month_index(first_month + k as i32).unwrap_or(Date(0)),
+                    totals: Totals::default(),
+                    tier_members: vec![0; tiers],
+                })
+                .collect(),
+            by_segment: vec![Totals::default(); segments],
+            by_persona: vec![Totals::default(); personas + 1],
+            by_tier: vec![Totals::default(); tiers],
+            cohort_issued: vec![0; months],
+            cohort_redeemed: vec![vec![0; months]; months],
+        }
+    }
+
+    fn merge(&mut self, o: &Agg) {
+        self.totals.add(&o.totals);
+        self.eligible += o.eligible;
+        for (a, b) in self.months.iter_mut().zip(&o.months) {
+            a.totals.add(&b.totals);
+            for (x, y) in a.tier_members.iter_mut().zip(&b.tier_members) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.by_segment.iter_mut().zip(&o.by_segment) {
+            a.add(b);
+        }
+        for (a, b) in self.by_persona.iter_mut().zip(&o.by_persona) {
+            a.add(b);
+        }
+        for (a, b) in self.by_tier.iter_mut().zip(&o.by_tier) {
+            a.add(b);
+        }
+        for (a, b) in self.cohort_issued.iter_mut().zip(&o.cohort_issued) {
+            *a += b;
+        }
+        for (ra, rb) in self.cohort_redeemed.iter_mut().zip(&o.cohort_redeemed) {
+            for (a, b) in ra.iter_mut().zip(rb) {
+                *a += b;
+            }
+        }
+    }
+}
+
+/// Everything fixed for one replay.
+struct Ctx<'a> {
+    scenario: &'a Scenario,
+    tx: &'a Transactions,
+    pop: &'a Population,
+    launch: Date,
+    end: Date,
+    first_month: i32,
+    seed: u64,
+    enrol_propensity: Vec<f64>,
+    redeem_propensity: Vec<f64>,
+    /// Category multiplier per interned category.
+    category_multiplier: Vec<f64>,
+}
+
+fn context<'a>(
+    project: &'a Project,
+    scenario: &'a Scenario,
+    tx: &'a Transactions,
+    pop: &'a Population,
+    launch: Date,
+    end: Date,
+    first_month: i32,
+) -> Ctx<'a> {
+    let persona_param = |f: &dyn Fn(&crate::model::Persona) -> f64, default: f64| -> Vec<f64> {
+        pop.persona_of_segment
+            .iter()
+            .map(|p| p.map_or(default, |i| f(&project.personas[i as usize])))
+            .collect()
+    };
+    Ctx {
+        scenario,
+        tx,
+        pop,
+        launch,
+        end,
+        first_month,
+        seed: project.settings.seed,
+        enrol_propensity: persona_param(&|p| p.response.enrolment_propensity, 1.0),
+        redeem_propensity: persona_param(&|p| p.response.redemption_propensity, 0.8),
+        category_multiplier: tx
+            .categories
+            .iter()
+            .map(|c| {
+                scenario
+                    .earning
+                    .category_multipliers
+                    .iter()
+                    .find(|m| &m.category == c)
+                    .map_or(1.0, |m| m.multiplier)
+            })
+            .collect(),
+    }
+}
+
+/// A uniform draw in [0, 1) fixed by seed and customer: the same in every scenario.
+fn enrolment_draw(seed: u64, customer: u32) -> f64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x656e_726f_6c6c_6d65);
+    rng.set_stream(u64::from(customer));
+    rng.random::<f64>()
+}
+
+/// Replays every customer under `scenario`. `launch` is the programme start (the first
+/// transaction day when `None`).
+pub fn replay(
+    project: &Project,
+    scenario: &Scenario,
+    tx: &Transactions,
+    pop: &Population,
+) -> Replay {
+    let Some((first_day, last_day)) = tx.date_range() else {
+        return Replay {
+            scenario: scenario.name.clone(),
+            ..Replay::default()
+        };
+    };
+    let launch = project.settings.launch_date.unwrap_or(first_day);
+    let first_month = launch.min(last_day).month_index();
+    let months = (last_day.month_index() - first_month + 1).max(1) as usize;
+    let n_personas = project.personas.len();
+    let ctx = context(project, scenario, tx, pop, launch, last_day, first_month);
+    let n_segments = pop.segment_names.len();
+    let n_tiers = scenario.tiers.len();
+    let customers = tx.customer_count();
+    let chunks: Vec<Agg> = (0..customers.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
+            for c in k * CHUNK..((k + 1) * CHUNK).min(customers) {
+                replay_customer(&ctx, c as u32, &mut agg, None);
+            }
+            agg
+        })
+        .collect();
+    let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
+    for a in &chunks {
+        agg.merge(a);
+    }
+    let breakage_rate =
+        estimate_breakage(&agg.cohort_issued, &agg.cohort_redeemed, &scenario.expiry);
+    let liability = agg.totals.points_outstanding as f64
+        * (1.0 - breakage_rate.unwrap_or(0.0))
+        * scenario.cost_per_point;
+    Replay {
+        scenario: scenario.name.clone(),
+        totals: agg.totals,
+        eligible_customers: agg.eligible,
+        monthly: agg.months,
+        by_segment: agg.by_segment,
+        by_persona: agg.by_persona,
+        by_tier: agg.by_tier,
+        breakage_rate,
+        liability,
+    }
+}
+
+/// Breakage from the burn curves of monthly issuance cohorts (chain ladder): each cohort's
+/// cumulative redemptions are developed to their ultimate value with the average month-to-month
+/// development of older cohorts; breakage = 1 − ultimate redeemed / issued.
+fn estimate_breakage(issued: &[i64], redeemed: &[Vec<i64>], expiry: &Expiry) -> Option<f64> {
+    let n = issued.len();
+    let total_issued: i64 = issued.iter().sum();
+    if total_issued <= 0 {
+        return None;
+    }
+    // Cumulative redeemed of cohort m at age k (observed while m + k < n).
+    let cum = |m: usize, k: usize| -> f64 { redeemed[m][..=k].iter().sum::<i64>() as f64 };
+    // With expiry after N months, nothing can be redeemed from a cohort beyond age N.
+    let max_age = match expiry {
+        Expiry::AfterEarning { months } => (*months as usize).min(n.saturating_sub(1)),
+        _ => n.saturating_sub(1),
+    };
+    let mut factors = vec![1.0; n];
+    for (k, factor) in factors.iter_mut().enumerate().take(max_age) {
+        let (mut num, mut den) = (0.0, 0.0);
+        for m in 0..n {
+            if m + k + 1 < n {
+                num += cum(m, k + 1);
+                den += cum(m, k);
+            }
+        }
+        *factor = if den > 0.0 { (num / den).max(1.0) } else { 1.0 };
+    }
+    let mut ultimate = 0.0;
+    for m in 0..n {
+        let last = (n - 1 - m).min(redeemed[m].len() - 1);
+        let mut v = cum(m, last);
+        for f in factors.iter().take(max_age).skip(last) {
+            v *= f;
+        }
+        ultimate += v.min(issued[m].max(0) as f64);
+    }
+    Some((1.0 - ultimate / total_issued as f64).clamp(0.0, 1.0))
+}
+
+/// Per-customer state while replaying.
+struct Member<'a, 'l> {
+    ctx: &'a Ctx<'a>,
+    segment: usize,
+    persona: usize,
+    tier: usize,
+    /// When the current tier's benefit accrual started.
+    tier_since: Date,
+    enrolled: Date,
+    lots: VecDeque<Lot>,
+    balance: i64,
+    /// Qualifying metrics of the current window: spend, points, transactions.
+    window: [f64; 3],
+    /// Rolling window: (day, spend, points, transactions) of the last 12 months.
+    rolling: VecDeque<(Date, [f64; 3])>,
+    /// Last day of the current calendar-year or anniversary window.
+    window_end: Option<Date>,
+    /// A downgrade decided at a window end: (effective day, target tier).
+    pending_downgrade: Option<(Date, usize)>,
+    last_tx: Date,
+    /// Day of the last timed event processed: later events come on or after it.
+    clock: Date,
+    /// The next month-end snapshot (the last is taken on the last day of the history).
+    next_month_end: Date,
+    month_points: (i32, f64),
+    rng: ChaCha8Rng,
+    ledger: Option<&'l mut Vec<LedgerLine>>,
+}
+
+/// The month-end snapshot day after `day`: the next calendar month end, or the last day of the
+/// history for the last month; never again after that.
+fn month_end_after(ctx: &Ctx, day: Date) -> Date {
+    if day >= ctx.end {
+        return Date(i32::MAX);
+    }
+    let next = Date::first_of_month_index(day.add_days(1).month_index() + 1)
+        .map_or(ctx.end, |d| d.add_days(-1));
+    next.min(ctx.end)
+}
+
+fn month_slot(ctx: &Ctx, day: Date) -> usize {
+    (day.month_index() - ctx.first_month).max(0) as usize
+}
+
+/// The kinds of timed events, in the order they happen within a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timed {
+    /// Start of day: lots due expire.
+    Expiry,
+    /// Start of day: the whole balance expires after inactivity.
+    Inactivity,
+    /// Start of day: a downgrade decided earlier takes effect.
+    Downgrade,
+    /// End of day: the month-end snapshot of stocks.
+    MonthEnd,
+    /// End of day: a calendar-year or anniversary window closes.
+    WindowEnd,
+}
+
+impl Member<'_, '_> {
+    fn log(&mut self, day: Date, event: String, points: i64) {
+        if self.ledger.is_none() {
+            return;
+        }
+        let tier = self
+            .ctx
+            .scenario
+            .tiers
+            .get(self.tier)
+            .map(|t| t.name.clone());
+        let balance = self.balance;
+        if let Some(l) = self.ledger.as_deref_mut() {
+            l.push(LedgerLine {
+                day,
+                event,
+                points,
+                balance,
+                tier,
+            });
+        }
+    }
+
+    fn metric(&self, m: QualifyingMetric) -> f64 {
+        self.window[match m {
+            QualifyingMetric::Spend => 0,
+            QualifyingMetric::Points => 1,
+            QualifyingMetric::Transactions => 2,
+        }]
+    }
+
+    /// Books a flow in the month of `day`, the totals, and the member's segment and persona.
+    fn book(&self, agg: &mut Agg, day: Date, f: impl Fn(&mut Totals)) {
+        let slot = month_slot(self.ctx, day);
+        if let Some(m) = agg.months.get_mut(slot) {
+            f(&mut m.totals);
+        }
+        f(&mut agg.totals);
+        f(&mut agg.by_segment[self.segment]);
+        f(&mut agg.by_persona[self.persona]);
+    }
+
+    /// Accrues the current tier's benefit cost from `tier_since` to `until` (exclusive).
+    fn accrue(&mut self, agg: &mut Agg, until: Date) {
+        let daily = self
+            .ctx
+            .scenario
+            .tiers
+            .get(self.tier)
+            .map_or(0.0, |t| t.annual_benefit_cost / 365.0);
+        let mut from = self.tier_since;
+        while from < until && daily > 0.0 {
+            let next_month = Date::first_of_month_index(from.month_index() + 1).unwrap_or(until);
+            let stop = next_month.min(until);
+            let cost = daily * f64::from(stop.0 - from.0);
+            self.book(agg, from, |t| t.benefits_cost += cost);
+            agg.by_tier[self.tier].benefits_cost += cost;
+            from = stop;
+        }
+        self.tier_since = self.tier_since.max(until);
+    }
+
+    fn set_tier(&mut self, agg: &mut Agg, day: Date, tier: usize, why: String) {
+        if tier == self.tier {
+            return;
+        }
+        self.accrue(agg, day);
+        let up = tier > self.tier;
+        self.tier = tier;
+        self.book(agg, day, |t| {
+            if up {
+                t.upgrades += 1
+            } else {
+                t.downgrades += 1
+            }
+        });
+        let name = &self.ctx.scenario.tiers[tier].name;
+        let event = format!(
+            "{} to {name}: {why}",
+            if up { "upgrade" } else { "downgrade" }
+        );
+        self.log(day, event, 0);
+    }
+
+    /// The next timed event on or after the clock and before the start of `until`.
+    fn next_event(&self, until: Date) -> Option<(Date, Timed)> {
+        let scenario = self.ctx.scenario;
+        let mut best: Option<(Date, Timed)> = None;
+        let mut consider = |day: Date, kind: Timed| {
+            if day >= self.clock && best.is_none_or(|b| (day, kind) < b) {
+                best = Some((day, kind));
+            }
+        };
+        match scenario.expiry {
+            Expiry::AfterEarning { .. } => {
+                if let Some(lot) = self.lots.front() {
+                    consider(lot.expiry, Timed::Expiry);
+                }
+            }
+            Expiry::AfterInactivity { months } if self.balance > 0 => {
+                if let Some(deadline) = self.last_tx.add_months(months as i32) {
+                    consider(deadline, Timed::Inactivity);
+                }
+            }
+            _ => {}
+        }
+        if let Some((when, _)) = self.pending_downgrade {
+            consider(when, Timed::Downgrade);
+        }
+        if let Some(end) = self.window_end {
+            consider(end, Timed::WindowEnd);
+        }
+        consider(self.next_month_end, Timed::MonthEnd);
+        // Start-of-day events on `until` itself are due; end-of-day events on it are not.
+        best.filter(|&(day, kind)| day < until || (day == until && kind < Timed::MonthEnd))
+    }
+
+    /// Brings the member to the start of `until`'s transactions: every timed event before them.
+    fn advance_to(&mut self, agg: &mut Agg, until: Date) {
+        while let Some((day, kind)) = self.next_event(until) {
+            self.clock = day;
+            match kind {
+                Timed::Expiry => self.expire_lots(agg, day),
+                Timed::Inactivity => {
+                    let pts = self.balance;
+                    self.lots.clear();
+                    self.balance = 0;
+                    self.book(agg, day, |t| t.points_expired += pts);
+                    self.log(
+                        day,
+                        format!("{pts} points expired: no purchase since {}", self.last_tx),
+                        -pts,
+                    );
+                }
+                Timed::Downgrade => {
+                    if let Some((_, target)) = self.pending_downgrade.take() {
+                        self.set_tier(agg, day, target, "after the grace period".into());
+                    }
+                }
+                Timed::MonthEnd => {
+                    if self.ctx.scenario.qualification.window
+                        == QualificationWindow::Rolling12Months
+                    {
+                        self.drop_rolling(day.add_months(-12).unwrap_or(day));
+                        self.evaluate_window(day);
+                    }
+                    let slot = month_slot(self.ctx, day);
+                    if let Some(m) = agg.months.get_mut(slot) {
+                        m.totals.members += 1;
+                        m.totals.points_outstanding += self.balance;
+                        if let Some(t) = m.tier_members.get_mut(self.tier) {
+                            *t += 1;
+                        }
+                    }
+                    self.next_month_end = month_end_after(self.ctx, day);
+                }
+                Timed::WindowEnd => {
+                    self.evaluate_window(day);
+                    self.window = [0.0; 3];
+                    self.window_end = self.next_window_end(day);
+                    self.log(day, "qualification window closed".into(), 0);
+                }
+            }
+        }
+        self.clock = self.clock.max(until);
+    }
+
+    fn expire_lots(&mut self, agg: &mut Agg, day: Date) {
+        while let Some(lot) = self.lots.front().copied() {
+            if lot.expiry > day {
+                break;
+            }
+            self.lots.pop_front();
+            self.balance -= lot.remaining;
+            let pts = lot.remaining;
+            self.book(agg, day, |t| t.points_expired += pts);
+            self.log(
+                day,
+                format!("{pts} points earned {} expired", lot.earned),
+                -pts,
+            );
+        }
+    }
+
+    /// At the end of a window: keep the tier if its retain threshold is met, else schedule the
+    /// downgrade for the next day (or after the grace days).
+    fn evaluate_window(&mut self, end: Date) {
+        let tiers = &self.ctx.scenario.tiers;
+        if self.tier == 0 || self.pending_downgrade.is_some() {
+            return;
+        }
+        let cur = &tiers[self.tier];
+        let metric = self.metric(cur.metric);
+        if metric >= cur.retain_threshold {
+            return;
+        }
+        let target = match self.ctx.scenario.qualification.downgrade {
+            DowngradePolicy::OneStep => self.tier - 1,
+            DowngradePolicy::Recompute => (0..self.tier)
+                .rev()
+                .find(|&i| self.metric(tiers[i].metric) >= tiers[i].enter_threshold)
+                .unwrap_or(0),
+        };
+        let grace = self.ctx.scenario.qualification.grace_days as i32;
+        self.pending_downgrade = Some((end.add_days(1 + grace), target));
+        let event = format!(
+            "{metric} {} by {end}, below {} to keep {}: downgrade on {}",
+            cur.metric.label(),
+            cur.retain_threshold,
+            cur.name,
+            end.add_days(1 + grace)
+        );
+        self.log(end, event, 0);
+    }
+
+    fn next_window_end(&self, after: Date) -> Option<Date> {
+        match self.ctx.scenario.qualification.window {
+            QualificationWindow::CalendarYear => Date::from_ymd(after.year() + 1, 12, 31),
+            QualificationWindow::Anniversary => (1..).find_map(|k| {
+                let e = self.enrolled.add_months(12 * k)?.add_days(-1);
+                (e > after).then_some(e)
+            }),
+            QualificationWindow::Rolling12Months | QualificationWindow::Lifetime => None,
+        }
+    }
+
+    /// Drops rolling-window events on or before `cutoff`.
+    fn drop_rolling(&mut self, cutoff: Date) {
+        while let Some(&(d, v)) = self.rolling.front() {
+            if d > cutoff {
+                break;
+            }
+            self.rolling.pop_front();
+            for (w, d) in self.window.iter_mut().zip(v) {
+                *w -= d;
+            }
+        }
+    }
+
+    /// Takes `points` from the earliest-expiring lots, recording redemptions by issuance cohort.
+    fn spend_points(&mut self, agg: &mut Agg, day: Date, mut points: i64) {
+        let slot = month_slot(self.ctx, day);
+        while points > 0 {
+            let Some(lot) = self.lots.front_mut() else {
+                break;
+            };
+            let take = lot.remaining.min(points);
+            lot.remaining -= take;
+            points -= take;
+            self.balance -= take;
+            let cohort = month_slot(self.ctx, lot.earned);
+            if let Some(cell) = agg
+                .cohort_redeemed
+                .get_mut(cohort)
+                .and_then(|r| r.get_mut(slot.saturating_sub(cohort)))
+            {
+                *cell += take;
+            }
+            if lot.remaining == 0 {
+                self.lots.pop_front();
+            }
+        }
+    }
+}
+
+/// Replays one customer into `agg`; writes their ledger when `ledger` is given.
+fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<LedgerLine>>) {
+    let tx = ctx.tx;
+    let range = tx.range_of(c);
+    let unassigned = ctx.pop.segment_names.len().saturating_sub(1);
+    let segment = ctx
+        .pop
+        .segment_of
+        .get(c as usize)
+        .map_or(unassigned, |&s| s as usize);
+    let persona = ctx
+        .pop
+        .persona_of_segment
+        .get(segment)
+        .copied()
+        .flatten()
+        .map_or(agg.by_persona.len() - 1, |p| p as usize);
+    // Revenue of the programme period counts every customer, member or not.
+    let mut eligible = false;
+    for i in range.clone() {
+        if tx.day[i] >= ctx.launch {
+            eligible = true;
+            let amount = tx.amount[i];
+            if let Some(m) = agg.months.get_mut(month_slot(ctx, tx.day[i])) {
+                m.totals.revenue += amount;
+            }
+            agg.totals.revenue += amount;
+            agg.by_segment[segment].revenue += amount;
+            agg.by_persona[persona].revenue += amount;
+        }
+    }
+    if !eligible {
+        return;
+    }
+    agg.eligible += 1;
+    let scenario = ctx.scenario;
+    let p_enrol = scenario.enrolment_rate_pct / 100.0 * ctx.enrol_propensity[segment];
+    if enrolment_draw(ctx.seed, c) >= p_enrol {
+        return;
+    }
+    let Some(first) = range.clone().find(|&i| tx.day[i] >= ctx.launch) else {
+        return;
+    };
+    let enrolled = tx.day[first];
+    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x7265_6465_656d);
+    rng.set_stream(u64::from(c));
+    let mut m = Member {
+        ctx,
+        segment,
+        persona,
+        tier: 0,
+        tier_since: enrolled,
+        enrolled,
+        lots: VecDeque::new(),
+        balance: 0,
+        window: [0.0; 3],
+        rolling: VecDeque::new(),
+        window_end: None,
+        pending_downgrade: None,
+        last_tx: enrolled,
+        clock: enrolled,
+        next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
+        month_points: (i32::MIN, 0.0),
+        rng,
+        ledger,
+    };
+    if !scenario.tiers.is_empty() {
+        m.window_end = match scenario.qualification.window {
+            QualificationWindow::CalendarYear => Date::from_ymd(enrolled.year(), 12, 31),
+            QualificationWindow::Anniversary => enrolled.add_months(12).map(|d| d.add_days(-1)),
+            _ => None,
+        };
+    }
+    m.log(enrolled, "enrolled".into(), 0);
+    // Membership is a stock: the months count it at their ends.
+    for t in [
+        &mut agg.totals,
+        &mut agg.by_segment[segment],
+        &mut agg.by_persona[persona],
+    ] {
+        t.members += 1;
+    }
+    let earning = &scenario.earning;
+    let mut last_active_month = None;
+    for i in first..range.end {
+        let (day, amount) = (tx.day[i], tx.amount[i]);
+        m.advance_to(agg, day);
+        let slot = month_slot(ctx, day);
+        if last_active_month != Some(slot) {
+            last_active_month = Some(slot);
+            if let Some(month) = agg.months.get_mut(slot) {
+                month.totals.active_members += 1;
+            }
+        }
+        if scenario.qualification.window == QualificationWindow::Rolling12Months {
+            m.drop_rolling(day.add_months(-12).unwrap_or(day));
+        }
+        let tier_idx = m.tier;
+        let tier = scenario.tiers.get(tier_idx);
+        let tier_mult = tier.map_or(1.0, |t| t.earn_multiplier);
+        let discount = tier.map_or(0.0, |t| t.discount_pct / 100.0) * amount;
+        m.book(agg, day, |t| {
+            t.member_revenue += amount;
+            t.discount_cost += discount;
+        });
+        if let Some(t) = agg.by_tier.get_mut(tier_idx) {
+            t.member_revenue += amount;
+            t.discount_cost += discount;
+        }
+        let cat = tx.category[i];
+        let cat_mult = if cat == NO_CATEGORY {
+            1.0
+        } else {
+            ctx.category_multiplier[cat as usize]
+        };
+        let promo_mult = earning
+            .promotions
+            .iter()
+            .filter(|p| p.start <= day && day <= p.end)
+            .map(|p| p.multiplier)
+            .fold(1.0, f64::max);
+        let raw =
+            amount.abs() * earning.points_per_currency_unit * tier_mult * cat_mult * promo_mult;
+        let mut delta = [amount, 0.0, 0.0];
+        if amount >= 0.0 {
+            delta[2] = 1.0;
+            let mut pts = if amount < earning.min_spend {
+                0.0
+            } else {
+                raw.floor()
+            };
+            if let Some(cap) = earning.cap_points_per_transaction {
+                pts = pts.min(cap.floor());
+            }
+            if let Some(cap) = earning.cap_points_per_month {
+                if m.month_points.0 != day.month_index() {
+                    m.month_points = (day.month_index(), 0.0);
+                }
+                pts = pts.min((cap.floor() - m.month_points.1).max(0.0));
+                m.month_points.1 += pts;
+            }
+            let pts = pts as i64;
+            if pts > 0 {
+                let expiry = match scenario.expiry {
+                    Expiry::AfterEarning { months } => {
+                        day.add_months(months as i32).unwrap_or(Date(i32::MAX))
+                    }
+                    _ => Date(i32::MAX),
+                };
+                m.lots.push_back(Lot {
+                    earned: day,
+                    expiry,
+                    remaining: pts,
+                });
+                m.balance += pts;
+                m.book(agg, day, |t| t.points_issued += pts);
+                if let Some(t) = agg.by_tier.get_mut(tier_idx) {
+                    t.points_issued += pts;
+                }
+                if let Some(c) = agg.cohort_issued.get_mut(slot) {
+                    *c += pts;
+                }
+                delta[1] = pts as f64;
+            }
+            let why = earn_reason(tier, cat_mult, promo_mult, amount < earning.min_spend);
+            m.log(
+                day,
+                format!("purchase {amount:.2}: {pts} points ({why})"),
+                pts,
+            );
+        } else {
+            // A refund takes back what it would have earned, newest points first; the balance
+            // never goes below zero and what could not be taken back is recorded.
+            let want = raw.floor() as i64;
+            let take = want.min(m.balance);
+            let mut left = take;
+            while left > 0 {
+                let Some(lot) = m.lots.back_mut() else { break };
+                let t = lot.remaining.min(left);
+                lot.remaining -= t;
+                left -= t;
+                let cohort = month_slot(ctx, lot.earned);
+                if lot.remaining == 0 {
+                    m.lots.pop_back();
+                }
+                if let Some(c) = agg.cohort_issued.get_mut(cohort) {
+                    *c -= t;
+                }
+            }
+            m.balance -= take;
+            let shortfall = want - take;
+            m.book(agg, day, |t| {
+                t.points_issued -= take;
+                t.points_clawed_back += take;
+                t.clawback_shortfall += shortfall;
+            });
+            delta[1] = -(take as f64);
+            m.log(
+                day,
+                format!("refund {amount:.2}: {take} points clawed back, {shortfall} short"),
+                -take,
+            );
+        }
+        for (w, d) in m.window.iter_mut().zip(delta) {
+            *w += d;
+        }
+        if scenario.qualification.window == QualificationWindow::Rolling12Months {
+            m.rolling.push_back((day, delta));
+        }
+        m.last_tx = day;
+        // Upgrade the moment a higher tier's threshold is reached.
+        if let Some(target) = (m.tier + 1..scenario.tiers.len())
+            .rev()
+            .find(|&j| m.metric(scenario.tiers[j].metric) >= scenario.tiers[j].enter_threshold)
+        {
+            let t = &scenario.tiers[target];
+            let why = format!(
+                "{} {} reached {}",
+                m.metric(t.metric),
+                t.metric.label(),
+                t.enter_threshold
+            );
+            m.pending_downgrade = None;
+            m.set_tier(agg, day, target, why);
+        } else if let Some((_, target)) = m.pending_downgrade
+            && let Some(t) = scenario.tiers.get(m.tier)
+            && m.metric(t.metric) >= t.retain_threshold
+        {
+            // Requalified during the grace period.
+            let _ = target;
+            m.pending_downgrade = None;
+            m.log(
+                day,
+                format!("requalified for {} during the grace period", t.name),
+                0,
+            );
+        }
+        redeem(&mut m, agg, day);
+    }
+    // To the end of the history.
+    let after_end = ctx.end.add_days(1);
+    m.advance_to(agg, after_end);
+    m.accrue(agg, after_end);
+    // Stocks at the end: outstanding points, the tier, and whether the member is still active
+    // (a transaction in the last 12 months of the history).
+    let balance = m.balance;
+    let active = u64::from(ctx.end.add_months(-12).is_none_or(|d| m.last_tx > d));
+    for t in [
+        &mut agg.totals,
+        &mut agg.by_segment[segment],
+        &mut agg.by_persona[persona],
+    ] {
+        t.points_outstanding += balance;
+        t.active_members += active;
+    }
+    if let Some(t) = agg.by_tier.get_mut(m.tier) {
+        t.members += 1;
+        t.active_members += active;
+        t.points_outstanding += balance;
+    }
+}
+
+fn earn_reason(tier: Option<&crate::model::Tier>, cat: f64, promo: f64, below_min: bool) -> String {
+    if below_min {
+        return "below the minimum spend".into();
+    }
+    let mut parts = vec!["base".to_string()];
+    if let Some(t) = tier {
+        parts.push(format!("{} ×{}", t.name, t.earn_multiplier));
+    }
+    if cat != 1.0 {
+        parts.push(format!("category ×{cat}"));
+    }
+    if promo != 1.0 {
+        parts.push(format!("promotion ×{promo}"));
+    }
+    parts.join(", ")
+}
+
+/// After a transaction: redeem the most valuable affordable reward, again while affordable, each
+/// time with the persona's redemption propensity. Without a catalogue, the whole balance is used
+/// as payment at the cost per point.
+fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
+    let scenario = m.ctx.scenario;
+    let propensity = m.ctx.redeem_propensity[m.segment];
+    loop {
+        if m.balance <= 0 || (m.balance as f64) < scenario.redemption.min_balance_points {
+            return;
+        }
+        let choice = scenario
+            .rewards
+            .iter()
+            .filter(|r| r.points_cost <= m.balance as f64)
+            .max_by(|a, b| a.points_cost.total_cmp(&b.points_cost));
+        let (points, cost, what) = match (scenario.rewards.is_empty(), choice) {
+            (true, _) => (
+                m.balance,
+                m.balance as f64 * scenario.cost_per_point,
+                "points as payment".to_string(),
+            ),
+            (false, Some(r)) => (r.points_cost.ceil() as i64, r.cost, r.name.clone()),
+            (false, None) => return,
+        };
+        if m.rng.random::<f64>() >= propensity {
+            return;
+        }
+        m.spend_points(agg, day, points);
+        m.book(agg, day, |t| {
+            t.points_redeemed += points;
+            t.redemptions += 1;
+            t.rewards_cost += cost;
+        });
+        m.log(
+            day,
+            format!("redeemed {points} points for {what} (cost {cost:.2})"),
+            -points,
+        );
+    }
+}
+
+/// One customer's ledger under `scenario`, line by line (for `tierlab explain`). `None` when the
+/// customer did not join.
+pub fn explain(
+    project: &Project,
+    scenario: &Scenario,
+    tx: &Transactions,
+    pop: &Population,
+    customer: u32,
+) -> Option<Vec<LedgerLine>> {
+    let (first_day, last_day) = tx.date_range()?;
+    let launch = project.settings.launch_date.unwrap_or(first_day);
+    let first_month = launch.min(last_day).month_index();
+    let months = (last_day.month_index() - first_month + 1).max(1) as usize;
+    let ctx = context(project, scenario, tx, pop, launch, last_day, first_month);
+    let mut agg = Agg::new(
+        months,
+        first_month,
+        pop.segment_names.len(),
+        project.personas.len(),
+        scenario.tiers.len(),
+    );
+    let mut lines = Vec::new();
+    replay_customer(&ctx, customer, &mut agg, Some(&mut lines));
+    (!lines.is_empty()).then_some(lines)
+}
