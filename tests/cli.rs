@@ -507,3 +507,178 @@ fn fit_reports_models_it_cannot_fit() {
     );
     assert!(stderr(&o).contains("must be after"), "{}", stderr(&o));
 }
+
+#[test]
+fn simulate_compares_scenarios_as_table_json_and_csv() {
+    let table = stdout(&run(&["simulate", "projects/coffee-chain.ron"], 0));
+    for name in [
+        "Stamp card",
+        "Bean tiers",
+        "Spend tiers, rolling",
+        "points issued",
+        "breakage",
+        "liability",
+    ] {
+        assert!(table.contains(name), "{name}: {table}");
+    }
+    let doc = json(&[
+        "simulate",
+        "projects/fashion-retailer.ron",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(doc["project"], "Maison Lune fashion retailer");
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 3);
+    for s in scenarios {
+        let t = &s["replay"]["totals"];
+        for key in [
+            "members",
+            "revenue",
+            "points_issued",
+            "points_redeemed",
+            "points_expired",
+            "points_outstanding",
+            "rewards_cost",
+            "benefits_cost",
+            "discount_cost",
+            "total_cost",
+            "cost_to_revenue",
+            "redemption_rate",
+            "breakage_rate",
+            "liability",
+        ] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+        let n = |k: &str| t[k].as_i64().unwrap();
+        assert_eq!(
+            n("points_issued"),
+            n("points_redeemed") + n("points_expired") + n("points_outstanding")
+        );
+        assert!(s["replay"]["monthly"].as_array().unwrap().len() >= 24);
+        assert!(s["replay"]["by_segment"]["VIP"].is_object());
+        assert!(s["replay"]["by_persona"]["Trend-setter Tess"].is_object());
+        assert!(s["replay"]["by_tier"].is_object());
+    }
+    assert!(
+        scenarios[0]["replay"]["by_tier"]["Platinum"]["members"]
+            .as_u64()
+            .is_some()
+    );
+    // --scenario picks; the same seed gives byte-identical output.
+    let one = |_: ()| {
+        stdout(&run(
+            &[
+                "simulate",
+                "projects/cdnow.ron",
+                "--scenario",
+                "CD club points",
+                "--format",
+                "json",
+            ],
+            0,
+        ))
+    };
+    assert_eq!(one(()), one(()));
+    let doc: serde_json::Value = serde_json::from_str(&one(())).unwrap();
+    assert_eq!(doc["scenarios"].as_array().unwrap().len(), 1);
+    let csv = stdout(&run(
+        &["simulate", "projects/cdnow.ron", "--format", "csv"],
+        0,
+    ));
+    assert!(
+        csv.lines().next().unwrap().contains("CD club points"),
+        "{csv}"
+    );
+    let o = run(&["simulate", "projects/cdnow.ron", "--scenario", "Nope"], 1);
+    assert!(
+        stderr(&o).contains("no scenario is called 'Nope'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &[
+            "simulate",
+            fixture("projects/impossible_programme.ron")
+                .to_str()
+                .unwrap(),
+        ],
+        1,
+    );
+    assert!(
+        stderr(&o).contains("tiers[2].enter_threshold"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn simulate_writes_spreadsheet_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &[
+            "simulate",
+            "projects/coffee-chain.ron",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    for file in [
+        "totals.csv",
+        "monthly.csv",
+        "by_segment.csv",
+        "by_persona.csv",
+        "by_tier.csv",
+    ] {
+        let path = dir.path().join(file);
+        let mut rdr = csv::Reader::from_path(&path).unwrap();
+        let header = rdr.headers().unwrap().clone();
+        assert!(
+            header.iter().any(|h| h == "points_issued"),
+            "{file}: {header:?}"
+        );
+        let rows: Vec<_> = rdr.records().map(|r| r.unwrap()).collect();
+        assert!(!rows.is_empty(), "{file}");
+        assert!(
+            rows.iter().all(|r| r.len() == header.len()),
+            "{file}: ragged"
+        );
+    }
+}
+
+#[test]
+fn explain_prints_a_customers_ledger() {
+    let out = stdout(&run(
+        &[
+            "explain",
+            "projects/coffee-chain.ron",
+            "--customer",
+            "C000007",
+            "--scenario",
+            "Bean tiers",
+        ],
+        0,
+    ));
+    assert!(out.contains("customer C000007"), "{out}");
+    assert!(
+        out.contains("enrolled") || out.contains("did not join"),
+        "{out}"
+    );
+    let o = run(
+        &[
+            "explain",
+            "projects/coffee-chain.ron",
+            "--customer",
+            "nobody",
+        ],
+        1,
+    );
+    assert!(
+        stderr(&o).contains("no customer 'nobody'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -19,6 +19,7 @@ macro_rules! out {
 
 mod commands;
 mod fit;
+mod simulate;
 mod table;
 
 use std::path::PathBuf;
@@ -53,6 +54,40 @@ enum Command {
     Generate(GenerateArgs),
     /// Fit the customer models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) on a transaction CSV.
     Fit(FitArgs),
+    /// Replay the history under each scenario and compare them.
+    Simulate(SimulateArgs),
+    /// One customer's ledger under a scenario, line by line.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Only this scenario (repeatable); all when left out.
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// Replay the history only (the forward projection is not built yet, so this is the default).
+    #[arg(long)]
+    replay_only: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: simulate::SimFormat,
+    /// Also write the tables as CSV files into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Customer id as in the data.
+    #[arg(long)]
+    customer: String,
+    /// Scenario name (default: the first).
+    #[arg(long)]
+    scenario: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +256,13 @@ pub fn run() -> ExitCode {
             a.model,
             a.format,
         ),
+        Some(Command::Simulate(a)) => {
+            let _ = a.replay_only;
+            simulate::simulate(&a.project, &a.scenarios, a.format, a.out.as_deref())
+        }
+        Some(Command::Explain(a)) => {
+            simulate::explain(&a.project, &a.customer, a.scenario.as_deref())
+        }
         Some(Command::Generate(a)) => commands::generate(
             a.customers,
             a.seed,

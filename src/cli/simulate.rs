@@ -1,0 +1,445 @@
+//! `tierlab simulate` and `tierlab explain`: replay the history under each scenario.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+
+use super::table::render;
+use crate::data::project_io::{LoadedProject, load_project_with_data};
+use crate::data::write::write_csv;
+use crate::format::{count, money};
+use crate::model::{Date, Severity};
+use crate::sim::replay::{Population, Replay, Totals, explain as explain_customer, replay};
+
+/// Output format of `simulate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimFormat {
+    /// Scenarios side by side.
+    Table,
+    /// One JSON document.
+    Json,
+    /// The totals table as CSV on standard output.
+    Csv,
+}
+
+fn load(path: &Path) -> Result<LoadedProject> {
+    let loaded = load_project_with_data(path)?;
+    let errors: Vec<String> = loaded
+        .project
+        .validate()
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.to_string())
+        .collect();
+    if !errors.is_empty() {
+        bail!(
+            "the project has {} errors (run `tierlab validate`):\n  {}\nin {}",
+            errors.len(),
+            errors.join("\n  "),
+            path.display()
+        );
+    }
+    Ok(loaded)
+}
+
+/// The totals with the derived measures, as JSON (keys are a stable interface).
+fn totals_json(
+    t: &Totals,
+    breakage: Option<f64>,
+    liability: Option<f64>,
+    eligible: Option<u64>,
+) -> Value {
+    let mut v = json!({
+        "members": t.members,
+        "active_members": t.active_members,
+        "revenue": t.revenue,
+        "member_revenue": t.member_revenue,
+        "points_issued": t.points_issued,
+        "points_redeemed": t.points_redeemed,
+        "points_expired": t.points_expired,
+        "points_outstanding": t.points_outstanding,
+        "points_clawed_back": t.points_clawed_back,
+        "clawback_shortfall": t.clawback_shortfall,
+        "redemptions": t.redemptions,
+        "rewards_cost": t.rewards_cost,
+        "benefits_cost": t.benefits_cost,
+        "discount_cost": t.discount_cost,
+        "total_cost": t.total_cost(),
+        "cost_to_revenue": t.cost_to_revenue(),
+        "redemption_rate": t.redemption_rate(),
+        "upgrades": t.upgrades,
+        "downgrades": t.downgrades,
+    });
+    // Breakage and liability are estimated for a scenario as a whole.
+    if let Some(l) = liability {
+        v["breakage_rate"] = json!(breakage);
+        v["liability"] = json!(l);
+    }
+    if let Some(e) = eligible {
+        v["enrolment_rate"] = json!((e > 0).then(|| t.members as f64 / e as f64));
+        v["active_participation"] =
+            json!((t.members > 0).then(|| t.active_members as f64 / t.members as f64));
+    }
+    v
+}
+
+fn keyed(names: &[String], rows: &[Totals]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(rows)
+            .map(|(n, t)| (n.clone(), totals_json(t, None, None, None)))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+fn replay_json(r: &Replay, pop: &Population, tier_names: &[String]) -> Value {
+    let mut personas = pop.persona_names.clone();
+    personas.push("(no persona)".into());
+    let monthly: Vec<Value> = r
+        .monthly
+        .iter()
+        .map(|m| {
+            let mut v = totals_json(&m.totals, None, None, None);
+            let (y, mo, _) = m.month.ymd();
+            v["month"] = json!(format!("{y:04}-{mo:02}"));
+            v["tier_members"] = Value::Object(
+                tier_names
+                    .iter()
+                    .cloned()
+                    .zip(m.tier_members.iter().map(|n| json!(n)))
+                    .collect(),
+            );
+            v
+        })
+        .collect();
+    json!({
+        "totals": totals_json(&r.totals, r.breakage_rate, Some(r.liability), Some(r.eligible_customers)),
+        "eligible_customers": r.eligible_customers,
+        "monthly": monthly,
+        "by_segment": keyed(&pop.segment_names, &r.by_segment),
+        "by_persona": keyed(&personas, &r.by_persona),
+        "by_tier": keyed(tier_names, &r.by_tier),
+    })
+}
+
+/// The rows of the comparison table: (label, value per scenario).
+fn comparison(replays: &[Replay]) -> Vec<Vec<String>> {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    let mut rows = vec![
+        std::iter::once("".to_string())
+            .chain(replays.iter().map(|r| r.scenario.clone()))
+            .collect::<Vec<_>>(),
+    ];
+    let mut row = |label: &str, f: &dyn Fn(&Replay) -> String| {
+        rows.push(
+            std::iter::once(label.to_string())
+                .chain(replays.iter().map(f))
+                .collect(),
+        );
+    };
+    row("members", &|r| count(r.totals.members));
+    row("enrolment rate", &|r| {
+        pct((r.eligible_customers > 0)
+            .then(|| r.totals.members as f64 / r.eligible_customers as f64))
+    });
+    row("active participation", &|r| {
+        pct((r.totals.members > 0)
+            .then(|| r.totals.active_members as f64 / r.totals.members as f64))
+    });
+    row("revenue", &|r| money(r.totals.revenue));
+    row("points issued", &|r| {
+        count(r.totals.points_issued.max(0) as u64)
+    });
+    row("points redeemed", &|r| {
+        count(r.totals.points_redeemed.max(0) as u64)
+    });
+    row("points expired", &|r| {
+        count(r.totals.points_expired.max(0) as u64)
+    });
+    row("points outstanding", &|r| {
+        count(r.totals.points_outstanding.max(0) as u64)
+    });
+    row("rewards cost", &|r| money(r.totals.rewards_cost));
+    row("benefits cost", &|r| money(r.totals.benefits_cost));
+    row("discount cost", &|r| money(r.totals.discount_cost));
+    row("total cost", &|r| money(r.totals.total_cost()));
+    row("cost / revenue", &|r| pct(r.totals.cost_to_revenue()));
+    row("redemption rate", &|r| pct(r.totals.redemption_rate()));
+    row("breakage", &|r| pct(r.breakage_rate));
+    row("liability", &|r| money(r.liability));
+    row("upgrades", &|r| count(r.totals.upgrades));
+    row("downgrades", &|r| count(r.totals.downgrades));
+    rows
+}
+
+const TOTALS_COLUMNS: [&str; 19] = [
+    "members",
+    "active_members",
+    "revenue",
+    "member_revenue",
+    "points_issued",
+    "points_redeemed",
+    "points_expired",
+    "points_outstanding",
+    "points_clawed_back",
+    "clawback_shortfall",
+    "redemptions",
+    "rewards_cost",
+    "benefits_cost",
+    "discount_cost",
+    "total_cost",
+    "cost_to_revenue",
+    "redemption_rate",
+    "upgrades",
+    "downgrades",
+];
+
+fn totals_cells(t: &Totals) -> Vec<String> {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    vec![
+        t.members.to_string(),
+        t.active_members.to_string(),
+        format!("{:.2}", t.revenue),
+        format!("{:.2}", t.member_revenue),
+        t.points_issued.to_string(),
+        t.points_redeemed.to_string(),
+        t.points_expired.to_string(),
+        t.points_outstanding.to_string(),
+        t.points_clawed_back.to_string(),
+        t.clawback_shortfall.to_string(),
+        t.redemptions.to_string(),
+        format!("{:.2}", t.rewards_cost),
+        format!("{:.2}", t.benefits_cost),
+        format!("{:.2}", t.discount_cost),
+        format!("{:.2}", t.total_cost()),
+        opt(t.cost_to_revenue()),
+        opt(t.redemption_rate()),
+        t.upgrades.to_string(),
+        t.downgrades.to_string(),
+    ]
+}
+
+fn header<'a>(first: &[&'a str]) -> Vec<&'a str> {
+    let mut h = first.to_vec();
+    h.extend(TOTALS_COLUMNS);
+    h
+}
+
+/// Writes the replay tables as CSV files in `dir`.
+fn write_tables(
+    dir: &Path,
+    replays: &[Replay],
+    pop: &Population,
+    tier_names: &[Vec<String>],
+) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let mut totals_header = header(&["scenario"]);
+    totals_header.extend(["breakage_rate", "liability", "eligible_customers"]);
+    write_csv(
+        &dir.join("totals.csv"),
+        &totals_header,
+        replays.iter().map(|r| {
+            let mut row = vec![r.scenario.clone()];
+            row.extend(totals_cells(&r.totals));
+            row.push(r.breakage_rate.map_or(String::new(), |b| b.to_string()));
+            row.push(format!("{:.2}", r.liability));
+            row.push(r.eligible_customers.to_string());
+            row
+        }),
+    )?;
+    let mut monthly_header = header(&["scenario", "month"]);
+    monthly_header.push("tier_members");
+    write_csv(
+        &dir.join("monthly.csv"),
+        &monthly_header,
+        replays.iter().zip(tier_names).flat_map(|(r, tiers)| {
+            r.monthly.iter().map(move |m| {
+                let (y, mo, _) = m.month.ymd();
+                let mut row = vec![r.scenario.clone(), format!("{y:04}-{mo:02}")];
+                row.extend(totals_cells(&m.totals));
+                row.push(
+                    tiers
+                        .iter()
+                        .zip(&m.tier_members)
+                        .map(|(t, n)| format!("{t}={n}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                row
+            })
+        }),
+    )?;
+    let mut personas = pop.persona_names.clone();
+    personas.push("(no persona)".into());
+    for (file, column, names_of, pick) in [
+        (
+            "by_segment.csv",
+            "segment",
+            None,
+            (|r: &Replay| r.by_segment.clone()) as fn(&Replay) -> Vec<Totals>,
+        ),
+        (
+            "by_persona.csv",
+            "persona",
+            Some(&personas),
+            |r: &Replay| r.by_persona.clone(),
+        ),
+        ("by_tier.csv", "tier", None, |r: &Replay| r.by_tier.clone()),
+    ] {
+        let h = header(&["scenario", column]);
+        let mut rows = Vec::new();
+        for (k, r) in replays.iter().enumerate() {
+            let names = match (column, names_of) {
+                ("segment", _) => &pop.segment_names,
+                ("tier", _) => &tier_names[k],
+                (_, Some(n)) => n,
+                _ => &pop.segment_names,
+            };
+            for (name, t) in names.iter().zip(pick(r)) {
+                let mut row = vec![r.scenario.clone(), name.clone()];
+                row.extend(totals_cells(&t));
+                rows.push(row);
+            }
+        }
+        write_csv(&dir.join(file), &h, rows)?;
+    }
+    Ok(())
+}
+
+/// Runs `tierlab simulate`.
+pub fn simulate(
+    path: &Path,
+    scenarios: &[String],
+    format: SimFormat,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let loaded = load(path)?;
+    let project = &loaded.project;
+    for name in scenarios {
+        if project.scenario(name).is_none() {
+            let known: Vec<&str> = project.scenarios.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "no scenario is called '{name}' (the project has: {}): {}",
+                known.join(", "),
+                path.display()
+            );
+        }
+    }
+    let chosen: Vec<_> = project
+        .scenarios
+        .iter()
+        .filter(|s| scenarios.is_empty() || scenarios.contains(&s.name))
+        .collect();
+    let pop = Population::from_project(project, &loaded.transactions);
+    let replays: Vec<Replay> = chosen
+        .iter()
+        .map(|s| replay(project, s, &loaded.transactions, &pop))
+        .collect();
+    let tier_names: Vec<Vec<String>> = chosen
+        .iter()
+        .map(|s| s.tiers.iter().map(|t| t.name.clone()).collect())
+        .collect();
+    if let Some(dir) = out {
+        write_tables(dir, &replays, &pop, &tier_names)?;
+    }
+    match format {
+        SimFormat::Json => {
+            let doc = json!({
+                "project": project.name,
+                "scenarios": replays.iter().zip(&tier_names).map(|(r, t)| json!({
+                    "name": r.scenario,
+                    "replay": replay_json(r, &pop, t),
+                })).collect::<Vec<_>>(),
+            });
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&doc).context("encoding the result")?
+            )?;
+        }
+        SimFormat::Csv => {
+            let rows = comparison(&replays);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for r in rows {
+                w.write_record(&r).context("encoding CSV")?;
+            }
+            let bytes = w.into_inner().context("encoding CSV")?;
+            out!("{}", String::from_utf8_lossy(&bytes))?;
+        }
+        SimFormat::Table => {
+            let (first, last) = loaded
+                .transactions
+                .date_range()
+                .unwrap_or((Date(0), Date(0)));
+            outln!(
+                "{} — replay of {} transactions of {} customers, {} to {}, programme from {}",
+                project.name,
+                count(loaded.transactions.len() as u64),
+                count(loaded.transactions.customer_count() as u64),
+                first,
+                last,
+                project.settings.launch_date.unwrap_or(first)
+            )?;
+            outln!("")?;
+            out!("{}", render(&comparison(&replays)))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `tierlab explain`.
+pub fn explain(path: &Path, customer: &str, scenario: Option<&str>) -> Result<ExitCode> {
+    let loaded = load(path)?;
+    let project = &loaded.project;
+    let s = match scenario {
+        Some(name) => project
+            .scenario(name)
+            .with_context(|| format!("no scenario is called '{name}': {}", path.display()))?,
+        None => project
+            .scenarios
+            .first()
+            .with_context(|| format!("the project has no scenario: {}", path.display()))?,
+    };
+    let Some(c) = loaded.transactions.find_customer(customer) else {
+        bail!("no customer '{customer}' in the data of {}", path.display());
+    };
+    let pop = Population::from_project(project, &loaded.transactions);
+    let segment = pop.segment_names[pop.segment_of[c as usize] as usize].clone();
+    outln!(
+        "customer {customer} (segment {segment}) under \"{}\"",
+        s.name
+    )?;
+    match explain_customer(project, s, &loaded.transactions, &pop, c) {
+        None => outln!(
+            "did not join the programme (enrolment rate {}%), or bought nothing after the launch",
+            s.enrolment_rate_pct
+        )?,
+        Some(lines) => {
+            let mut rows = vec![vec![
+                "date".to_string(),
+                "event".into(),
+                "points".into(),
+                "balance".into(),
+                "tier".into(),
+            ]];
+            for l in lines {
+                rows.push(vec![
+                    l.day.to_string(),
+                    l.event,
+                    if l.points == 0 {
+                        String::new()
+                    } else {
+                        format!("{:+}", l.points)
+                    },
+                    l.balance.to_string(),
+                    l.tier.unwrap_or_default(),
+                ]);
+            }
+            out!("{}", render(&rows))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
