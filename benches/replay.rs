@@ -12,7 +12,12 @@ use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::replay::{Population, replay};
 
 fn history(customers: usize) -> Transactions {
-    let cfg = GeneratorConfig::default_mix(customers, 5, Date::from_ymd(2021, 1, 1).unwrap(), Date::from_ymd(2024, 12, 31).unwrap());
+    let cfg = GeneratorConfig::default_mix(
+        customers,
+        5,
+        Date::from_ymd(2021, 1, 1).unwrap(),
+        Date::from_ymd(2024, 12, 31).unwrap(),
+    );
     let data = generate(&cfg).unwrap();
     let mut b = TransactionsBuilder::default();
     for r in &data.rows {
@@ -33,18 +38,40 @@ fn project() -> Project {
     };
     let scenario = Scenario {
         name: "Four tiers, rolling".into(),
-        tiers: vec![tier("Member", 0.0, 1.0, 0.0), tier("Silver", 300.0, 1.25, 5.0), tier("Gold", 800.0, 1.5, 20.0), tier("Platinum", 2000.0, 2.0, 60.0)],
-        qualification: Qualification { window: QualificationWindow::Rolling12Months, downgrade: DowngradePolicy::OneStep, grace_days: 30 },
-        rewards: vec![
-            Reward { name: "5".into(), points_cost: 500.0, cost: 5.0 },
-            Reward { name: "12".into(), points_cost: 1000.0, cost: 12.0 },
+        tiers: vec![
+            tier("Member", 0.0, 1.0, 0.0),
+            tier("Silver", 300.0, 1.25, 5.0),
+            tier("Gold", 800.0, 1.5, 20.0),
+            tier("Platinum", 2000.0, 2.0, 60.0),
         ],
-        redemption: RedemptionPolicy { min_balance_points: 500.0 },
+        qualification: Qualification {
+            window: QualificationWindow::Rolling12Months,
+            downgrade: DowngradePolicy::OneStep,
+            grace_days: 30,
+        },
+        rewards: vec![
+            Reward {
+                name: "5".into(),
+                points_cost: 500.0,
+                cost: 5.0,
+            },
+            Reward {
+                name: "12".into(),
+                points_cost: 1000.0,
+                cost: 12.0,
+            },
+        ],
+        redemption: RedemptionPolicy {
+            min_balance_points: 500.0,
+        },
         expiry: Expiry::AfterEarning { months: 12 },
         enrolment_rate_pct: 70.0,
         ..Scenario::default()
     };
-    let mut p = Project { scenarios: vec![scenario], ..Project::default() };
+    let mut p = Project {
+        scenarios: vec![scenario],
+        ..Project::default()
+    };
     p.settings.launch_date = Date::from_ymd(2021, 6, 1);
     p
 }
@@ -56,7 +83,11 @@ fn bench(c: &mut Criterion) {
     for customers in [12_000usize, 1_250_000] {
         let tx = history(customers);
         let pop = Population::from_project(&p, &tx);
-        eprintln!("{} transactions of {} customers", tx.len(), tx.customer_count());
+        eprintln!(
+            "{} transactions of {} customers",
+            tx.len(),
+            tx.customer_count()
+        );
         g.bench_function(format!("{}k_transactions", tx.len() / 1000), |b| {
             b.iter(|| replay(black_box(&p), &p.scenarios[0], black_box(&tx), &pop))
         });

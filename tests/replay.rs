@@ -588,7 +588,7 @@ fn arb_history() -> impl Strategy<Value = Vec<(u8, i32, f64)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn every_point_is_accounted_for(scenario in arb_scenario(), rows in arb_history(), seed in 0u64..1000) {
@@ -642,4 +642,20 @@ proptest! {
         let again = replay(&p, &p.scenarios[0], &tx, &pop);
         prop_assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&again).unwrap());
     }
+}
+
+#[test]
+fn points_expiring_after_the_history_are_still_outstanding() {
+    // Found by the property test: a lot expiring the day after the last transaction day.
+    let tx = history(&[("a", "2024-12-27", 100.0), ("b", "2025-02-26", 1.0)]);
+    let s = Scenario {
+        name: "Two months".into(),
+        expiry: Expiry::AfterEarning { months: 2 },
+        redemption: no_redemption(),
+        ..Scenario::default()
+    };
+    let r = run(&project(s, None), &tx);
+    assert_eq!(r.totals.points_expired, 0);
+    assert_eq!(r.totals.points_outstanding, 101);
+    assert_eq!(r.monthly.last().unwrap().totals.points_outstanding, 101);
 }

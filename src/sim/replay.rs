@@ -272,6 +272,14 @@ struct Ctx<'a> {
     redeem_propensity: Vec<f64>,
     /// Category multiplier per interned category.
     category_multiplier: Vec<f64>,
+    /// First day of the first month: the origin of the day tables.
+    day0: i32,
+    /// Month slot of each day from `day0` to the end of the history.
+    slot_of: Vec<u16>,
+    /// The day 12 months earlier, for each day of the tables.
+    year_ago: Vec<i32>,
+    /// Snapshot day of each month slot: its last day, or the history's last day.
+    slot_end: Vec<Date>,
 }
 
 fn context<'a>(
@@ -289,6 +297,26 @@ fn context<'a>(
             .map(|p| p.map_or(default, |i| f(&project.personas[i as usize])))
             .collect()
     };
+    let day0 = Date::first_of_month_index(first_month).map_or(launch.0, |d| d.0);
+    let days = (end.0 - day0 + 2).max(1) as usize;
+    let slot_of = (0..days)
+        .map(|k| {
+            (Date(day0 + k as i32).month_index() - first_month).clamp(0, i32::from(u16::MAX)) as u16
+        })
+        .collect();
+    let year_ago = (0..days)
+        .map(|k| {
+            let d = Date(day0 + k as i32);
+            d.add_months(-12).unwrap_or(d).0
+        })
+        .collect();
+    let slot_end = (0..=(end.month_index() - first_month).max(0))
+        .map(|k| {
+            Date::first_of_month_index(first_month + k + 1)
+                .map_or(end, |d| d.add_days(-1))
+                .min(end)
+        })
+        .collect();
     Ctx {
         scenario,
         tx,
@@ -296,6 +324,10 @@ fn context<'a>(
         launch,
         end,
         first_month,
+        day0,
+        slot_of,
+        year_ago,
+        slot_end,
         seed: project.settings.seed,
         enrol_propensity: persona_param(&|p| p.response.enrolment_propensity, 1.0),
         redeem_propensity: persona_param(&|p| p.response.redemption_propensity, 0.8),
@@ -449,13 +481,30 @@ fn month_end_after(ctx: &Ctx, day: Date) -> Date {
     if day >= ctx.end {
         return Date(i32::MAX);
     }
+    if let Some(&end) = ctx.slot_end.get(month_slot(ctx, day.add_days(1))) {
+        return end;
+    }
     let next = Date::first_of_month_index(day.add_days(1).month_index() + 1)
         .map_or(ctx.end, |d| d.add_days(-1));
     next.min(ctx.end)
 }
 
 fn month_slot(ctx: &Ctx, day: Date) -> usize {
-    (day.month_index() - ctx.first_month).max(0) as usize
+    let k = day.0 - ctx.day0;
+    match ctx.slot_of.get(k.max(0) as usize) {
+        Some(&slot) if k >= 0 => usize::from(slot),
+        _ if k < 0 => 0,
+        _ => (day.month_index() - ctx.first_month).max(0) as usize,
+    }
+}
+
+/// The day 12 months before `day` (table lookup within the history).
+fn year_ago(ctx: &Ctx, day: Date) -> Date {
+    let k = day.0 - ctx.day0;
+    match ctx.year_ago.get(k.max(0) as usize) {
+        Some(&d) if k >= 0 => Date(d),
+        _ => day.add_months(-12).unwrap_or(day),
+    }
 }
 
 /// The kinds of timed events, in the order they happen within a day.
@@ -474,10 +523,12 @@ enum Timed {
 }
 
 impl Member<'_, '_> {
-    fn log(&mut self, day: Date, event: String, points: i64) {
+    /// Writes a ledger line when a ledger is being kept; `event` is only called then.
+    fn log(&mut self, day: Date, event: impl FnOnce() -> String, points: i64) {
         if self.ledger.is_none() {
             return;
         }
+        let event = event();
         let tier = self
             .ctx
             .scenario
@@ -525,7 +576,11 @@ impl Member<'_, '_> {
             .map_or(0.0, |t| t.annual_benefit_cost / 365.0);
         let mut from = self.tier_since;
         while from < until && daily > 0.0 {
-            let next_month = Date::first_of_month_index(from.month_index() + 1).unwrap_or(until);
+            let next_month = self
+                .ctx
+                .slot_end
+                .get(month_slot(self.ctx, from))
+                .map_or(until, |e| e.add_days(1));
             let stop = next_month.min(until);
             let cost = daily * f64::from(stop.0 - from.0);
             self.book(agg, from, |t| t.benefits_cost += cost);
@@ -554,11 +609,12 @@ impl Member<'_, '_> {
             "{} to {name}: {why}",
             if up { "upgrade" } else { "downgrade" }
         );
-        self.log(day, event, 0);
+        self.log(day, || event, 0);
     }
 
-    /// The next timed event on or after the clock and before the start of `until`.
-    fn next_event(&self, until: Date) -> Option<(Date, Timed)> {
+    /// The next timed event on or after the clock and before `until`'s purchases (with
+    /// `start_of_until`) or before `until` altogether.
+    fn next_event(&self, until: Date, start_of_until: bool) -> Option<(Date, Timed)> {
         let scenario = self.ctx.scenario;
         let mut best: Option<(Date, Timed)> = None;
         let mut consider = |day: Date, kind: Timed| {
@@ -587,12 +643,23 @@ impl Member<'_, '_> {
         }
         consider(self.next_month_end, Timed::MonthEnd);
         // Start-of-day events on `until` itself are due; end-of-day events on it are not.
-        best.filter(|&(day, kind)| day < until || (day == until && kind < Timed::MonthEnd))
+        best.filter(|&(day, kind)| {
+            day < until || (start_of_until && day == until && kind < Timed::MonthEnd)
+        })
     }
 
     /// Brings the member to the start of `until`'s transactions: every timed event before them.
     fn advance_to(&mut self, agg: &mut Agg, until: Date) {
-        while let Some((day, kind)) = self.next_event(until) {
+        self.advance(agg, until, true);
+    }
+
+    /// Processes every timed event up to the end of `last_day`.
+    fn finish_day(&mut self, agg: &mut Agg, last_day: Date) {
+        self.advance(agg, last_day.add_days(1), false);
+    }
+
+    fn advance(&mut self, agg: &mut Agg, until: Date, start_of_until: bool) {
+        while let Some((day, kind)) = self.next_event(until, start_of_until) {
             self.clock = day;
             match kind {
                 Timed::Expiry => self.expire_lots(agg, day),
@@ -603,7 +670,10 @@ impl Member<'_, '_> {
                     self.book(agg, day, |t| t.points_expired += pts);
                     self.log(
                         day,
-                        format!("{pts} points expired: no purchase since {}", self.last_tx),
+                        {
+                            let last = self.last_tx;
+                            move || format!("{pts} points expired: no purchase since {last}")
+                        },
                         -pts,
                     );
                 }
@@ -616,7 +686,7 @@ impl Member<'_, '_> {
                     if self.ctx.scenario.qualification.window
                         == QualificationWindow::Rolling12Months
                     {
-                        self.drop_rolling(day.add_months(-12).unwrap_or(day));
+                        self.drop_rolling(year_ago(self.ctx, day));
                         self.evaluate_window(day);
                     }
                     let slot = month_slot(self.ctx, day);
@@ -633,7 +703,7 @@ impl Member<'_, '_> {
                     self.evaluate_window(day);
                     self.window = [0.0; 3];
                     self.window_end = self.next_window_end(day);
-                    self.log(day, "qualification window closed".into(), 0);
+                    self.log(day, || "qualification window closed".into(), 0);
                 }
             }
         }
@@ -651,7 +721,7 @@ impl Member<'_, '_> {
             self.book(agg, day, |t| t.points_expired += pts);
             self.log(
                 day,
-                format!("{pts} points earned {} expired", lot.earned),
+                || format!("{pts} points earned {} expired", lot.earned),
                 -pts,
             );
         }
@@ -685,7 +755,7 @@ impl Member<'_, '_> {
             cur.name,
             end.add_days(1 + grace)
         );
-        self.log(end, event, 0);
+        self.log(end, || event, 0);
     }
 
     fn next_window_end(&self, after: Date) -> Option<Date> {
@@ -811,7 +881,7 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             _ => None,
         };
     }
-    m.log(enrolled, "enrolled".into(), 0);
+    m.log(enrolled, || "enrolled".into(), 0);
     // Membership is a stock: the months count it at their ends.
     for t in [
         &mut agg.totals,
@@ -833,7 +903,7 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             }
         }
         if scenario.qualification.window == QualificationWindow::Rolling12Months {
-            m.drop_rolling(day.add_months(-12).unwrap_or(day));
+            m.drop_rolling(year_ago(ctx, day));
         }
         let tier_idx = m.tier;
         let tier = scenario.tiers.get(tier_idx);
@@ -873,8 +943,9 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
                 pts = pts.min(cap.floor());
             }
             if let Some(cap) = earning.cap_points_per_month {
-                if m.month_points.0 != day.month_index() {
-                    m.month_points = (day.month_index(), 0.0);
+                let month_key = month_slot(ctx, day) as i32;
+                if m.month_points.0 != month_key {
+                    m.month_points = (month_key, 0.0);
                 }
                 pts = pts.min((cap.floor() - m.month_points.1).max(0.0));
                 m.month_points.1 += pts;
@@ -905,7 +976,7 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             let why = earn_reason(tier, cat_mult, promo_mult, amount < earning.min_spend);
             m.log(
                 day,
-                format!("purchase {amount:.2}: {pts} points ({why})"),
+                || format!("purchase {amount:.2}: {pts} points ({why})"),
                 pts,
             );
         } else {
@@ -937,7 +1008,7 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             delta[1] = -(take as f64);
             m.log(
                 day,
-                format!("refund {amount:.2}: {take} points clawed back, {shortfall} short"),
+                || format!("refund {amount:.2}: {take} points clawed back, {shortfall} short"),
                 -take,
             );
         }
@@ -971,16 +1042,15 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             m.pending_downgrade = None;
             m.log(
                 day,
-                format!("requalified for {} during the grace period", t.name),
+                || format!("requalified for {} during the grace period", t.name),
                 0,
             );
         }
         redeem(&mut m, agg, day);
     }
     // To the end of the history.
-    let after_end = ctx.end.add_days(1);
-    m.advance_to(agg, after_end);
-    m.accrue(agg, after_end);
+    m.finish_day(agg, ctx.end);
+    m.accrue(agg, ctx.end.add_days(1));
     // Stocks at the end: outstanding points, the tier, and whether the member is still active
     // (a transaction in the last 12 months of the history).
     let balance = m.balance;
@@ -1052,7 +1122,7 @@ fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
         });
         m.log(
             day,
-            format!("redeemed {points} points for {what} (cost {cost:.2})"),
+            || format!("redeemed {points} points for {what} (cost {cost:.2})"),
             -points,
         );
     }
