@@ -278,6 +278,8 @@ struct Ctx<'a> {
     slot_of: Vec<u16>,
     /// The day 12 months earlier, for each day of the tables.
     year_ago: Vec<i32>,
+    /// For `AfterEarning` expiry: when points earned on each day of the tables expire.
+    expiry_of: Vec<i32>,
     /// Snapshot day of each month slot: its last day, or the history's last day.
     slot_end: Vec<Date>,
 }
@@ -310,6 +312,16 @@ fn context<'a>(
             d.add_months(-12).unwrap_or(d).0
         })
         .collect();
+    let expiry_of = match scenario.expiry {
+        Expiry::AfterEarning { months } => (0..days)
+            .map(|k| {
+                Date(day0 + k as i32)
+                    .add_months(months as i32)
+                    .map_or(i32::MAX, |d| d.0)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let slot_end = (0..=(end.month_index() - first_month).max(0))
         .map(|k| {
             Date::first_of_month_index(first_month + k + 1)
@@ -327,6 +339,7 @@ fn context<'a>(
         day0,
         slot_of,
         year_ago,
+        expiry_of,
         slot_end,
         seed: project.settings.seed,
         enrol_propensity: persona_param(&|p| p.response.enrolment_propensity, 1.0),
@@ -379,8 +392,9 @@ pub fn replay(
         .into_par_iter()
         .map(|k| {
             let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
+            let mut scratch = Scratch::default();
             for c in k * CHUNK..((k + 1) * CHUNK).min(customers) {
-                replay_customer(&ctx, c as u32, &mut agg, None);
+                replay_customer(&ctx, c as u32, &mut agg, &mut scratch, None);
             }
             agg
         })
@@ -498,6 +512,19 @@ fn month_slot(ctx: &Ctx, day: Date) -> usize {
     }
 }
 
+/// When points earned on `day` expire (table lookup within the history); never without
+/// `AfterEarning` expiry.
+fn expiry_of(ctx: &Ctx, day: Date) -> Date {
+    let Expiry::AfterEarning { months } = ctx.scenario.expiry else {
+        return Date(i32::MAX);
+    };
+    let k = day.0 - ctx.day0;
+    match ctx.expiry_of.get(k.max(0) as usize) {
+        Some(&d) if k >= 0 => Date(d),
+        _ => day.add_months(months as i32).unwrap_or(Date(i32::MAX)),
+    }
+}
+
 /// The day 12 months before `day` (table lookup within the history).
 fn year_ago(ctx: &Ctx, day: Date) -> Date {
     let k = day.0 - ctx.day0;
@@ -590,7 +617,7 @@ impl Member<'_, '_> {
         self.tier_since = self.tier_since.max(until);
     }
 
-    fn set_tier(&mut self, agg: &mut Agg, day: Date, tier: usize, why: String) {
+    fn set_tier(&mut self, agg: &mut Agg, day: Date, tier: usize, why: impl FnOnce() -> String) {
         if tier == self.tier {
             return;
         }
@@ -605,11 +632,17 @@ impl Member<'_, '_> {
             }
         });
         let name = &self.ctx.scenario.tiers[tier].name;
-        let event = format!(
-            "{} to {name}: {why}",
-            if up { "upgrade" } else { "downgrade" }
+        self.log(
+            day,
+            || {
+                format!(
+                    "{} to {name}: {}",
+                    if up { "upgrade" } else { "downgrade" },
+                    why()
+                )
+            },
+            0,
         );
-        self.log(day, || event, 0);
     }
 
     /// The next timed event on or after the clock and before `until`'s purchases (with
@@ -679,7 +712,7 @@ impl Member<'_, '_> {
                 }
                 Timed::Downgrade => {
                     if let Some((_, target)) = self.pending_downgrade.take() {
-                        self.set_tier(agg, day, target, "after the grace period".into());
+                        self.set_tier(agg, day, target, || "after the grace period".into());
                     }
                 }
                 Timed::MonthEnd => {
@@ -748,14 +781,17 @@ impl Member<'_, '_> {
         };
         let grace = self.ctx.scenario.qualification.grace_days as i32;
         self.pending_downgrade = Some((end.add_days(1 + grace), target));
-        let event = format!(
-            "{metric} {} by {end}, below {} to keep {}: downgrade on {}",
-            cur.metric.label(),
-            cur.retain_threshold,
-            cur.name,
-            end.add_days(1 + grace)
+        let (label, retain, name) = (cur.metric.label(), cur.retain_threshold, cur.name.clone());
+        let on = end.add_days(1 + grace);
+        self.log(
+            end,
+            || {
+                format!(
+                    "{metric} {label} by {end}, below {retain} to keep {name}: downgrade on {on}"
+                )
+            },
+            0,
         );
-        self.log(end, || event, 0);
     }
 
     fn next_window_end(&self, after: Date) -> Option<Date> {
@@ -809,7 +845,21 @@ impl Member<'_, '_> {
 }
 
 /// Replays one customer into `agg`; writes their ledger when `ledger` is given.
-fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<LedgerLine>>) {
+/// Buffers reused from customer to customer, so that replaying allocates per chunk, not per
+/// customer or transaction.
+#[derive(Default)]
+struct Scratch {
+    lots: VecDeque<Lot>,
+    rolling: VecDeque<(Date, [f64; 3])>,
+}
+
+fn replay_customer(
+    ctx: &Ctx,
+    c: u32,
+    agg: &mut Agg,
+    scratch: &mut Scratch,
+    ledger: Option<&mut Vec<LedgerLine>>,
+) {
     let tx = ctx.tx;
     let range = tx.range_of(c);
     let unassigned = ctx.pop.segment_names.len().saturating_sub(1);
@@ -861,10 +911,16 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
         tier: 0,
         tier_since: enrolled,
         enrolled,
-        lots: VecDeque::new(),
+        lots: {
+            scratch.lots.clear();
+            std::mem::take(&mut scratch.lots)
+        },
         balance: 0,
         window: [0.0; 3],
-        rolling: VecDeque::new(),
+        rolling: {
+            scratch.rolling.clear();
+            std::mem::take(&mut scratch.rolling)
+        },
         window_end: None,
         pending_downgrade: None,
         last_tx: enrolled,
@@ -952,12 +1008,7 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             }
             let pts = pts as i64;
             if pts > 0 {
-                let expiry = match scenario.expiry {
-                    Expiry::AfterEarning { months } => {
-                        day.add_months(months as i32).unwrap_or(Date(i32::MAX))
-                    }
-                    _ => Date(i32::MAX),
-                };
+                let expiry = expiry_of(ctx, day);
                 m.lots.push_back(Lot {
                     earned: day,
                     expiry,
@@ -973,10 +1024,15 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
                 }
                 delta[1] = pts as f64;
             }
-            let why = earn_reason(tier, cat_mult, promo_mult, amount < earning.min_spend);
+            let below_min = amount < earning.min_spend;
             m.log(
                 day,
-                || format!("purchase {amount:.2}: {pts} points ({why})"),
+                || {
+                    format!(
+                        "purchase {amount:.2}: {pts} points ({})",
+                        earn_reason(tier, cat_mult, promo_mult, below_min)
+                    )
+                },
                 pts,
             );
         } else {
@@ -1025,12 +1081,14 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
             .find(|&j| m.metric(scenario.tiers[j].metric) >= scenario.tiers[j].enter_threshold)
         {
             let t = &scenario.tiers[target];
-            let why = format!(
-                "{} {} reached {}",
-                m.metric(t.metric),
-                t.metric.label(),
-                t.enter_threshold
-            );
+            let reached = m.metric(t.metric);
+            let why = move || {
+                format!(
+                    "{reached} {} reached {}",
+                    t.metric.label(),
+                    t.enter_threshold
+                )
+            };
             m.pending_downgrade = None;
             m.set_tier(agg, day, target, why);
         } else if let Some((_, target)) = m.pending_downgrade
@@ -1068,6 +1126,8 @@ fn replay_customer(ctx: &Ctx, c: u32, agg: &mut Agg, ledger: Option<&mut Vec<Led
         t.active_members += active;
         t.points_outstanding += balance;
     }
+    scratch.lots = std::mem::take(&mut m.lots);
+    scratch.rolling = std::mem::take(&mut m.rolling);
 }
 
 fn earn_reason(tier: Option<&crate::model::Tier>, cat: f64, promo: f64, below_min: bool) -> String {
@@ -1150,6 +1210,12 @@ pub fn explain(
         scenario.tiers.len(),
     );
     let mut lines = Vec::new();
-    replay_customer(&ctx, customer, &mut agg, Some(&mut lines));
+    replay_customer(
+        &ctx,
+        customer,
+        &mut agg,
+        &mut Scratch::default(),
+        Some(&mut lines),
+    );
     (!lines.is_empty()).then_some(lines)
 }
