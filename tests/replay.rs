@@ -659,3 +659,49 @@ fn points_expiring_after_the_history_are_still_outstanding() {
     assert_eq!(r.totals.points_outstanding, 101);
     assert_eq!(r.monthly.last().unwrap().totals.points_outstanding, 101);
 }
+
+#[test]
+fn progress_is_reported_and_cancel_stops_the_replay() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+    use tierlab::sim::replay::replay_with;
+    let rows: Vec<(String, String, f64)> = (0..5000)
+        .map(|i| {
+            (
+                format!("c{i}"),
+                format!("2023-0{}-1{}", 1 + i % 9, i % 10),
+                10.0 + (i % 7) as f64,
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str, f64)> = rows
+        .iter()
+        .map(|(c, d, a)| (c.as_str(), d.as_str(), *a))
+        .collect();
+    let tx = history(&refs);
+    let p = project(
+        Scenario {
+            name: "Flat".into(),
+            ..Scenario::default()
+        },
+        None,
+    );
+    let pop = Population::from_project(&p, &tx);
+    let seen = Mutex::new(Vec::new());
+    let keep_going = AtomicBool::new(false);
+    let r = replay_with(
+        &p,
+        &p.scenarios[0],
+        &tx,
+        &pop,
+        &|f| seen.lock().unwrap().push(f),
+        &keep_going,
+    )
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() >= 2, "one call per chunk: {seen:?}");
+    assert_eq!(seen.iter().cloned().fold(0.0, f64::max), 1.0);
+    assert_eq!(r, replay(&p, &p.scenarios[0], &tx, &pop));
+    let stop = AtomicBool::new(true);
+    assert!(replay_with(&p, &p.scenarios[0], &tx, &pop, &|_| {}, &stop).is_none());
+}

@@ -8,6 +8,7 @@
 //! ChaCha streams of the project seed, the same for every scenario (common random numbers).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -205,6 +206,11 @@ struct Agg {
     by_segment: Vec<Totals>,
     by_persona: Vec<Totals>,
     by_tier: Vec<Totals>,
+    /// Month-end stocks as difference arrays over month slots (a member's unchanged state is
+    /// added to a whole run of months at once): members, outstanding points, members per tier.
+    members_diff: Vec<i64>,
+    outstanding_diff: Vec<i64>,
+    tier_diff: Vec<Vec<i64>>,
     /// Points issued per issuance month, and redeemed by (issuance month, age in months).
     cohort_issued: Vec<i64>,
     cohort_redeemed: Vec<Vec<i64>>,
@@ -225,8 +231,29 @@ impl Agg {
             by_segment: vec![Totals::default(); segments],
             by_persona: vec![Totals::default(); personas + 1],
             by_tier: vec![Totals::default(); tiers],
+            members_diff: vec![0; months + 1],
+            outstanding_diff: vec![0; months + 1],
+            tier_diff: vec![vec![0; months + 1]; tiers],
             cohort_issued: vec![0; months],
             cohort_redeemed: vec![vec![0; months]; months],
+        }
+    }
+
+    /// Turns the difference arrays into the months' stocks.
+    fn settle_stocks(&mut self) {
+        let (mut members, mut outstanding) = (0i64, 0i64);
+        let mut tiers = vec![0i64; self.tier_diff.len()];
+        for (k, m) in self.months.iter_mut().enumerate() {
+            members += self.members_diff[k];
+            outstanding += self.outstanding_diff[k];
+            m.totals.members = members.max(0) as u64;
+            m.totals.points_outstanding = outstanding;
+            for (t, diff) in tiers.iter_mut().zip(&self.tier_diff) {
+                *t += diff[k];
+            }
+            for (slot, t) in m.tier_members.iter_mut().zip(&tiers) {
+                *slot = (*t).max(0) as u64;
+            }
         }
     }
 
@@ -247,6 +274,17 @@ impl Agg {
         }
         for (a, b) in self.by_tier.iter_mut().zip(&o.by_tier) {
             a.add(b);
+        }
+        for (a, b) in self.members_diff.iter_mut().zip(&o.members_diff) {
+            *a += b;
+        }
+        for (a, b) in self.outstanding_diff.iter_mut().zip(&o.outstanding_diff) {
+            *a += b;
+        }
+        for (ra, rb) in self.tier_diff.iter_mut().zip(&o.tier_diff) {
+            for (a, b) in ra.iter_mut().zip(rb) {
+                *a += b;
+            }
         }
         for (a, b) in self.cohort_issued.iter_mut().zip(&o.cohort_issued) {
             *a += b;
@@ -366,19 +404,36 @@ fn enrolment_draw(seed: u64, customer: u32) -> f64 {
     rng.random::<f64>()
 }
 
-/// Replays every customer under `scenario`. `launch` is the programme start (the first
-/// transaction day when `None`).
+/// Replays every customer under `scenario` (the programme starts at `settings.launch_date`, or
+/// the first transaction day).
 pub fn replay(
     project: &Project,
     scenario: &Scenario,
     tx: &Transactions,
     pop: &Population,
 ) -> Replay {
+    let never = AtomicBool::new(false);
+    replay_with(project, scenario, tx, pop, &|_| {}, &never).unwrap_or_else(|| Replay {
+        scenario: scenario.name.clone(),
+        ..Replay::default()
+    })
+}
+
+/// [`replay`] for a worker thread: `progress` is called with the share done (0–1) as chunks of
+/// customers finish, and setting `cancel` stops the replay early with `None`.
+pub fn replay_with(
+    project: &Project,
+    scenario: &Scenario,
+    tx: &Transactions,
+    pop: &Population,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Option<Replay> {
     let Some((first_day, last_day)) = tx.date_range() else {
-        return Replay {
+        return Some(Replay {
             scenario: scenario.name.clone(),
             ..Replay::default()
-        };
+        });
     };
     let launch = project.settings.launch_date.unwrap_or(first_day);
     let first_month = launch.min(last_day).month_index();
@@ -388,27 +443,35 @@ pub fn replay(
     let n_segments = pop.segment_names.len();
     let n_tiers = scenario.tiers.len();
     let customers = tx.customer_count();
-    let chunks: Vec<Agg> = (0..customers.div_ceil(CHUNK))
+    let n_chunks = customers.div_ceil(CHUNK);
+    let done = AtomicUsize::new(0);
+    let chunks: Vec<Option<Agg>> = (0..n_chunks)
         .into_par_iter()
         .map(|k| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
             let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
             let mut scratch = Scratch::default();
             for c in k * CHUNK..((k + 1) * CHUNK).min(customers) {
                 replay_customer(&ctx, c as u32, &mut agg, &mut scratch, None);
             }
-            agg
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(finished as f64 / n_chunks as f64);
+            Some(agg)
         })
         .collect();
     let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
     for a in &chunks {
-        agg.merge(a);
+        agg.merge(a.as_ref()?);
     }
+    agg.settle_stocks();
     let breakage_rate =
         estimate_breakage(&agg.cohort_issued, &agg.cohort_redeemed, &scenario.expiry);
     let liability = agg.totals.points_outstanding as f64
         * (1.0 - breakage_rate.unwrap_or(0.0))
         * scenario.cost_per_point;
-    Replay {
+    Some(Replay {
         scenario: scenario.name.clone(),
         totals: agg.totals,
         eligible_customers: agg.eligible,
@@ -418,7 +481,7 @@ pub fn replay(
         by_tier: agg.by_tier,
         breakage_rate,
         liability,
-    }
+    })
 }
 
 /// Breakage from the burn curves of monthly issuance cohorts (chain ladder): each cohort's
@@ -482,8 +545,10 @@ struct Member<'a, 'l> {
     last_tx: Date,
     /// Day of the last timed event processed: later events come on or after it.
     clock: Date,
-    /// The next month-end snapshot (the last is taken on the last day of the history).
+    /// The next month end at which a rolling window is checked.
     next_month_end: Date,
+    /// First month slot whose month-end snapshot is not yet booked.
+    snap_from: usize,
     month_points: (i32, f64),
     rng: ChaCha8Rng,
     ledger: Option<&'l mut Vec<LedgerLine>>,
@@ -674,7 +739,15 @@ impl Member<'_, '_> {
         if let Some(end) = self.window_end {
             consider(end, Timed::WindowEnd);
         }
-        consider(self.next_month_end, Timed::MonthEnd);
+        if self.tier > 0 && scenario.qualification.window == QualificationWindow::Rolling12Months {
+            // Month ends passed while in the entry tier were not checked; the next one is.
+            let next = if self.next_month_end < self.clock {
+                month_end_after(self.ctx, self.clock.add_days(-1))
+            } else {
+                self.next_month_end
+            };
+            consider(next, Timed::MonthEnd);
+        }
         // Start-of-day events on `until` itself are due; end-of-day events on it are not.
         best.filter(|&(day, kind)| {
             day < until || (start_of_until && day == until && kind < Timed::MonthEnd)
@@ -694,6 +767,9 @@ impl Member<'_, '_> {
     fn advance(&mut self, agg: &mut Agg, until: Date, start_of_until: bool) {
         while let Some((day, kind)) = self.next_event(until, start_of_until) {
             self.clock = day;
+            if kind < Timed::MonthEnd {
+                self.snapshot_before(agg, day);
+            }
             match kind {
                 Timed::Expiry => self.expire_lots(agg, day),
                 Timed::Inactivity => {
@@ -716,20 +792,8 @@ impl Member<'_, '_> {
                     }
                 }
                 Timed::MonthEnd => {
-                    if self.ctx.scenario.qualification.window
-                        == QualificationWindow::Rolling12Months
-                    {
-                        self.drop_rolling(year_ago(self.ctx, day));
-                        self.evaluate_window(day);
-                    }
-                    let slot = month_slot(self.ctx, day);
-                    if let Some(m) = agg.months.get_mut(slot) {
-                        m.totals.members += 1;
-                        m.totals.points_outstanding += self.balance;
-                        if let Some(t) = m.tier_members.get_mut(self.tier) {
-                            *t += 1;
-                        }
-                    }
+                    self.drop_rolling(year_ago(self.ctx, day));
+                    self.evaluate_window(day);
                     self.next_month_end = month_end_after(self.ctx, day);
                 }
                 Timed::WindowEnd => {
@@ -815,6 +879,28 @@ impl Member<'_, '_> {
             for (w, d) in self.window.iter_mut().zip(v) {
                 *w -= d;
             }
+        }
+    }
+
+    /// Books the member's current state (membership, balance, tier) as the month-end stock of every
+    /// month whose snapshot comes before `day` starts: call it before the state changes on `day`.
+    fn snapshot_before(&mut self, agg: &mut Agg, day: Date) {
+        let slots = &self.ctx.slot_end;
+        let mut to = self.snap_from;
+        while to < slots.len() && slots[to] < day {
+            to += 1;
+        }
+        if to > self.snap_from {
+            let from = self.snap_from;
+            agg.members_diff[from] += 1;
+            agg.members_diff[to] -= 1;
+            agg.outstanding_diff[from] += self.balance;
+            agg.outstanding_diff[to] -= self.balance;
+            if let Some(diff) = agg.tier_diff.get_mut(self.tier) {
+                diff[from] += 1;
+                diff[to] -= 1;
+            }
+            self.snap_from = to;
         }
     }
 
@@ -926,6 +1012,7 @@ fn replay_customer(
         last_tx: enrolled,
         clock: enrolled,
         next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
+        snap_from: month_slot(ctx, enrolled),
         month_points: (i32::MIN, 0.0),
         rng,
         ledger,
@@ -951,6 +1038,7 @@ fn replay_customer(
     for i in first..range.end {
         let (day, amount) = (tx.day[i], tx.amount[i]);
         m.advance_to(agg, day);
+        m.snapshot_before(agg, day);
         let slot = month_slot(ctx, day);
         if last_active_month != Some(slot) {
             last_active_month = Some(slot);
@@ -1108,6 +1196,7 @@ fn replay_customer(
     }
     // To the end of the history.
     m.finish_day(agg, ctx.end);
+    m.snapshot_before(agg, ctx.end.add_days(1));
     m.accrue(agg, ctx.end.add_days(1));
     // Stocks at the end: outstanding points, the tier, and whether the member is still active
     // (a transaction in the last 12 months of the history).
