@@ -176,3 +176,34 @@ fn every_page_of_every_sample_renders() {
         }
     }
 }
+
+#[test]
+fn results_page_replays_every_scenario_and_follows_edits() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    let (_, replays) = h
+        .state()
+        .results
+        .as_ref()
+        .expect("replayed in the background");
+    assert_eq!(replays.len(), 3);
+    let members_before = replays[1].totals.members;
+    assert!(
+        h.query_all_by_label("Bean tiers").count() >= 2,
+        "comparison column"
+    );
+    h.get_by_label("Total cost");
+    // An edit makes the results stale, then fresh again.
+    h.state_mut().doc.as_mut().unwrap().project.scenarios[1].enrolment_rate_pct = 30.0;
+    h.run_steps(1);
+    assert!(h.state().results_stale() || h.state().run.is_some());
+    settle(&mut h);
+    assert!(!h.state().results_stale());
+    let (_, replays) = h.state().results.as_ref().unwrap();
+    assert!(
+        replays[1].totals.members < members_before,
+        "fewer members at a lower enrolment rate"
+    );
+}

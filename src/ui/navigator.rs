@@ -50,10 +50,7 @@ pub fn navigator_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.horizontal(|ui| {
                 ui.add_space(14.0);
                 if let Some(c) = colour {
-                    let (rect, _) =
-                        ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
-                    ui.painter()
-                        .circle_filled(rect.center(), 4.0, theme::colour(*c));
+                    theme::colour_dot(ui, *c);
                 }
                 let selected = state.settings.page == page && state.selected == Some(i);
                 if ui.selectable_label(selected, name).clicked() {

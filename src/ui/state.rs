@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use super::navigator::navigator_ui;
 use super::pages;
 use super::theme;
-use super::worker::{DialogPurpose, Loaded, Worker, WorkerMsg};
+use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg};
 use crate::data::import::ImportReport;
 use crate::data::project_io::{data_path, save_project};
 use crate::data::store::Transactions;
 use crate::format::count;
 use crate::model::Project;
+use crate::sim::replay::Replay;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A page of the central editor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,16 +32,19 @@ pub enum Page {
     Personas,
     /// Programme scenarios.
     Scenarios,
+    /// What each scenario would have done on the history.
+    Results,
 }
 
 impl Page {
     /// Every page, in navigator order.
-    pub const ALL: [Page; 5] = [
+    pub const ALL: [Page; 6] = [
         Page::Overview,
         Page::Data,
         Page::Segments,
         Page::Personas,
         Page::Scenarios,
+        Page::Results,
     ];
 
     /// The page's label in the navigator.
@@ -50,6 +55,7 @@ impl Page {
             Page::Segments => "Segments",
             Page::Personas => "Personas",
             Page::Scenarios => "Scenarios",
+            Page::Results => "Results",
         }
     }
 }
@@ -187,6 +193,11 @@ pub struct AppState {
     pub allow_close: bool,
     /// Title last sent to the window.
     title: String,
+    /// The last finished replay of every scenario, and the project it was run on.
+    pub results: Option<(Project, Vec<Replay>)>,
+    /// The replay running now.
+    pub run: Option<Run>,
+    generation: u64,
 }
 
 impl Default for AppState {
@@ -209,6 +220,9 @@ impl AppState {
             worker: Worker::default(),
             allow_close: false,
             title: String::new(),
+            results: None,
+            run: None,
+            generation: 0,
         }
     }
 
@@ -261,6 +275,7 @@ impl AppState {
         });
         self.confirm_ui(&ctx);
 
+        self.keep_results_fresh(&ctx);
         let title = self.title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -288,6 +303,22 @@ impl AppState {
                             }
                             None => "import failed".into(),
                         };
+                    }
+                }
+                WorkerMsg::Replayed {
+                    generation,
+                    project,
+                    replays,
+                } => {
+                    if self
+                        .run
+                        .as_ref()
+                        .is_some_and(|r| r.generation == generation)
+                    {
+                        self.run = None;
+                    }
+                    if let Some(replays) = replays {
+                        self.results = Some((*project, replays));
                     }
                 }
                 WorkerMsg::Picked(_, None) => {}
@@ -327,6 +358,7 @@ impl AppState {
         };
         self.doc = Some(doc);
         self.selected = None;
+        self.results = None;
     }
 
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
@@ -437,7 +469,13 @@ impl AppState {
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if self.is_busy() {
+            if let Some(run) = &self.run {
+                ui.add(
+                    egui::ProgressBar::new(run.progress() as f32)
+                        .desired_width(120.0)
+                        .text("replaying"),
+                );
+            } else if self.is_busy() {
                 ui.spinner();
                 ui.label("working…");
             }
@@ -505,6 +543,42 @@ impl AppState {
         });
         if modal.should_close() {
             self.confirm = None;
+        }
+    }
+
+    /// Starts a replay when the project differs from the one the results (or the running replay)
+    /// are for; a run for an older version of the project is cancelled. Results stay visible,
+    /// marked stale, until the new ones arrive.
+    fn keep_results_fresh(&mut self, ctx: &egui::Context) {
+        let Some(doc) = &self.doc else { return };
+        let Some(tx) = &doc.data else { return };
+        let up_to_date = self
+            .results
+            .as_ref()
+            .is_some_and(|(p, _)| p == &doc.project);
+        let running = self.run.as_ref().is_some_and(|r| r.project == doc.project);
+        if up_to_date || running || !doc.project.is_valid() || doc.project.scenarios.is_empty() {
+            return;
+        }
+        if let Some(old) = self.run.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        self.generation += 1;
+        let run = Run {
+            generation: self.generation,
+            project: doc.project.clone(),
+            cancel: Arc::new(AtomicBool::new(false)),
+            progress: Arc::new(AtomicU64::new(0)),
+        };
+        self.worker.replay(ctx, &run, Arc::clone(tx));
+        self.run = Some(run);
+    }
+
+    /// True when the shown results are for another version of the project.
+    pub fn results_stale(&self) -> bool {
+        match (&self.results, &self.doc) {
+            (Some((p, _)), Some(doc)) => p != &doc.project,
+            _ => false,
         }
     }
 

@@ -1,9 +1,12 @@
-//! Background work for the GUI: loading projects and their data, and native file dialogs.
+//! Background work for the GUI: loading projects and their data, replaying scenarios, and native
+//! file dialogs.
 //!
 //! Each job runs on its own thread and sends one [`WorkerMsg`] back; the UI polls the channel
 //! every frame and never blocks on it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
@@ -12,6 +15,7 @@ use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
 use crate::model::Project;
+use crate::sim::replay::{Population, Replay, replay_with};
 
 /// A loaded project, or why its data could not be read.
 #[derive(Debug)]
@@ -46,6 +50,35 @@ pub enum WorkerMsg {
     DataImported(Result<Box<(Transactions, ImportReport)>, String>),
     /// A file dialog closed with this choice.
     Picked(DialogPurpose, Option<PathBuf>),
+    /// A replay run finished (`None` when it was cancelled).
+    Replayed {
+        /// Which run.
+        generation: u64,
+        /// The project it ran on.
+        project: Box<Project>,
+        /// One replay per scenario.
+        replays: Option<Vec<Replay>>,
+    },
+}
+
+/// A replay run in progress, shared with its worker thread.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Which run (results of older runs are ignored).
+    pub generation: u64,
+    /// The project it runs on.
+    pub project: Project,
+    /// Set to stop the run.
+    pub cancel: Arc<AtomicBool>,
+    /// Share done, as `f64` bits.
+    pub progress: Arc<AtomicU64>,
+}
+
+impl Run {
+    /// Share done, 0–1.
+    pub fn progress(&self) -> f64 {
+        f64::from_bits(self.progress.load(Ordering::Relaxed))
+    }
 }
 
 /// The channel between the UI and its background jobs.
@@ -125,6 +158,37 @@ impl Worker {
                     .pick_file(),
             };
             WorkerMsg::Picked(purpose, picked)
+        });
+    }
+
+    /// Replays every scenario of `run.project` on `tx` in the background.
+    pub fn replay(&mut self, ctx: &egui::Context, run: &Run, tx: Arc<Transactions>) {
+        let run = run.clone();
+        let repaint = ctx.clone();
+        self.spawn(ctx, move || {
+            let project = run.project;
+            let pop = Population::from_project(&project, &tx);
+            let n = project.scenarios.len().max(1) as f64;
+            let mut replays = Some(Vec::new());
+            for (i, s) in project.scenarios.iter().enumerate() {
+                let report = |f: f64| {
+                    run.progress
+                        .store(((i as f64 + f) / n).to_bits(), Ordering::Relaxed);
+                    repaint.request_repaint();
+                };
+                match replay_with(&project, s, &tx, &pop, &report, &run.cancel) {
+                    Some(r) => replays.as_mut().map(|v| v.push(r)),
+                    None => {
+                        replays = None;
+                        break;
+                    }
+                };
+            }
+            WorkerMsg::Replayed {
+                generation: run.generation,
+                project: Box::new(project),
+                replays,
+            }
         });
     }
 

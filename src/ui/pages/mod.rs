@@ -3,6 +3,7 @@
 mod data;
 mod overview;
 mod personas;
+mod results;
 mod scenarios;
 mod segments;
 
@@ -22,6 +23,7 @@ pub fn page_ui(ui: &mut egui::Ui, state: &mut AppState) {
         Page::Segments => segments::segments_ui(ui, state),
         Page::Personas => personas::personas_ui(ui, state),
         Page::Scenarios => scenarios::scenarios_ui(ui, state),
+        Page::Results => results::results_ui(ui, state),
     }
 }
 

@@ -1,0 +1,163 @@
+//! The Results page: the scenarios side by side, and their month-by-month cost and liability.
+
+use eframe::egui;
+use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
+
+use crate::format::{count, money};
+use crate::sim::replay::Replay;
+use crate::ui::state::AppState;
+use crate::ui::theme;
+
+/// Draws the Results page.
+pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.heading("Results: the programmes replayed on the history");
+    if let Some(run) = &state.run {
+        ui.add(egui::ProgressBar::new(run.progress() as f32).text("replaying…"));
+    }
+    let Some((_, replays)) = &state.results else {
+        match state.doc.as_ref() {
+            Some(d) if d.data.is_none() => ui.label("Import transactions to see results."),
+            Some(d) if !d.project.is_valid() => ui.colored_label(
+                theme::ERROR,
+                "Fix the project's errors (Overview) to see results.",
+            ),
+            _ => ui.label("Working…"),
+        };
+        return;
+    };
+    if state.results_stale() {
+        ui.colored_label(
+            theme::WARNING,
+            "These results are for an earlier version of the project; new ones are on the way.",
+        );
+    }
+    comparison_ui(ui, replays);
+    ui.add_space(10.0);
+    ui.strong("Cumulative programme cost");
+    monthly_plot_ui(ui, "cost_plot", replays, |r| {
+        let mut total = 0.0;
+        r.monthly
+            .iter()
+            .enumerate()
+            .map(|(k, m)| {
+                total += m.totals.total_cost();
+                [k as f64, total]
+            })
+            .collect()
+    });
+    ui.strong("Points outstanding at month end");
+    monthly_plot_ui(ui, "outstanding_plot", replays, |r| {
+        r.monthly
+            .iter()
+            .enumerate()
+            .map(|(k, m)| [k as f64, m.totals.points_outstanding as f64])
+            .collect()
+    });
+}
+
+/// A share as a percentage, or a dash when undefined.
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn comparison_ui(ui: &mut egui::Ui, replays: &[Replay]) {
+    type Cell = fn(&Replay) -> String;
+    let rows: Vec<(&str, Cell)> = vec![
+        ("Members", (|r: &Replay| count(r.totals.members))),
+        (
+            "Enrolment rate",
+            (|r: &Replay| {
+                pct((r.eligible_customers > 0)
+                    .then(|| r.totals.members as f64 / r.eligible_customers as f64))
+            }),
+        ),
+        ("Revenue", (|r: &Replay| money(r.totals.revenue))),
+        (
+            "Points issued",
+            (|r: &Replay| count(r.totals.points_issued.max(0) as u64)),
+        ),
+        (
+            "Points redeemed",
+            (|r: &Replay| count(r.totals.points_redeemed.max(0) as u64)),
+        ),
+        ("Rewards cost", (|r: &Replay| money(r.totals.rewards_cost))),
+        (
+            "Benefits cost",
+            (|r: &Replay| money(r.totals.benefits_cost)),
+        ),
+        (
+            "Discount cost",
+            (|r: &Replay| money(r.totals.discount_cost)),
+        ),
+        ("Total cost", (|r: &Replay| money(r.totals.total_cost()))),
+        (
+            "Cost / revenue",
+            (|r: &Replay| pct(r.totals.cost_to_revenue())),
+        ),
+        (
+            "Redemption rate",
+            (|r: &Replay| pct(r.totals.redemption_rate())),
+        ),
+        ("Breakage", (|r: &Replay| pct(r.breakage_rate))),
+        ("Liability", (|r: &Replay| money(r.liability))),
+        (
+            "Upgrades / downgrades",
+            (|r: &Replay| format!("{} / {}", r.totals.upgrades, r.totals.downgrades)),
+        ),
+    ];
+    egui::Grid::new("comparison")
+        .num_columns(replays.len() + 1)
+        .striped(true)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for r in replays {
+                ui.strong(&r.scenario);
+            }
+            ui.end_row();
+            for (label, f) in &rows {
+                ui.label(*label);
+                for r in replays {
+                    ui.label(f(r));
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn monthly_plot_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    replays: &[Replay],
+    series: impl Fn(&Replay) -> Vec<[f64; 2]>,
+) {
+    let first = replays
+        .first()
+        .and_then(|r| r.monthly.first())
+        .map(|m| m.month);
+    Plot::new(id)
+        .height(200.0)
+        .legend(Legend::default())
+        .x_axis_label("months since launch")
+        .label_formatter(move |pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => {
+                let month = first
+                    .and_then(|f| f.add_months(position.x.round() as i32))
+                    .map_or(String::new(), |d| {
+                        let (y, m, _) = d.ymd();
+                        format!("{y:04}-{m:02}")
+                    });
+                Some(format!("{plot_name}\n{month}: {:.0}", position.y))
+            }
+            _ => None,
+        })
+        .show(ui, |plot| {
+            for r in replays {
+                plot.line(Line::new(r.scenario.clone(), PlotPoints::from(series(r))));
+            }
+        });
+}
