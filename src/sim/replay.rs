@@ -397,11 +397,15 @@ fn context<'a>(
     }
 }
 
-/// A uniform draw in [0, 1) fixed by seed and customer: the same in every scenario.
+/// A uniform draw in [0, 1) fixed by seed and customer — the same in every scenario — from the
+/// SplitMix64 finaliser of the two (one draw per customer needs no generator state).
 fn enrolment_draw(seed: u64, customer: u32) -> f64 {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x656e_726f_6c6c_6d65);
-    rng.set_stream(u64::from(customer));
-    rng.random::<f64>()
+    let mut z =
+        seed ^ 0x656e_726f_6c6c_6d65 ^ (u64::from(customer).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Replays every customer under `scenario` (the programme starts at `settings.launch_date`, or
@@ -526,8 +530,8 @@ fn estimate_breakage(issued: &[i64], redeemed: &[Vec<i64>], expiry: &Expiry) -> 
 /// Per-customer state while replaying.
 struct Member<'a, 'l> {
     ctx: &'a Ctx<'a>,
+    customer: u32,
     segment: usize,
-    persona: usize,
     tier: usize,
     /// When the current tier's benefit accrual started.
     tier_since: Date,
@@ -550,7 +554,10 @@ struct Member<'a, 'l> {
     /// First month slot whose month-end snapshot is not yet booked.
     snap_from: usize,
     month_points: (i32, f64),
-    rng: ChaCha8Rng,
+    /// Redemption draws, created at the first redemption decision.
+    rng: Option<ChaCha8Rng>,
+    /// This customer's flows and stocks, added to the totals, segment and persona at the end.
+    local: Totals,
     ledger: Option<&'l mut Vec<LedgerLine>>,
 }
 
@@ -648,14 +655,12 @@ impl Member<'_, '_> {
     }
 
     /// Books a flow in the month of `day`, the totals, and the member's segment and persona.
-    fn book(&self, agg: &mut Agg, day: Date, f: impl Fn(&mut Totals)) {
+    fn book(&mut self, agg: &mut Agg, day: Date, f: impl Fn(&mut Totals)) {
         let slot = month_slot(self.ctx, day);
         if let Some(m) = agg.months.get_mut(slot) {
             f(&mut m.totals);
         }
-        f(&mut agg.totals);
-        f(&mut agg.by_segment[self.segment]);
-        f(&mut agg.by_persona[self.persona]);
+        f(&mut self.local);
     }
 
     /// Accrues the current tier's benefit cost from `tier_since` to `until` (exclusive).
@@ -988,12 +993,10 @@ fn replay_customer(
         return;
     };
     let enrolled = tx.day[first];
-    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x7265_6465_656d);
-    rng.set_stream(u64::from(c));
     let mut m = Member {
         ctx,
+        customer: c,
         segment,
-        persona,
         tier: 0,
         tier_since: enrolled,
         enrolled,
@@ -1014,7 +1017,11 @@ fn replay_customer(
         next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
         snap_from: month_slot(ctx, enrolled),
         month_points: (i32::MIN, 0.0),
-        rng,
+        rng: None,
+        local: Totals {
+            members: 1,
+            ..Totals::default()
+        },
         ledger,
     };
     if !scenario.tiers.is_empty() {
@@ -1025,14 +1032,7 @@ fn replay_customer(
         };
     }
     m.log(enrolled, || "enrolled".into(), 0);
-    // Membership is a stock: the months count it at their ends.
-    for t in [
-        &mut agg.totals,
-        &mut agg.by_segment[segment],
-        &mut agg.by_persona[persona],
-    ] {
-        t.members += 1;
-    }
+    // Membership is a stock: the months count it at their ends (`local` starts with it).
     let earning = &scenario.earning;
     let mut last_active_month = None;
     for i in first..range.end {
@@ -1202,14 +1202,11 @@ fn replay_customer(
     // (a transaction in the last 12 months of the history).
     let balance = m.balance;
     let active = u64::from(ctx.end.add_months(-12).is_none_or(|d| m.last_tx > d));
-    for t in [
-        &mut agg.totals,
-        &mut agg.by_segment[segment],
-        &mut agg.by_persona[persona],
-    ] {
-        t.points_outstanding += balance;
-        t.active_members += active;
-    }
+    m.local.points_outstanding += balance;
+    m.local.active_members += active;
+    agg.totals.add(&m.local);
+    agg.by_segment[segment].add(&m.local);
+    agg.by_persona[persona].add(&m.local);
     if let Some(t) = agg.by_tier.get_mut(m.tier) {
         t.members += 1;
         t.active_members += active;
@@ -1260,7 +1257,13 @@ fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
             (false, Some(r)) => (r.points_cost.ceil() as i64, r.cost, r.name.clone()),
             (false, None) => return,
         };
-        if m.rng.random::<f64>() >= propensity {
+        let (seed, customer) = (m.ctx.seed, m.customer);
+        let rng = m.rng.get_or_insert_with(|| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7265_6465_656d);
+            rng.set_stream(u64::from(customer));
+            rng
+        });
+        if rng.random::<f64>() >= propensity {
             return;
         }
         m.spend_points(agg, day, points);
@@ -1307,4 +1310,21 @@ pub fn explain(
         Some(&mut lines),
     );
     (!lines.is_empty()).then_some(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrolment_draws_are_uniform_and_fixed() {
+        let draws: Vec<f64> = (0..100_000).map(|c| enrolment_draw(42, c)).collect();
+        assert!(draws.iter().all(|&u| (0.0..1.0).contains(&u)));
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((mean - 0.5).abs() < 0.005, "{mean}");
+        let below = draws.iter().filter(|&&u| u < 0.3).count() as f64 / draws.len() as f64;
+        assert!((below - 0.3).abs() < 0.005, "{below}");
+        assert_eq!(enrolment_draw(42, 7), enrolment_draw(42, 7));
+        assert_ne!(enrolment_draw(42, 7), enrolment_draw(43, 7));
+    }
 }

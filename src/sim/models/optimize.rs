@@ -165,21 +165,21 @@ pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(inv)
 }
 
-/// Standard errors of parameters `theta` from the Hessian of the total log-likelihood `ll`,
-/// taken by central differences of its gradient `grad` (with respect to `theta` itself).
+/// Standard errors of parameters `theta` from the Hessian of the total log-likelihood, taken by
+/// forward differences of its gradient `grad` (with respect to `theta` itself).
 /// `None` for a parameter whose variance is not positive (a flat or ill-conditioned optimum).
 pub fn standard_errors(grad: &dyn Fn(&[f64]) -> Vec<f64>, theta: &[f64]) -> Vec<Option<f64>> {
     let n = theta.len();
     let mut hess = vec![0.0; n * n];
+    // Forward differences of the analytic gradient: one gradient per parameter, at the optimum.
+    let g0 = grad(theta);
     for j in 0..n {
-        let h = 1e-5 * theta[j].abs().max(1e-3);
+        let h = 1e-6 * theta[j].abs().max(1e-3);
         let mut up = theta.to_vec();
-        let mut down = theta.to_vec();
         up[j] += h;
-        down[j] -= h;
-        let (gu, gd) = (grad(&up), grad(&down));
+        let gu = grad(&up);
         for i in 0..n {
-            hess[i * n + j] = (gu[i] - gd[i]) / (2.0 * h);
+            hess[i * n + j] = (gu[i] - g0[i]) / h;
         }
     }
     // Symmetrise, then invert the observed information (minus the Hessian).

@@ -1,5 +1,6 @@
 //! Per-customer recency-frequency summaries, the input of the buy-till-you-die models.
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::data::store::Transactions;
@@ -150,7 +151,7 @@ impl Compressed {
             .iter()
             .map(|r| (r.x, r.t_x.to_bits(), r.age.to_bits()))
             .collect();
-        keys.sort_unstable();
+        keys.par_sort_unstable();
         let mut out = Compressed::default();
         for k in keys {
             let same = out.x.last().is_some_and(|&x| x == f64::from(k.0))

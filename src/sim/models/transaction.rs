@@ -279,16 +279,23 @@ fn pareto_ln_a0(r: f64, alpha: f64, s: f64, beta: f64, x: f64, t_x: f64, age: f6
 }
 
 /// Pareto/NBD log-likelihood of one row and its gradient in (r, α, s, β).
-fn pareto_ll_grad(theta: [f64; 4], x: f64, t_x: f64, age: f64) -> (f64, [f64; 4]) {
+/// `lnΓ(r+x) − lnΓ(r)` and `ψ(r+x) − ψ(r)`: the Pareto/NBD terms of `x` alone.
+fn gamma_terms(r: f64, x: f64) -> (f64, f64) {
+    (ln_gamma(r + x) - ln_gamma(r), digamma(r + x) - digamma(r))
+}
+
+/// `x_terms` are [`gamma_terms`]`(r, x)`, shared by the rows of one `x`.
+fn pareto_ll_grad(
+    theta: [f64; 4],
+    x: f64,
+    t_x: f64,
+    age: f64,
+    x_terms: (f64, f64),
+) -> (f64, [f64; 4]) {
     let [r, alpha, s, beta] = theta;
     let a = r + s + x;
-    let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
-    let g_a1 = [
-        digamma(r + x) - digamma(r) + alpha.ln(),
-        r / alpha,
-        beta.ln(),
-        s / beta,
-    ];
+    let a1 = x_terms.0 + r * alpha.ln() + s * beta.ln();
+    let g_a1 = [x_terms.1 + alpha.ln(), r / alpha, beta.ln(), s / beta];
     let alive = -(r + x) * (alpha + age).ln() - s * (beta + age).ln();
     let g_alive = [
         -(alpha + age).ln(),
@@ -510,8 +517,10 @@ fn totals(kind: TransactionModel, theta: &[f64], data: &Compressed) -> (f64, Vec
                 .map(|&(start, end)| {
                     let mut ll = 0.0;
                     let mut g = [0.0; 4];
+                    let x_terms = gamma_terms(th[0], data.x[start]);
                     for i in start..end {
-                        let (li, gi) = pareto_ll_grad(th, data.x[i], data.t_x[i], data.age[i]);
+                        let (li, gi) =
+                            pareto_ll_grad(th, data.x[i], data.t_x[i], data.age[i], x_terms);
                         ll += data.weight[i] * li;
                         for j in 0..4 {
                             g[j] += data.weight[i] * gi[j];
