@@ -146,27 +146,27 @@ pub const CHUNK_ROWS: usize = 8192;
 impl Compressed {
     /// Compresses the summary's rows.
     pub fn from_summary(s: &Summary) -> Compressed {
-        // Sorted by x, then age, then recency: rows of one x and age sit together (the Pareto/NBD
-        // reuses its term at T along them). Non-negative floats sort like their bit patterns.
+        // Sorted by x, then recency, then age: rows of one x and t_x sit together (the Pareto/NBD
+        // reuses its term at t_x along them). Non-negative floats sort like their bit patterns.
         let mut keys: Vec<(u32, u64, u64)> = s
             .rows
             .iter()
-            .map(|r| (r.x, r.age.to_bits(), r.t_x.to_bits()))
+            .map(|r| (r.x, r.t_x.to_bits(), r.age.to_bits()))
             .collect();
         keys.par_sort_unstable();
         let mut out = Compressed::default();
         for k in keys {
             let same = out.x.last().is_some_and(|&x| x == f64::from(k.0))
-                && out.age.last().is_some_and(|&t| t.to_bits() == k.1)
-                && out.t_x.last().is_some_and(|&t| t.to_bits() == k.2);
+                && out.t_x.last().is_some_and(|&t| t.to_bits() == k.1)
+                && out.age.last().is_some_and(|&t| t.to_bits() == k.2);
             if same {
                 if let Some(w) = out.weight.last_mut() {
                     *w += 1.0;
                 }
             } else {
                 out.x.push(f64::from(k.0));
-                out.age.push(f64::from_bits(k.1));
-                out.t_x.push(f64::from_bits(k.2));
+                out.t_x.push(f64::from_bits(k.1));
+                out.age.push(f64::from_bits(k.2));
                 out.weight.push(1.0);
             }
         }

@@ -289,8 +289,9 @@ fn gamma_terms(r: f64, x: f64) -> (f64, f64) {
 
 /// `x_terms` are [`gamma_terms`]`(r, x)`, shared by the rows of one `x`.
 ///
-/// `cache` remembers the last two `ln A₀` parts by their time: rows of one `x` sorted by age share
-/// the part at `T`, and the part at `t_x = 0` is common to all one-time buyers.
+/// `cache` remembers the last `ln A₀` part at `t_x` and at `T` by their time: consecutive rows of
+/// one `x` share their recency (rows are sorted by `x`, `t_x`, `T`), so the series at `t_x` is
+/// computed once per run of equal recency.
 fn pareto_ll_grad(
     theta: [f64; 4],
     x: f64,
