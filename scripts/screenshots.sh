@@ -23,6 +23,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     click 53 114; shot segments
     click 50 229; shot personas
     click 51 321; shot scenarios
+    click 37 413; sleep 2; shot results
     kill "$app"
 ' _ "$out"
 ls -1 "$out"/screenshot-*.png
