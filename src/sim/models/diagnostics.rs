@@ -34,6 +34,17 @@ pub struct FrequencyBin {
     pub expected: f64,
 }
 
+fn empty_bins(max_x: u32) -> Vec<FrequencyBin> {
+    (0..=max_x)
+        .map(|x| FrequencyBin {
+            x,
+            customers: 0,
+            actual: 0.0,
+            expected: 0.0,
+        })
+        .collect()
+}
+
 /// Conditional expectations: mean holdout repeat transactions by calibration frequency, actual
 /// and predicted (FHL 2005, figure 5).
 pub fn conditional_by_frequency(
@@ -42,14 +53,7 @@ pub fn conditional_by_frequency(
     max_x: u32,
 ) -> Vec<FrequencyBin> {
     let t = summary.holdout_periods();
-    let mut bins: Vec<FrequencyBin> = (0..=max_x)
-        .map(|x| FrequencyBin {
-            x,
-            customers: 0,
-            actual: 0.0,
-            expected: 0.0,
-        })
-        .collect();
+    let mut bins = empty_bins(max_x);
     for r in &summary.rows {
         let b = &mut bins[r.x.min(max_x) as usize];
         b.customers += 1;
@@ -130,14 +134,7 @@ pub fn calibration_histogram(
     summary: &Summary,
     max_x: u32,
 ) -> Vec<FrequencyBin> {
-    let mut bins: Vec<FrequencyBin> = (0..=max_x)
-        .map(|x| FrequencyBin {
-            x,
-            customers: 0,
-            actual: 0.0,
-            expected: 0.0,
-        })
-        .collect();
+    let mut bins = empty_bins(max_x);
     // Customers with the same age share one distribution.
     let mut ages: Vec<u64> = summary.rows.iter().map(|r| r.age.to_bits()).collect();
     ages.sort_unstable();

@@ -108,73 +108,18 @@ impl TransactionParams {
 
     /// Log-likelihood of one customer with `x` repeat purchases, the last at `t_x`, observed for `age`.
     pub fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64 {
-        self.ll_grad(x, t_x, age, false).0
-    }
-
-    /// Log-likelihood and (for the beta-geometric models) its gradient in the parameters.
-    fn ll_grad(&self, x: f64, t_x: f64, age: f64, want_grad: bool) -> (f64, [f64; 4]) {
         match *self {
             TransactionParams::BgNbd { r, alpha, a, b } => {
-                let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-                let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-                let a3 = -(r + x) * (alpha + age).ln();
-                let a4 = if x > 0.0 {
-                    a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-                let tail = log_add_exp(a3, a4);
-                let ll = a1 + a2 + tail;
-                if !want_grad {
-                    return (ll, [0.0; 4]);
-                }
-                let w4 = (a4 - tail).exp();
-                let w3 = 1.0 - w4;
-                let (la_t, la_tx) = ((alpha + age).ln(), (alpha + t_x).ln());
-                let dr = digamma(r + x) - digamma(r) + alpha.ln() - w3 * la_t - w4 * la_tx;
-                let dalpha =
-                    r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x);
-                let da = digamma(a + b) - digamma(a + b + x) + w4 / a;
-                let db = digamma(a + b) + digamma(b + x)
-                    - digamma(b)
-                    - digamma(a + b + x)
-                    - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
-                (ll, [dr, dalpha, da, db])
+                beta_geometric_ll(false, [r, alpha, a, b], x, t_x, age)
             }
             TransactionParams::MbgNbd { r, alpha, a, b } => {
-                let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-                let a2 = ln_gamma(a + b) + ln_gamma(b + x + 1.0)
-                    - ln_gamma(b)
-                    - ln_gamma(a + b + x + 1.0);
-                let a3 = -(r + x) * (alpha + age).ln();
-                let a4 = a.ln() - (b + x).ln() - (r + x) * (alpha + t_x).ln();
-                let tail = log_add_exp(a3, a4);
-                let ll = a1 + a2 + tail;
-                if !want_grad {
-                    return (ll, [0.0; 4]);
-                }
-                let w4 = (a4 - tail).exp();
-                let w3 = 1.0 - w4;
-                let (la_t, la_tx) = ((alpha + age).ln(), (alpha + t_x).ln());
-                let dr = digamma(r + x) - digamma(r) + alpha.ln() - w3 * la_t - w4 * la_tx;
-                let dalpha =
-                    r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x);
-                let da = digamma(a + b) - digamma(a + b + x + 1.0) + w4 / a;
-                let db = digamma(a + b) + digamma(b + x + 1.0)
-                    - digamma(b)
-                    - digamma(a + b + x + 1.0)
-                    - w4 / (b + x);
-                (ll, [dr, dalpha, da, db])
+                beta_geometric_ll(true, [r, alpha, a, b], x, t_x, age)
             }
             TransactionParams::ParetoNbd { r, alpha, s, beta } => {
                 let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
                 let alive = -(r + x) * (alpha + age).ln() - s * (beta + age).ln();
-                let ll = a1
-                    + log_add_exp(
-                        alive,
-                        s.ln() + pareto_ln_a0(r, alpha, s, beta, x, t_x, age) - (r + s + x).ln(),
-                    );
-                (ll, [0.0; 4])
+                let ln_a0 = pareto_ln_a0(r, alpha, s, beta, x, t_x, age);
+                a1 + log_add_exp(alive, s.ln() + ln_a0 - (r + s + x).ln())
             }
         }
     }
@@ -262,6 +207,24 @@ impl TransactionParams {
             }
         }
     }
+}
+
+/// One customer's BG/NBD (`modified = false`) or MBG/NBD log-likelihood; the same terms as
+/// [`beta_geometric_totals`], which splits them for speed.
+fn beta_geometric_ll(modified: bool, theta: [f64; 4], x: f64, t_x: f64, age: f64) -> f64 {
+    let [r, alpha, a, b] = theta;
+    let m = if modified { 1.0 } else { 0.0 };
+    let head =
+        ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) + ln_gamma(b + x + m)
+            - ln_gamma(b)
+            - ln_gamma(a + b + x + m);
+    let a3 = -(r + x) * (alpha + age).ln();
+    let a4 = if modified || x > 0.0 {
+        a.ln() - (b + x + m - 1.0).ln() - (r + x) * (alpha + t_x).ln()
+    } else {
+        f64::NEG_INFINITY
+    };
+    head + log_add_exp(a3, a4)
 }
 
 /// `ln A₀` of the Pareto/NBD likelihood (Fader & Hardie 2005, eq. 19–20), stable in log space.
