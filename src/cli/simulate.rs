@@ -96,8 +96,7 @@ fn keyed(names: &[String], rows: &[Totals]) -> Value {
 }
 
 fn replay_json(r: &Replay, pop: &Population, tier_names: &[String]) -> Value {
-    let mut personas = pop.persona_names.clone();
-    personas.push("(no persona)".into());
+    let personas = pop.persona_labels();
     let monthly: Vec<Value> = r
         .monthly
         .iter()
@@ -273,39 +272,37 @@ fn write_tables(
             })
         }),
     )?;
-    let mut personas = pop.persona_names.clone();
-    personas.push("(no persona)".into());
-    for (file, column, names_of, pick) in [
+    let personas = pop.persona_labels();
+    let n = replays.len();
+    // One file per breakdown: the group names of each scenario, and its rows.
+    type Pick = fn(&Replay) -> &[Totals];
+    let groups: [(&str, &str, Vec<&[String]>, Pick); 3] = [
         (
             "by_segment.csv",
             "segment",
-            None,
-            (|r: &Replay| r.by_segment.clone()) as fn(&Replay) -> Vec<Totals>,
+            vec![&pop.segment_names[..]; n],
+            |r| &r.by_segment,
         ),
+        ("by_persona.csv", "persona", vec![&personas[..]; n], |r| {
+            &r.by_persona
+        }),
         (
-            "by_persona.csv",
-            "persona",
-            Some(&personas),
-            |r: &Replay| r.by_persona.clone(),
+            "by_tier.csv",
+            "tier",
+            tier_names.iter().map(Vec::as_slice).collect(),
+            |r| &r.by_tier,
         ),
-        ("by_tier.csv", "tier", None, |r: &Replay| r.by_tier.clone()),
-    ] {
-        let h = header(&["scenario", column]);
+    ];
+    for (file, column, names, pick) in groups {
         let mut rows = Vec::new();
         for (k, r) in replays.iter().enumerate() {
-            let names = match (column, names_of) {
-                ("segment", _) => &pop.segment_names,
-                ("tier", _) => &tier_names[k],
-                (_, Some(n)) => n,
-                _ => &pop.segment_names,
-            };
-            for (name, t) in names.iter().zip(pick(r)) {
+            for (name, t) in names[k].iter().zip(pick(r)) {
                 let mut row = vec![r.scenario.clone(), name.clone()];
-                row.extend(totals_cells(&t));
+                row.extend(totals_cells(t));
                 rows.push(row);
             }
         }
-        write_csv(&dir.join(file), &h, rows)?;
+        write_csv(&dir.join(file), &header(&["scenario", column]), rows)?;
     }
     Ok(())
 }

@@ -37,6 +37,13 @@ pub struct Population {
 }
 
 impl Population {
+    /// Labels of the per-persona breakdown: the persona names, then "(no persona)".
+    pub fn persona_labels(&self) -> Vec<String> {
+        let mut labels = self.persona_names.clone();
+        labels.push("(no persona)".into());
+        labels
+    }
+
     /// Segments at the last transaction day and the persona of each segment (the first persona
     /// naming it).
     pub fn from_project(project: &Project, tx: &Transactions) -> Population {
