@@ -20,6 +20,11 @@ pub fn money(v: f64) -> String {
     format!("{sign}{}.{:02}", count(cents / 100), cents % 100)
 }
 
+/// A share as a percentage with one decimal (`0.125` → `12.5%`), or a dash when undefined.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +36,7 @@ mod tests {
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(money(-1234.5), "-1,234.50");
         assert_eq!(money(0.004), "0.00");
+        assert_eq!(percent(Some(0.125)), "12.5%");
+        assert_eq!(percent(None), "-");
     }
 }

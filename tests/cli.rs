@@ -515,9 +515,9 @@ fn simulate_compares_scenarios_as_table_json_and_csv() {
         "Stamp card",
         "Bean tiers",
         "Spend tiers, rolling",
-        "points issued",
-        "breakage",
-        "liability",
+        "Points issued",
+        "Breakage",
+        "Liability",
     ] {
         assert!(table.contains(name), "{name}: {table}");
     }

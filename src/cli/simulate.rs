@@ -9,9 +9,11 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use crate::data::project_io::{LoadedProject, load_project_with_data};
 use crate::data::write::write_csv;
-use crate::format::{count, money};
+use crate::format::count;
 use crate::model::{Date, Severity};
-use crate::sim::replay::{Population, Replay, Totals, explain as explain_customer, replay};
+use crate::sim::replay::{
+    Population, Replay, Totals, comparison_measures, explain as explain_customer, replay,
+};
 
 /// Output format of `simulate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -124,54 +126,16 @@ fn replay_json(r: &Replay, pop: &Population, tier_names: &[String]) -> Value {
     })
 }
 
-/// The rows of the comparison table: (label, value per scenario).
+/// The rows of the comparison table: a header of scenario names, then one row per measure.
 fn comparison(replays: &[Replay]) -> Vec<Vec<String>> {
-    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
-    let mut rows = vec![
-        std::iter::once("".to_string())
-            .chain(replays.iter().map(|r| r.scenario.clone()))
-            .collect::<Vec<_>>(),
-    ];
-    let mut row = |label: &str, f: &dyn Fn(&Replay) -> String| {
-        rows.push(
+    let header = std::iter::once(String::new()).chain(replays.iter().map(|r| r.scenario.clone()));
+    std::iter::once(header.collect())
+        .chain(comparison_measures().into_iter().map(|(label, show)| {
             std::iter::once(label.to_string())
-                .chain(replays.iter().map(f))
-                .collect(),
-        );
-    };
-    row("members", &|r| count(r.totals.members));
-    row("enrolment rate", &|r| {
-        pct((r.eligible_customers > 0)
-            .then(|| r.totals.members as f64 / r.eligible_customers as f64))
-    });
-    row("active participation", &|r| {
-        pct((r.totals.members > 0)
-            .then(|| r.totals.active_members as f64 / r.totals.members as f64))
-    });
-    row("revenue", &|r| money(r.totals.revenue));
-    row("points issued", &|r| {
-        count(r.totals.points_issued.max(0) as u64)
-    });
-    row("points redeemed", &|r| {
-        count(r.totals.points_redeemed.max(0) as u64)
-    });
-    row("points expired", &|r| {
-        count(r.totals.points_expired.max(0) as u64)
-    });
-    row("points outstanding", &|r| {
-        count(r.totals.points_outstanding.max(0) as u64)
-    });
-    row("rewards cost", &|r| money(r.totals.rewards_cost));
-    row("benefits cost", &|r| money(r.totals.benefits_cost));
-    row("discount cost", &|r| money(r.totals.discount_cost));
-    row("total cost", &|r| money(r.totals.total_cost()));
-    row("cost / revenue", &|r| pct(r.totals.cost_to_revenue()));
-    row("redemption rate", &|r| pct(r.totals.redemption_rate()));
-    row("breakage", &|r| pct(r.breakage_rate));
-    row("liability", &|r| money(r.liability));
-    row("upgrades", &|r| count(r.totals.upgrades));
-    row("downgrades", &|r| count(r.totals.downgrades));
-    rows
+                .chain(replays.iter().map(show))
+                .collect()
+        }))
+        .collect()
 }
 
 const TOTALS_COLUMNS: [&str; 19] = [

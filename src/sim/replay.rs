@@ -182,6 +182,58 @@ pub struct Replay {
     pub liability: f64,
 }
 
+impl Replay {
+    /// Members per customer who bought after the launch.
+    pub fn enrolment_rate(&self) -> Option<f64> {
+        (self.eligible_customers > 0)
+            .then(|| self.totals.members as f64 / self.eligible_customers as f64)
+    }
+
+    /// Members who bought in the last 12 months of the history, per member.
+    pub fn active_participation(&self) -> Option<f64> {
+        (self.totals.members > 0)
+            .then(|| self.totals.active_members as f64 / self.totals.members as f64)
+    }
+}
+
+/// A measure of the scenario comparison: its label and how to show it.
+pub type Measure = (&'static str, fn(&Replay) -> String);
+
+/// The measures a scenario comparison shows, in order: the CLI table and the GUI Results page.
+pub fn comparison_measures() -> Vec<Measure> {
+    use crate::format::{count, money, percent};
+    vec![
+        ("Members", |r| count(r.totals.members)),
+        ("Enrolment rate", |r| percent(r.enrolment_rate())),
+        ("Active participation", |r| {
+            percent(r.active_participation())
+        }),
+        ("Revenue", |r| money(r.totals.revenue)),
+        ("Points issued", |r| {
+            count(r.totals.points_issued.max(0) as u64)
+        }),
+        ("Points redeemed", |r| {
+            count(r.totals.points_redeemed.max(0) as u64)
+        }),
+        ("Points expired", |r| {
+            count(r.totals.points_expired.max(0) as u64)
+        }),
+        ("Points outstanding", |r| {
+            count(r.totals.points_outstanding.max(0) as u64)
+        }),
+        ("Rewards cost", |r| money(r.totals.rewards_cost)),
+        ("Benefits cost", |r| money(r.totals.benefits_cost)),
+        ("Discount cost", |r| money(r.totals.discount_cost)),
+        ("Total cost", |r| money(r.totals.total_cost())),
+        ("Cost / revenue", |r| percent(r.totals.cost_to_revenue())),
+        ("Redemption rate", |r| percent(r.totals.redemption_rate())),
+        ("Breakage", |r| percent(r.breakage_rate)),
+        ("Liability", |r| money(r.liability)),
+        ("Upgrades", |r| count(r.totals.upgrades)),
+        ("Downgrades", |r| count(r.totals.downgrades)),
+    ]
+}
+
 /// One line of a customer's ledger, for `tierlab explain`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LedgerLine {

@@ -3,8 +3,7 @@
 use eframe::egui;
 use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
 
-use crate::format::{count, money};
-use crate::sim::replay::Replay;
+use crate::sim::replay::{Replay, comparison_measures};
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
@@ -55,56 +54,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
     });
 }
 
-/// A share as a percentage, or a dash when undefined.
-fn pct(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
-}
-
 fn comparison_ui(ui: &mut egui::Ui, replays: &[Replay]) {
-    type Cell = fn(&Replay) -> String;
-    let rows: Vec<(&str, Cell)> = vec![
-        ("Members", (|r: &Replay| count(r.totals.members))),
-        (
-            "Enrolment rate",
-            (|r: &Replay| {
-                pct((r.eligible_customers > 0)
-                    .then(|| r.totals.members as f64 / r.eligible_customers as f64))
-            }),
-        ),
-        ("Revenue", (|r: &Replay| money(r.totals.revenue))),
-        (
-            "Points issued",
-            (|r: &Replay| count(r.totals.points_issued.max(0) as u64)),
-        ),
-        (
-            "Points redeemed",
-            (|r: &Replay| count(r.totals.points_redeemed.max(0) as u64)),
-        ),
-        ("Rewards cost", (|r: &Replay| money(r.totals.rewards_cost))),
-        (
-            "Benefits cost",
-            (|r: &Replay| money(r.totals.benefits_cost)),
-        ),
-        (
-            "Discount cost",
-            (|r: &Replay| money(r.totals.discount_cost)),
-        ),
-        ("Total cost", (|r: &Replay| money(r.totals.total_cost()))),
-        (
-            "Cost / revenue",
-            (|r: &Replay| pct(r.totals.cost_to_revenue())),
-        ),
-        (
-            "Redemption rate",
-            (|r: &Replay| pct(r.totals.redemption_rate())),
-        ),
-        ("Breakage", (|r: &Replay| pct(r.breakage_rate))),
-        ("Liability", (|r: &Replay| money(r.liability))),
-        (
-            "Upgrades / downgrades",
-            (|r: &Replay| format!("{} / {}", r.totals.upgrades, r.totals.downgrades)),
-        ),
-    ];
     egui::Grid::new("comparison")
         .num_columns(replays.len() + 1)
         .striped(true)
@@ -115,10 +65,10 @@ fn comparison_ui(ui: &mut egui::Ui, replays: &[Replay]) {
                 ui.strong(&r.scenario);
             }
             ui.end_row();
-            for (label, f) in &rows {
-                ui.label(*label);
+            for (label, show) in comparison_measures() {
+                ui.label(label);
                 for r in replays {
-                    ui.label(f(r));
+                    ui.label(show(r));
                 }
                 ui.end_row();
             }
