@@ -362,6 +362,29 @@ fn purchases_before_launch_earn_nothing() {
     assert_eq!(r.totals.revenue, 10.0, "programme-period revenue");
 }
 
+/// Two rewards, redeemable from 100 points.
+fn catalogue() -> Scenario {
+    Scenario {
+        name: "Catalogue".into(),
+        rewards: vec![
+            Reward {
+                name: "Small".into(),
+                points_cost: 100.0,
+                cost: 1.0,
+            },
+            Reward {
+                name: "Big".into(),
+                points_cost: 250.0,
+                cost: 3.0,
+            },
+        ],
+        redemption: RedemptionPolicy {
+            min_balance_points: 100.0,
+        },
+        ..Scenario::default()
+    }
+}
+
 #[test]
 fn redemptions_take_the_best_affordable_reward_from_the_oldest_points() {
     let tx = history(&[
@@ -369,50 +392,14 @@ fn redemptions_take_the_best_affordable_reward_from_the_oldest_points() {
         ("a", "2023-02-05", 100.0),
         ("a", "2023-03-05", 1.0),
     ]);
-    let s = Scenario {
-        name: "Catalogue".into(),
-        rewards: vec![
-            Reward {
-                name: "Small".into(),
-                points_cost: 100.0,
-                cost: 1.0,
-            },
-            Reward {
-                name: "Big".into(),
-                points_cost: 250.0,
-                cost: 3.0,
-            },
-        ],
-        redemption: RedemptionPolicy {
-            min_balance_points: 100.0,
-        },
-        ..Scenario::default()
-    };
+    let s = catalogue();
     let r = run(&project(s, None), &tx);
     // 200: Small twice (100 + 100); 100: Small; 1: nothing.
     assert_eq!(r.totals.redemptions, 3);
     assert_eq!(r.totals.points_redeemed, 300);
     assert_eq!(r.totals.rewards_cost, 3.0);
     let tx = history(&[("a", "2023-01-05", 300.0)]);
-    let s = Scenario {
-        name: "Catalogue".into(),
-        rewards: vec![
-            Reward {
-                name: "Small".into(),
-                points_cost: 100.0,
-                cost: 1.0,
-            },
-            Reward {
-                name: "Big".into(),
-                points_cost: 250.0,
-                cost: 3.0,
-            },
-        ],
-        redemption: RedemptionPolicy {
-            min_balance_points: 100.0,
-        },
-        ..Scenario::default()
-    };
+    let s = catalogue();
     let r = run(&project(s, None), &tx);
     assert_eq!(
         (

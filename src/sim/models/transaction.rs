@@ -629,6 +629,22 @@ mod tests {
         })
     }
 
+    /// The analytic gradient `g` of `f` at `theta` agrees with central differences.
+    fn assert_gradient(f: impl Fn([f64; 4]) -> f64, theta: [f64; 4], g: &[f64]) {
+        for j in 0..4 {
+            let h = 1e-6 * theta[j];
+            let (mut up, mut down) = (theta, theta);
+            up[j] += h;
+            down[j] -= h;
+            let numeric = (f(up) - f(down)) / (2.0 * h);
+            assert!(
+                (numeric - g[j]).abs() < 1e-5 * numeric.abs().max(1.0),
+                "{theta:?} {j}: {numeric} vs {}",
+                g[j]
+            );
+        }
+    }
+
     #[test]
     fn pareto_gradient_matches_finite_differences() {
         let d = data();
@@ -640,25 +656,16 @@ mod tests {
             let params = TransactionParams::from_vec(TransactionModel::ParetoNbd, &theta);
             let (ll, g) = totals(TransactionModel::ParetoNbd, &theta, &d);
             assert!((ll - total_log_likelihood(&params, &d)).abs() < 1e-9);
-            for j in 0..4 {
-                let h = 1e-6 * theta[j];
-                let mut up = theta;
-                let mut down = theta;
-                up[j] += h;
-                down[j] -= h;
-                let f = |t: [f64; 4]| {
+            assert_gradient(
+                |t| {
                     total_log_likelihood(
                         &TransactionParams::from_vec(TransactionModel::ParetoNbd, &t),
                         &d,
                     )
-                };
-                let numeric = (f(up) - f(down)) / (2.0 * h);
-                assert!(
-                    (numeric - g[j]).abs() < 1e-5 * numeric.abs().max(1.0),
-                    "{theta:?} {j}: {numeric} vs {}",
-                    g[j]
-                );
-            }
+                },
+                theta,
+                &g,
+            );
         }
     }
 
@@ -673,19 +680,7 @@ mod tests {
                 .sum();
             let (ll, g) = totals(kind, &theta, &d);
             assert!((ll - direct).abs() < 1e-9, "{kind:?}");
-            for j in 0..4 {
-                let h = 1e-6 * theta[j];
-                let mut up = theta;
-                let mut down = theta;
-                up[j] += h;
-                down[j] -= h;
-                let numeric = (totals(kind, &up, &d).0 - totals(kind, &down, &d).0) / (2.0 * h);
-                assert!(
-                    (numeric - g[j]).abs() < 1e-5 * numeric.abs().max(1.0),
-                    "{kind:?} {j}: {numeric} vs {}",
-                    g[j]
-                );
-            }
+            assert_gradient(|t| totals(kind, &t, &d).0, theta, &g);
         }
     }
 }
