@@ -5,7 +5,6 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tierlab::data::store::TransactionsBuilder;
 use tierlab::model::{Date, Period, TransactionModel};
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::models::{
@@ -79,12 +78,7 @@ fn summary_10m(c: &mut Criterion) {
         Date::from_ymd(2021, 1, 1).unwrap(),
         Date::from_ymd(2024, 12, 31).unwrap(),
     );
-    let data = generate(&cfg).unwrap();
-    let mut b = TransactionsBuilder::default();
-    for r in &data.rows {
-        b.push(&format!("C{}", r.customer), r.day, r.amount, None);
-    }
-    let tx = b.finish();
+    let tx = generate(&cfg).unwrap().to_transactions();
     eprintln!(
         "{} transactions of {} customers",
         tx.len(),

@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tierlab::data::store::{Transactions, TransactionsBuilder};
+use tierlab::data::store::Transactions;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::replay::{Population, replay};
@@ -18,12 +18,7 @@ fn history(customers: usize) -> Transactions {
         Date::from_ymd(2021, 1, 1).unwrap(),
         Date::from_ymd(2024, 12, 31).unwrap(),
     );
-    let data = generate(&cfg).unwrap();
-    let mut b = TransactionsBuilder::default();
-    for r in &data.rows {
-        b.push(&format!("C{}", r.customer), r.day, r.amount, None);
-    }
-    b.finish()
+    generate(&cfg).unwrap().to_transactions()
 }
 
 fn project() -> Project {

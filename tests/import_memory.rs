@@ -3,7 +3,7 @@
 use tierlab::data::import::{ImportOptions, import_csv};
 use tierlab::data::write::write_csv;
 use tierlab::model::Date;
-use tierlab::sim::generate::{GeneratorConfig, generate};
+use tierlab::sim::generate::{Generated, GeneratorConfig, generate};
 
 #[test]
 fn store_uses_at_most_40_bytes_per_transaction() {
@@ -16,18 +16,7 @@ fn store_uses_at_most_40_bytes_per_transaction() {
     let data = generate(&cfg).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tx.csv");
-    let rows = data.rows.iter().map(|r| {
-        let cat = r
-            .category
-            .map_or("", |c| data.categories[c as usize].as_str());
-        [
-            format!("C{:06}", r.customer),
-            r.day.to_string(),
-            format!("{:.2}", r.amount),
-            cat.to_string(),
-        ]
-    });
-    write_csv(&path, &["customer_id", "date", "amount", "category"], rows).unwrap();
+    write_csv(&path, &Generated::CSV_HEADER, data.csv_rows()).unwrap();
     let (tx, report) = import_csv(&path, &ImportOptions::default()).unwrap();
     assert_eq!(report.transactions, data.rows.len());
     assert!(tx.len() > 100_000, "a realistic size: {}", tx.len());

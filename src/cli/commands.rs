@@ -12,7 +12,7 @@ use crate::data::project_io::{data_path, load_project};
 use crate::data::write::{write_csv, write_rejects_csv};
 use crate::format::{count, money};
 use crate::model::{ColumnMapping, Date, Severity};
-use crate::sim::generate::{GeneratorConfig, generate as run_generator};
+use crate::sim::generate::{Generated, GeneratorConfig, generate as run_generator};
 
 impl MappingArgs {
     /// Import options from the flags.
@@ -221,18 +221,7 @@ pub fn generate(
         None => GeneratorConfig::default_mix(customers, seed, start, end),
     };
     let data = run_generator(&cfg)?;
-    let rows = data.rows.iter().map(|r| {
-        let cat = r
-            .category
-            .map_or("", |c| data.categories[c as usize].as_str());
-        [
-            format!("C{:06}", r.customer + 1),
-            r.day.to_string(),
-            format!("{:.2}", r.amount),
-            cat.to_string(),
-        ]
-    });
-    write_csv(out, &["customer_id", "date", "amount", "category"], rows)?;
+    write_csv(out, &Generated::CSV_HEADER, data.csv_rows())?;
     outln!(
         "wrote {} transactions of {} customers ({} to {}) to {}",
         count(data.rows.len() as u64),

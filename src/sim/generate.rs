@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
+use crate::data::store::{Transactions, TransactionsBuilder};
 use crate::model::{Date, Project};
 
 /// One group of customers with shared behaviour (a persona or segment).
@@ -148,6 +149,41 @@ pub struct Generated {
     pub categories: Vec<String>,
     /// Group index of each customer.
     pub group_of_customer: Vec<u16>,
+}
+
+impl Generated {
+    /// Header of the CSV a generated history is written as.
+    pub const CSV_HEADER: [&'static str; 4] = ["customer_id", "date", "amount", "category"];
+
+    /// The id a customer index is written with: `C000001` for index 0.
+    pub fn customer_id(customer: u32) -> String {
+        format!("C{:06}", u64::from(customer) + 1)
+    }
+
+    /// The rows as CSV fields under [`Generated::CSV_HEADER`] (ISO dates, amounts in cents).
+    pub fn csv_rows(&self) -> impl Iterator<Item = [String; 4]> + '_ {
+        self.rows.iter().map(|r| {
+            let cat = r
+                .category
+                .map_or("", |c| self.categories[c as usize].as_str());
+            [
+                Self::customer_id(r.customer),
+                r.day.to_string(),
+                format!("{:.2}", r.amount),
+                cat.to_string(),
+            ]
+        })
+    }
+
+    /// The history as the engine's columnar store, as importing its CSV would give it.
+    pub fn to_transactions(&self) -> Transactions {
+        let mut b = TransactionsBuilder::default();
+        for r in &self.rows {
+            let cat = r.category.map(|c| self.categories[c as usize].as_str());
+            b.push(&Self::customer_id(r.customer), r.day, r.amount, cat);
+        }
+        b.finish()
+    }
 }
 
 /// Why a configuration cannot generate.
