@@ -63,9 +63,15 @@ impl Transactions {
 
     /// First and last transaction day.
     pub fn date_range(&self) -> Option<(Date, Date)> {
-        let first = self.day.iter().min()?;
-        let last = self.day.iter().max()?;
-        Some((*first, *last))
+        // Each customer's days are sorted: their first and last bound the range.
+        let mut range: Option<(Date, Date)> = None;
+        for w in self.offsets.windows(2) {
+            if w[0] < w[1] {
+                let (a, b) = (self.day[w[0]], self.day[w[1] - 1]);
+                range = Some(range.map_or((a, b), |(lo, hi)| (lo.min(a), hi.max(b))));
+            }
+        }
+        range
     }
 
     /// Sum of all amounts (refunds subtract).

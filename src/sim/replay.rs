@@ -4,14 +4,13 @@
 //! earning, tiers and their qualification windows, redemptions, expiry, refunds — and every point
 //! and every cost is accounted for. Customers are independent, so they are processed in parallel
 //! in fixed chunks whose results are combined in chunk order: the output does not depend on the
-//! number of threads. All randomness (enrolment, redemption choices) comes from per-customer
-//! ChaCha streams of the project seed, the same for every scenario (common random numbers).
+//! number of threads. All randomness (enrolment, redemption choices) comes from counter-based
+//! draws keyed by the project seed, the customer and the draw's number, the same for every
+//! scenario (common random numbers).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -20,8 +19,12 @@ use crate::model::{
     Date, DowngradePolicy, Expiry, Project, QualificationWindow, QualifyingMetric, Scenario,
 };
 
-/// Customers per parallel chunk.
-const CHUNK: usize = 2048;
+/// Customers per parallel chunk: small histories are cut finely enough to keep both cores busy,
+/// large ones coarsely enough that merging chunks costs nothing. Fixed by the customer count
+/// alone, so results never depend on the number of threads.
+fn chunk_size(customers: usize) -> usize {
+    (customers / 32).clamp(256, 4096)
+}
 
 /// Who each customer is, for the breakdowns.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -379,6 +382,8 @@ struct Ctx<'a> {
     expiry_of: Vec<i32>,
     /// Snapshot day of each month slot: its last day, or the history's last day.
     slot_end: Vec<Date>,
+    /// Members with a transaction after this day (12 months before the end) are active.
+    active_after: Option<Date>,
 }
 
 fn context<'a>(
@@ -438,6 +443,7 @@ fn context<'a>(
         year_ago,
         expiry_of,
         slot_end,
+        active_after: end.add_months(-12),
         seed: project.settings.seed,
         enrol_propensity: persona_param(&|p| p.response.enrolment_propensity, 1.0),
         redeem_propensity: persona_param(&|p| p.response.redemption_propensity, 0.8),
@@ -456,15 +462,27 @@ fn context<'a>(
     }
 }
 
-/// A uniform draw in [0, 1) fixed by seed and customer — the same in every scenario — from the
-/// SplitMix64 finaliser of the two (one draw per customer needs no generator state).
-fn enrolment_draw(seed: u64, customer: u32) -> f64 {
-    let mut z =
-        seed ^ 0x656e_726f_6c6c_6d65 ^ (u64::from(customer).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
+/// Keys the redemption draws apart from the enrolment draws of the same seed.
+const REDEMPTION_STREAM: u64 = 0x7265_6465_656d;
+
+/// The `k`-th uniform draw in [0, 1) of a customer's stream under `seed`: a pure function of the
+/// three (counter-based, so no generator state is kept or seeded per customer), the same in every
+/// scenario. Two rounds of the SplitMix64 finaliser over the mixed key.
+fn uniform_draw(seed: u64, customer: u32, k: u64) -> f64 {
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let z =
+        mix(seed ^ 0x656e_726f_6c6c_6d65 ^ u64::from(customer).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let z = mix(z ^ k.wrapping_mul(0xd1b5_4a32_d192_ed03));
     (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A customer's enrolment draw: the first of their stream under the seed.
+fn enrolment_draw(seed: u64, customer: u32) -> f64 {
+    uniform_draw(seed, customer, 0)
 }
 
 /// Replays every customer under `scenario` (the programme starts at `settings.launch_date`, or
@@ -506,7 +524,8 @@ pub fn replay_with(
     let n_segments = pop.segment_names.len();
     let n_tiers = scenario.tiers.len();
     let customers = tx.customer_count();
-    let n_chunks = customers.div_ceil(CHUNK);
+    let chunk = chunk_size(customers);
+    let n_chunks = customers.div_ceil(chunk);
     let done = AtomicUsize::new(0);
     let chunks: Vec<Option<Agg>> = (0..n_chunks)
         .into_par_iter()
@@ -516,7 +535,7 @@ pub fn replay_with(
             }
             let mut agg = Agg::new(months, first_month, n_segments, n_personas, n_tiers);
             let mut scratch = Scratch::default();
-            for c in k * CHUNK..((k + 1) * CHUNK).min(customers) {
+            for c in k * chunk..((k + 1) * chunk).min(customers) {
                 replay_customer(&ctx, c as u32, &mut agg, &mut scratch, None);
             }
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -608,13 +627,16 @@ struct Member<'a, 'l> {
     last_tx: Date,
     /// Day of the last timed event processed: later events come on or after it.
     clock: Date,
+    /// No timed event is due before this day (a lower bound: [`Member::advance`] looks for
+    /// events only from it on). State changes that can bring an event earlier lower it.
+    next_due: Date,
     /// The next month end at which a rolling window is checked.
     next_month_end: Date,
     /// First month slot whose month-end snapshot is not yet booked.
     snap_from: usize,
     month_points: (i32, f64),
-    /// Redemption draws, created at the first redemption decision.
-    rng: Option<ChaCha8Rng>,
+    /// Redemption draws taken so far.
+    draws: u64,
     /// This customer's flows and stocks, added to the totals, segment and persona at the end.
     local: Totals,
     ledger: Option<&'l mut Vec<LedgerLine>>,
@@ -715,7 +737,11 @@ impl Member<'_, '_> {
 
     /// Books a flow in the month of `day`, the totals, and the member's segment and persona.
     fn book(&mut self, agg: &mut Agg, day: Date, f: impl Fn(&mut Totals)) {
-        let slot = month_slot(self.ctx, day);
+        self.book_in(agg, month_slot(self.ctx, day), f);
+    }
+
+    /// [`Member::book`] with the month slot known.
+    fn book_in(&mut self, agg: &mut Agg, slot: usize, f: impl Fn(&mut Totals)) {
         if let Some(m) = agg.months.get_mut(slot) {
             f(&mut m.totals);
         }
@@ -753,6 +779,8 @@ impl Member<'_, '_> {
         self.accrue(agg, day);
         let up = tier > self.tier;
         self.tier = tier;
+        // The tier decides which timed events are pending.
+        self.next_due = Date(i32::MIN);
         self.book(agg, day, |t| {
             if up {
                 t.upgrades += 1
@@ -774,9 +802,8 @@ impl Member<'_, '_> {
         );
     }
 
-    /// The next timed event on or after the clock and before `until`'s purchases (with
-    /// `start_of_until`) or before `until` altogether.
-    fn next_event(&self, until: Date, start_of_until: bool) -> Option<(Date, Timed)> {
+    /// The next timed event on or after the clock.
+    fn next_event(&self) -> Option<(Date, Timed)> {
         let scenario = self.ctx.scenario;
         let mut best: Option<(Date, Timed)> = None;
         let mut consider = |day: Date, kind: Timed| {
@@ -812,14 +839,17 @@ impl Member<'_, '_> {
             };
             consider(next, Timed::MonthEnd);
         }
-        // Start-of-day events on `until` itself are due; end-of-day events on it are not.
-        best.filter(|&(day, kind)| {
-            day < until || (start_of_until && day == until && kind < Timed::MonthEnd)
-        })
+        best
     }
 
     /// Brings the member to the start of `until`'s transactions: every timed event before them.
+    #[inline]
     fn advance_to(&mut self, agg: &mut Agg, until: Date) {
+        if self.next_due > until {
+            // Nothing can be due: the common case, kept out of the event loop.
+            self.clock = self.clock.max(until);
+            return;
+        }
         self.advance(agg, until, true);
     }
 
@@ -829,7 +859,17 @@ impl Member<'_, '_> {
     }
 
     fn advance(&mut self, agg: &mut Agg, until: Date, start_of_until: bool) {
-        while let Some((day, kind)) = self.next_event(until, start_of_until) {
+        while self.next_due <= until {
+            let Some((day, kind)) = self.next_event() else {
+                self.next_due = Date(i32::MAX);
+                break;
+            };
+            // Start-of-day events on `until` itself are due; end-of-day events on it are not.
+            let due = day < until || (start_of_until && day == until && kind < Timed::MonthEnd);
+            if !due {
+                self.next_due = day;
+                break;
+            }
             self.clock = day;
             if kind < Timed::MonthEnd {
                 self.snapshot_before(agg, day);
@@ -948,7 +988,17 @@ impl Member<'_, '_> {
 
     /// Books the member's current state (membership, balance, tier) as the month-end stock of every
     /// month whose snapshot comes before `day` starts: call it before the state changes on `day`.
+    #[inline]
     fn snapshot_before(&mut self, agg: &mut Agg, day: Date) {
+        let slots = &self.ctx.slot_end;
+        if slots.get(self.snap_from).is_none_or(|&end| end >= day) {
+            return;
+        }
+        self.snapshot_months(agg, day);
+    }
+
+    /// The booking part of [`Member::snapshot_before`], once a month end has passed.
+    fn snapshot_months(&mut self, agg: &mut Agg, day: Date) {
         let slots = &self.ctx.slot_end;
         let mut to = self.snap_from;
         while to < slots.len() && slots[to] < day {
@@ -1025,11 +1075,18 @@ fn replay_customer(
         .copied()
         .flatten()
         .map_or(agg.by_persona.len() - 1, |p| p as usize);
-    // Revenue of the programme period counts every customer, member or not.
-    let mut eligible = false;
-    for i in range.clone() {
-        if tx.day[i] >= ctx.launch {
-            eligible = true;
+    // A customer's days are sorted: the programme period starts at `first`.
+    let first = range.start + tx.day[range.clone()].partition_point(|&d| d < ctx.launch);
+    if first == range.end {
+        return;
+    }
+    agg.eligible += 1;
+    let scenario = ctx.scenario;
+    let p_enrol = scenario.enrolment_rate_pct / 100.0 * ctx.enrol_propensity[segment];
+    if enrolment_draw(ctx.seed, c) >= p_enrol {
+        // Revenue of the programme period counts every customer, member or not (members' is
+        // booked with their purchases below).
+        for i in first..range.end {
             let amount = tx.amount[i];
             if let Some(m) = agg.months.get_mut(month_slot(ctx, tx.day[i])) {
                 m.totals.revenue += amount;
@@ -1038,19 +1095,8 @@ fn replay_customer(
             agg.by_segment[segment].revenue += amount;
             agg.by_persona[persona].revenue += amount;
         }
-    }
-    if !eligible {
         return;
     }
-    agg.eligible += 1;
-    let scenario = ctx.scenario;
-    let p_enrol = scenario.enrolment_rate_pct / 100.0 * ctx.enrol_propensity[segment];
-    if enrolment_draw(ctx.seed, c) >= p_enrol {
-        return;
-    }
-    let Some(first) = range.clone().find(|&i| tx.day[i] >= ctx.launch) else {
-        return;
-    };
     let enrolled = tx.day[first];
     let mut m = Member {
         ctx,
@@ -1073,10 +1119,11 @@ fn replay_customer(
         pending_downgrade: None,
         last_tx: enrolled,
         clock: enrolled,
+        next_due: enrolled,
         next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
         snap_from: month_slot(ctx, enrolled),
         month_points: (i32::MIN, 0.0),
-        rng: None,
+        draws: 0,
         local: Totals {
             members: 1,
             ..Totals::default()
@@ -1112,7 +1159,8 @@ fn replay_customer(
         let tier = scenario.tiers.get(tier_idx);
         let tier_mult = tier.map_or(1.0, |t| t.earn_multiplier);
         let discount = tier.map_or(0.0, |t| t.discount_pct / 100.0) * amount;
-        m.book(agg, day, |t| {
+        m.book_in(agg, slot, |t| {
+            t.revenue += amount;
             t.member_revenue += amount;
             t.discount_cost += discount;
         });
@@ -1137,16 +1185,17 @@ fn replay_customer(
         let mut delta = [amount, 0.0, 0.0];
         if amount >= 0.0 {
             delta[2] = 1.0;
+            // `raw` is not negative here: truncation is its floor.
             let mut pts = if amount < earning.min_spend {
                 0.0
             } else {
-                raw.floor()
+                (raw as i64) as f64
             };
             if let Some(cap) = earning.cap_points_per_transaction {
                 pts = pts.min(cap.floor());
             }
             if let Some(cap) = earning.cap_points_per_month {
-                let month_key = month_slot(ctx, day) as i32;
+                let month_key = slot as i32;
                 if m.month_points.0 != month_key {
                     m.month_points = (month_key, 0.0);
                 }
@@ -1156,13 +1205,17 @@ fn replay_customer(
             let pts = pts as i64;
             if pts > 0 {
                 let expiry = expiry_of(ctx, day);
+                if m.lots.is_empty() {
+                    // A first lot brings its expiry (or the inactivity deadline) into play.
+                    m.next_due = Date(i32::MIN);
+                }
                 m.lots.push_back(Lot {
                     earned: day,
                     expiry,
                     remaining: pts,
                 });
                 m.balance += pts;
-                m.book(agg, day, |t| t.points_issued += pts);
+                m.book_in(agg, slot, |t| t.points_issued += pts);
                 if let Some(t) = agg.by_tier.get_mut(tier_idx) {
                     t.points_issued += pts;
                 }
@@ -1260,7 +1313,7 @@ fn replay_customer(
     // Stocks at the end: outstanding points, the tier, and whether the member is still active
     // (a transaction in the last 12 months of the history).
     let balance = m.balance;
-    let active = u64::from(ctx.end.add_months(-12).is_none_or(|d| m.last_tx > d));
+    let active = u64::from(ctx.active_after.is_none_or(|d| m.last_tx > d));
     m.local.points_outstanding += balance;
     m.local.active_members += active;
     agg.totals.add(&m.local);
@@ -1316,13 +1369,9 @@ fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
             (false, Some(r)) => (r.points_cost.ceil() as i64, r.cost, r.name.clone()),
             (false, None) => return,
         };
-        let (seed, customer) = (m.ctx.seed, m.customer);
-        let rng = m.rng.get_or_insert_with(|| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7265_6465_656d);
-            rng.set_stream(u64::from(customer));
-            rng
-        });
-        if rng.random::<f64>() >= propensity {
+        let u = uniform_draw(m.ctx.seed ^ REDEMPTION_STREAM, m.customer, m.draws);
+        m.draws += 1;
+        if u >= propensity {
             return;
         }
         m.spend_points(agg, day, points);
@@ -1385,5 +1434,26 @@ mod tests {
         assert!((below - 0.3).abs() < 0.005, "{below}");
         assert_eq!(enrolment_draw(42, 7), enrolment_draw(42, 7));
         assert_ne!(enrolment_draw(42, 7), enrolment_draw(43, 7));
+    }
+
+    #[test]
+    fn successive_draws_of_a_stream_are_uniform_and_uncorrelated() {
+        let n = 200_000u64;
+        let draws: Vec<f64> = (0..n).map(|k| uniform_draw(9, 3, k)).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        assert!((mean - 0.5).abs() < 0.005, "{mean}");
+        // Lag-1 correlation of a uniform stream: 0 within sampling error (sd ≈ 1/√n).
+        let var = draws.iter().map(|u| (u - mean).powi(2)).sum::<f64>();
+        let cov = draws
+            .windows(2)
+            .map(|w| (w[0] - mean) * (w[1] - mean))
+            .sum::<f64>();
+        assert!((cov / var).abs() < 0.01, "{}", cov / var);
+        // Streams of neighbouring customers differ.
+        assert_ne!(uniform_draw(9, 3, 1), uniform_draw(9, 4, 1));
+        assert_ne!(
+            uniform_draw(9, 3, 1),
+            uniform_draw(9 ^ REDEMPTION_STREAM, 3, 1)
+        );
     }
 }
