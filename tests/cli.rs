@@ -682,3 +682,216 @@ fn explain_prints_a_customers_ledger() {
         stderr(&o)
     );
 }
+
+#[test]
+fn segment_reports_sizes_profiles_and_migration_as_json() {
+    let v = json(&["segment", "projects/coffee-chain.ron", "--format", "json"]);
+    let customers = v["customers"].as_u64().unwrap();
+    assert!(customers > 0);
+    let segments = v["segments"].as_array().unwrap();
+    // The project's segments in order, then Unassigned only when it is not empty.
+    let names: Vec<&str> = segments
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Daily regulars", "Weekly visitors", "Lapsing", "Occasional"]
+    );
+    let sizes: u64 = segments
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, customers);
+    let shares: f64 = segments
+        .iter()
+        .map(|s| s["revenue_share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    for s in segments {
+        let p = &s["profile"];
+        for key in [
+            "frequency",
+            "average_basket",
+            "recency_days",
+            "recency_distribution",
+        ] {
+            assert!(!p[key].is_null(), "{key} missing in {p}");
+        }
+        // The fitted model's P(alive) is a probability.
+        let alive = p["p_alive"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&alive));
+    }
+    let m = &v["migration"];
+    let periods = m["periods"].as_array().unwrap();
+    assert!(periods.len() >= 2);
+    assert_eq!(periods.last().unwrap(), "2025-06-30");
+    let matrix = m["matrix"].as_array().unwrap();
+    // Rows: every segment, Unassigned and new customers; columns: segments and Unassigned.
+    assert_eq!(matrix.len(), 6);
+    assert!(matrix.iter().all(|r| r.as_array().unwrap().len() == 5));
+    // Everybody at the last period end came from somewhere.
+    let moved: u64 = matrix
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(moved, customers);
+
+    // An earlier as-of date sees fewer customers; the table names the segments.
+    let early = json(&[
+        "segment",
+        "projects/coffee-chain.ron",
+        "--as-of",
+        "2023-06-30",
+        "--no-model",
+        "--format",
+        "json",
+    ]);
+    assert!(early["customers"].as_u64().unwrap() < customers);
+    assert!(early["segments"][0]["profile"]["p_alive"].is_null());
+    let table = stdout(&run(&["segment", "projects/coffee-chain.ron"], 0));
+    assert!(table.contains("Daily regulars") && table.contains("Migration from"));
+}
+
+#[test]
+fn segment_lists_unassigned_customers() {
+    // The CDNOW project's rules leave nobody out; ABC with a tiny A leaves nobody out either,
+    // so build a project whose only segment takes a few customers.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(root().join("projects/cdnow.ron")).unwrap();
+    let csv = root().join("projects/cdnow_sample.csv");
+    std::fs::copy(&csv, dir.path().join("cdnow_sample.csv")).unwrap();
+    let project = dir.path().join("p.ron");
+    std::fs::write(&project, &src).unwrap();
+    run(
+        &[
+            "segment",
+            "suggest",
+            project.to_str().unwrap(),
+            "--preset",
+            "abc",
+            "--write",
+        ],
+        0,
+    );
+    let text = std::fs::read_to_string(&project).unwrap();
+    assert!(text.contains("ValueRankPct"));
+    assert!(dir.path().join("p.ron.bak").exists());
+    // Drop the catch-all C class: its customers are then Unassigned, and listed.
+    let cut = text.find("\"C customers\"").unwrap();
+    let start = text[..cut].rfind("        (").unwrap();
+    let end = start + text[start..].find("\n        ),\n").unwrap() + "\n        ),\n".len();
+    std::fs::write(&project, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let v = json(&[
+        "segment",
+        project.to_str().unwrap(),
+        "--no-model",
+        "--format",
+        "json",
+    ]);
+    let names: Vec<&str> = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["A customers", "B customers", "Unassigned"]);
+    let sizes: u64 = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, v["customers"].as_u64().unwrap());
+    // A is the top 80% of revenue.
+    let a_share = v["segments"][0]["revenue_share"].as_f64().unwrap();
+    assert!((0.79..0.81).contains(&a_share), "{a_share}");
+}
+
+#[test]
+fn segment_suggest_clusters_deterministically_and_writes_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("projects/fashion-retailer.csv"),
+        dir.path().join("fashion-retailer.csv"),
+    )
+    .unwrap();
+    let project = dir.path().join("fashion.ron");
+    std::fs::copy(root().join("projects/fashion-retailer.ron"), &project).unwrap();
+    let p = project.to_str().unwrap();
+    let a = json(&["segment", "suggest", p, "--k", "4", "--format", "json"]);
+    let b = json(&["segment", "suggest", p, "--k", "4", "--format", "json"]);
+    assert_eq!(a, b, "same seed, same clusters");
+    assert_eq!(a["k"], 4);
+    let clusters = a["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 4);
+    let in_clusters: u64 = clusters
+        .iter()
+        .map(|c| c["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_clusters, a["customers"].as_u64().unwrap());
+    assert!(
+        clusters[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("purchase days")
+    );
+    let agreement = a["agreement"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&agreement), "{agreement}");
+    // auto tries k = 2..10 and reports each silhouette.
+    let auto = json(&["segment", "suggest", p, "--format", "json"]);
+    assert_eq!(auto["silhouette_by_k"].as_array().unwrap().len(), 9);
+    // --write puts the rules in the project, which still validates and segments everybody.
+    let o = run(&["segment", "suggest", p, "--k", "4", "--write"], 0);
+    assert!(stdout(&o).contains("Wrote 4 segments"), "{}", stdout(&o));
+    // The personas' segments are gone: they are detached, and named in a warning.
+    assert!(stderr(&o).contains("VIP"), "{}", stderr(&o));
+    run(&["validate", p], 0);
+    let v = json(&["segment", p, "--no-model", "--format", "json"]);
+    let names: Vec<&str> = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        4,
+        "the catch-all leaves nobody unassigned: {names:?}"
+    );
+}
+
+#[test]
+fn segment_usage_errors() {
+    let o = run(&["segment", "suggest", "projects/cdnow.ron", "--k", "0"], 2);
+    assert!(stderr(&o).contains("number of clusters"), "{}", stderr(&o));
+    let o = run(
+        &[
+            "segment",
+            "suggest",
+            "projects/cdnow.ron",
+            "--preset",
+            "abc",
+            "--abc-split",
+            "95,80",
+        ],
+        2,
+    );
+    assert!(stderr(&o).contains("0 < A < B < 100"), "{}", stderr(&o));
+    run(
+        &[
+            "segment",
+            "suggest",
+            "projects/cdnow.ron",
+            "--preset",
+            "rfm",
+            "--k",
+            "3",
+        ],
+        2,
+    );
+    let o = run(&["segment", "tests/data/projects/truncated.ron"], 1);
+    assert!(stderr(&o).contains("truncated.ron"), "{}", stderr(&o));
+    run(&["segment"], 2);
+}

@@ -207,3 +207,41 @@ fn results_page_replays_every_scenario_and_follows_edits() {
         "fewer members at a lower enrolment rate"
     );
 }
+
+#[test]
+fn segments_are_measured_and_ready_made_sets_replace_them() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Segments (4)").click();
+    settle(&mut h);
+    // The measured sizes arrive from the worker and add up to every customer.
+    let (_, report) = h
+        .state()
+        .segment_report
+        .as_ref()
+        .expect("segments measured");
+    let sizes: u64 = report.segments.iter().map(|s| s.customers).sum();
+    assert_eq!(sizes, report.customers);
+    h.get_by_label("median recency (days)");
+
+    // Personas show their segment's measured profile next to the narrative.
+    h.get_by_label("Personas (3)").click();
+    h.run_steps(2);
+    assert!(h.query_all_by_label("Measured").count() >= 3);
+
+    // One click starts from the RFM segments; the personas' old segments are gone.
+    h.get_by_label("Segments (4)").click();
+    h.run_steps(2);
+    h.get_by_label("RFM segments").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.project.segments.len(), 11);
+    assert!(doc.project.personas.iter().all(|p| p.segment.is_empty()));
+    assert!(doc.is_dirty());
+    assert!(h.state().status.contains("RFM"), "{}", h.state().status);
+    let (_, report) = h.state().segment_report.as_ref().unwrap();
+    assert_eq!(report.segments[0].name, "Champions");
+    assert!(report.segments[0].customers > 0);
+    assert!(!h.state().segments_stale());
+}

@@ -19,6 +19,7 @@ macro_rules! out {
 
 mod commands;
 mod fit;
+mod segment;
 mod simulate;
 mod table;
 
@@ -28,6 +29,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Date;
+use crate::sim::segments::kmeans as sim_k;
 
 /// Design tiered loyalty programmes on real transaction history.
 #[derive(Debug, Parser)]
@@ -58,6 +60,61 @@ enum Command {
     Simulate(SimulateArgs),
     /// One customer's ledger under a scenario, line by line.
     Explain(ExplainArgs),
+    /// Segments at a date: sizes, revenue shares, profiles and migration over time; `segment
+    /// suggest` proposes segments (k-means clusters, RFM or ABC).
+    Segment(SegmentArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SegmentArgs {
+    #[command(subcommand)]
+    action: Option<SegmentAction>,
+    /// The project file.
+    #[arg(required = true)]
+    project: Option<PathBuf>,
+    /// Date the segments are taken at (default: the last transaction day).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<Date>,
+    /// Period of the migration view.
+    #[arg(long, value_enum, default_value = "quarter")]
+    period: segment::PeriodArg,
+    /// Skip fitting the customer model (no P(alive) or expected value in the profiles).
+    #[arg(long)]
+    no_model: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum SegmentAction {
+    /// Proposes segments: k-means clusters (default), or the RFM or ABC starting set.
+    Suggest(SuggestArgs),
+}
+
+#[derive(Debug, Args)]
+struct SuggestArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Number of clusters (1–20), or `auto` to choose 2–10 by silhouette.
+    #[arg(long, value_parser = segment::parse_k, default_value = "auto", conflicts_with = "preset")]
+    k: sim_k::K,
+    /// A ready-made set instead of clusters.
+    #[arg(long, value_enum)]
+    preset: Option<segment::Preset>,
+    /// ABC split: cumulative revenue percentages closing A and B.
+    #[arg(long, value_parser = segment::parse_split, default_value = "80,95", value_name = "A,B")]
+    abc_split: (f64, f64),
+    /// Date the customers are measured at (default: the last transaction day).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<Date>,
+    /// Replace the project's segments with the suggestion (the old file is kept as `.bak`).
+    #[arg(long)]
+    write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +320,27 @@ pub fn run() -> ExitCode {
         Some(Command::Explain(a)) => {
             simulate::explain(&a.project, &a.customer, a.scenario.as_deref())
         }
+        Some(Command::Segment(a)) => match (a.action, a.project) {
+            (Some(SegmentAction::Suggest(s)), _) => segment::suggest(
+                &s.project,
+                match s.preset {
+                    Some(p) => segment::Proposal::Preset(p, s.abc_split),
+                    None => segment::Proposal::Clusters(s.k),
+                },
+                s.as_of,
+                s.write,
+                s.format,
+            ),
+            (None, Some(project)) => {
+                segment::segment(&project, a.as_of, a.period, !a.no_model, a.format)
+            }
+            (None, None) => {
+                eprintln!(
+                    "error: `tierlab segment` needs a project file (see `tierlab segment --help`)"
+                );
+                return ExitCode::from(2);
+            }
+        },
         Some(Command::Generate(a)) => commands::generate(
             a.customers,
             a.seed,

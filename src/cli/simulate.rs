@@ -26,7 +26,8 @@ pub enum SimFormat {
     Csv,
 }
 
-fn load(path: &Path) -> Result<LoadedProject> {
+/// Loads a project and its data, refusing one with validation errors.
+pub(super) fn load(path: &Path) -> Result<LoadedProject> {
     let loaded = load_project_with_data(path)?;
     let errors: Vec<String> = loaded
         .project

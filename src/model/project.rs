@@ -254,16 +254,33 @@ pub enum Feature {
     AverageBasket,
     /// Days since the first purchase.
     TenureDays,
+    /// Mean days between purchase days (customers with one purchase day have none, and no
+    /// condition on it holds for them).
+    InterpurchaseDays,
+    /// RFM recency score, 1–5 (5 = the most recent fifth of customers).
+    RecencyScore,
+    /// RFM frequency score, 1–5 (5 = the most frequent fifth).
+    FrequencyScore,
+    /// RFM monetary score, 1–5 (5 = the highest-spending fifth).
+    MonetaryScore,
+    /// Share of all revenue, in percent, of the customers who spent more than this one: 0 for
+    /// the top customer; ABC analysis puts A below 80, B below 95.
+    ValueRankPct,
 }
 
 impl Feature {
     /// Every feature, in display order.
-    pub const ALL: [Feature; 5] = [
+    pub const ALL: [Feature; 10] = [
         Feature::RecencyDays,
         Feature::Frequency,
         Feature::MonetaryTotal,
         Feature::AverageBasket,
         Feature::TenureDays,
+        Feature::InterpurchaseDays,
+        Feature::RecencyScore,
+        Feature::FrequencyScore,
+        Feature::MonetaryScore,
+        Feature::ValueRankPct,
     ];
 
     /// Human-readable name with unit.
@@ -274,6 +291,11 @@ impl Feature {
             Feature::MonetaryTotal => "total spend",
             Feature::AverageBasket => "average basket",
             Feature::TenureDays => "tenure (days)",
+            Feature::InterpurchaseDays => "days between purchases",
+            Feature::RecencyScore => "RFM recency score (1–5)",
+            Feature::FrequencyScore => "RFM frequency score (1–5)",
+            Feature::MonetaryScore => "RFM monetary score (1–5)",
+            Feature::ValueRankPct => "revenue share of bigger spenders (%)",
         }
     }
 }

@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use super::navigator::navigator_ui;
 use super::pages;
 use super::theme;
-use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg};
+use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, segment_key};
 use crate::data::import::ImportReport;
 use crate::data::project_io::{data_path, save_project};
 use crate::data::store::Transactions;
 use crate::format::count;
 use crate::model::Project;
 use crate::sim::replay::Replay;
+use crate::sim::segments::report::SegmentReport;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A page of the central editor.
@@ -197,6 +198,10 @@ pub struct AppState {
     pub results: Option<(Project, Vec<Replay>)>,
     /// The replay running now.
     pub run: Option<Run>,
+    /// The last segment report, and what it was made for ([`segment_key`]).
+    pub segment_report: Option<(Project, SegmentReport)>,
+    /// The segment report being made now, for this key.
+    segmenting: Option<Project>,
     generation: u64,
 }
 
@@ -222,6 +227,8 @@ impl AppState {
             title: String::new(),
             results: None,
             run: None,
+            segment_report: None,
+            segmenting: None,
             generation: 0,
         }
     }
@@ -276,6 +283,7 @@ impl AppState {
         self.confirm_ui(&ctx);
 
         self.keep_results_fresh(&ctx);
+        self.keep_segments_fresh(&ctx);
         let title = self.title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -321,6 +329,16 @@ impl AppState {
                         self.results = Some((*project, replays));
                     }
                 }
+                WorkerMsg::Segmented { key, report } => {
+                    if self.segmenting.as_ref() == Some(&*key) {
+                        self.segmenting = None;
+                    }
+                    self.segment_report = Some((*key, *report));
+                }
+                WorkerMsg::Suggested(s) => {
+                    let n = s.segments.len();
+                    self.replace_segments(s.segments, &format!("{n} k-means suggestions"));
+                }
                 WorkerMsg::Picked(_, None) => {}
                 WorkerMsg::Picked(purpose, Some(path)) => {
                     let cmd = match purpose {
@@ -359,6 +377,8 @@ impl AppState {
         self.doc = Some(doc);
         self.selected = None;
         self.results = None;
+        self.segment_report = None;
+        self.segmenting = None;
     }
 
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
@@ -572,6 +592,52 @@ impl AppState {
         };
         self.worker.replay(ctx, &run, Arc::clone(tx));
         self.run = Some(run);
+    }
+
+    /// Starts a segment report when the segments, settings or data differ from those of the last
+    /// one (and none is being made for them).
+    fn keep_segments_fresh(&mut self, ctx: &egui::Context) {
+        let Some(doc) = &self.doc else { return };
+        let Some(tx) = &doc.data else { return };
+        let key = segment_key(&doc.project);
+        let up_to_date = self.segment_report.as_ref().is_some_and(|(k, _)| k == &key);
+        if up_to_date || self.segmenting.as_ref() == Some(&key) || !doc.project.is_valid() {
+            return;
+        }
+        self.worker
+            .segments(ctx, doc.project.clone(), Arc::clone(tx));
+        self.segmenting = Some(key);
+    }
+
+    /// True when the shown segment report is for other segments, settings or data.
+    pub fn segments_stale(&self) -> bool {
+        match (&self.segment_report, &self.doc) {
+            (Some((k, _)), Some(doc)) => k != &segment_key(&doc.project),
+            _ => false,
+        }
+    }
+
+    /// Replaces the project's segments (`what` names them in the status line); personas on a
+    /// segment that is gone are detached.
+    pub fn replace_segments(&mut self, segments: Vec<crate::model::Segment>, what: &str) {
+        let Some(doc) = &mut self.doc else { return };
+        let mut detached = Vec::new();
+        for p in &mut doc.project.personas {
+            if !p.segment.is_empty() && !segments.iter().any(|s| s.name == p.segment) {
+                detached.push(p.name.clone());
+                p.segment.clear();
+            }
+        }
+        doc.project.segments = segments;
+        self.selected = None;
+        self.status = if detached.is_empty() {
+            format!("segments replaced by {what}")
+        } else {
+            format!(
+                "segments replaced by {what}; personas now on no segment: {}",
+                detached.join(", ")
+            )
+        };
     }
 
     /// True when the shown results are for another version of the project.

@@ -16,6 +16,9 @@ use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
 use crate::model::Project;
 use crate::sim::replay::{Population, Replay, replay_with};
+use crate::sim::segments::FeatureTable;
+use crate::sim::segments::kmeans::{K, suggest};
+use crate::sim::segments::report::{ReportOptions, SegmentReport, segment_report};
 
 /// A loaded project, or why its data could not be read.
 #[derive(Debug)]
@@ -50,6 +53,15 @@ pub enum WorkerMsg {
     DataImported(Result<Box<(Transactions, ImportReport)>, String>),
     /// A file dialog closed with this choice.
     Picked(DialogPurpose, Option<PathBuf>),
+    /// The segment report of a project (as [`segment_key`] of it) finished.
+    Segmented {
+        /// The project it was made for.
+        key: Box<Project>,
+        /// The report.
+        report: Box<SegmentReport>,
+    },
+    /// K-means suggestions finished.
+    Suggested(Box<crate::sim::segments::kmeans::Suggestion>),
     /// A replay run finished (`None` when it was cancelled).
     Replayed {
         /// Which run.
@@ -192,10 +204,58 @@ impl Worker {
         });
     }
 
+    /// Builds the segment report (with the customer model) of `project` in the background.
+    pub fn segments(&mut self, ctx: &egui::Context, project: Project, tx: Arc<Transactions>) {
+        self.spawn(ctx, move || {
+            let report = tx.date_range().map(|(_, last)| {
+                segment_report(
+                    &project,
+                    &tx,
+                    last,
+                    ReportOptions {
+                        with_model: true,
+                        ..ReportOptions::default()
+                    },
+                )
+            });
+            match report {
+                Some(report) => WorkerMsg::Segmented {
+                    key: Box::new(segment_key(&project)),
+                    report: Box::new(report),
+                },
+                None => WorkerMsg::LoadFailed("the data has no transactions to segment".into()),
+            }
+        });
+    }
+
+    /// Clusters the customers of `tx` by k-means (k chosen by silhouette) in the background.
+    pub fn suggest_segments(&mut self, ctx: &egui::Context, seed: u64, tx: Arc<Transactions>) {
+        self.spawn(ctx, move || match tx.date_range() {
+            Some((_, last)) => {
+                let table = FeatureTable::compute(&tx, last);
+                WorkerMsg::Suggested(Box::new(suggest(&table, K::Auto, seed)))
+            }
+            None => WorkerMsg::LoadFailed("the data has no transactions to cluster".into()),
+        });
+    }
+
     /// The messages that arrived since the last call.
     pub fn poll(&mut self) -> Vec<WorkerMsg> {
         let msgs: Vec<WorkerMsg> = self.rx.try_iter().collect();
         self.busy = self.busy.saturating_sub(msgs.len());
         msgs
+    }
+}
+
+/// What a segment report depends on: the segments, the settings and the data source (personas
+/// and scenarios left out).
+pub fn segment_key(project: &Project) -> Project {
+    Project {
+        segments: project.segments.clone(),
+        settings: project.settings.clone(),
+        data: project.data.clone(),
+        personas: Vec::new(),
+        scenarios: Vec::new(),
+        ..Project::default()
     }
 }

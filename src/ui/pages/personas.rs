@@ -2,6 +2,8 @@
 
 use eframe::egui;
 
+use crate::format::{count, money, percent};
+use crate::model::UNASSIGNED;
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
@@ -32,6 +34,7 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     ui.label(text);
                 }
             }
+            profile_ui(ui, state, &p.segment);
             let r = &p.response;
             ui.label(format!(
                 "Response: frequency +{}%, basket +{}%, dropout −{}% per tier, goal gradient +{}% within {}%, redemption propensity {}, enrolment propensity {}",
@@ -46,4 +49,51 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
         });
     }
     super::problems_ui(ui, &doc.project, "personas");
+}
+
+/// The measured profile of the persona's segment (all customers when it has none).
+fn profile_ui(ui: &mut egui::Ui, state: &AppState, segment: &str) {
+    let Some((_, report)) = &state.segment_report else {
+        return;
+    };
+    let row = report.segments.iter().find(|s| s.name == segment);
+    let (customers, share, revenue_share, p) = match row {
+        Some(r) => (r.customers, r.share, r.revenue_share, Some(&r.profile)),
+        None if segment.is_empty() => (report.customers, 1.0, 1.0, None),
+        None => return,
+    };
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new("Measured").italics());
+    ui.label(format!(
+        "{} customers ({} of all), {} of revenue",
+        count(customers),
+        percent(Some(share)),
+        percent(Some(revenue_share)),
+    ));
+    let Some(p) = p else { return };
+    ui.label(format!(
+        "{:.1} purchase days, {} per purchase, median recency {:.0} days{}{}",
+        p.frequency,
+        money(p.average_basket),
+        p.recency_days.p50,
+        p.p_alive.map_or(String::new(), |a| format!(
+            ", P(alive) {}",
+            percent(Some(a))
+        )),
+        if segment == UNASSIGNED {
+            " (unassigned)"
+        } else {
+            ""
+        },
+    ));
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Recency:");
+        for b in &p.recency_distribution {
+            ui.add(
+                egui::ProgressBar::new(b.share as f32)
+                    .desired_width(150.0)
+                    .text(format!("{} {}", b.label, percent(Some(b.share)))),
+            );
+        }
+    });
 }
