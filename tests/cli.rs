@@ -895,3 +895,129 @@ fn segment_usage_errors() {
     assert!(stderr(&o).contains("truncated.ron"), "{}", stderr(&o));
     run(&["segment"], 2);
 }
+
+/// The backtest scores the projected baseline against the holdout: its actual counts are the
+/// data's, its prediction agrees with the fitted model's closed-form holdout expectation, and the
+/// same seed gives the same document.
+#[test]
+fn backtest_scores_the_baseline_on_the_cdnow_holdout() {
+    let args = [
+        "backtest",
+        "projects/cdnow.ron",
+        "--calibration-end",
+        "1997-09-30",
+        "--runs",
+        "300",
+        "--format",
+        "json",
+    ];
+    let doc = json(&args);
+    let b = &doc["backtest"];
+    assert_eq!(b["customers"], 2357);
+    assert_eq!(b["holdout_end"], "1998-06-30");
+    assert_eq!(b["runs"], 300);
+    let fit = json(&[
+        "fit",
+        "projects/cdnow_sample.csv",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--model",
+        "bgnbd",
+        "--format",
+        "json",
+    ]);
+    // What happened: the same count of holdout purchase days as `fit` reports.
+    assert_eq!(
+        b["total"]["transactions"]["actual"].as_f64(),
+        fit["data"]["holdout_repeat_transactions"].as_f64()
+    );
+    // The simulation agrees with the closed-form conditional expectation.
+    let closed = fit["models"]["bgnbd"]["holdout_predicted"]
+        .as_f64()
+        .unwrap();
+    let predicted = b["total"]["transactions"]["predicted"].as_f64().unwrap();
+    assert!(
+        (predicted - closed).abs() < 0.02 * closed,
+        "simulated {predicted} vs closed form {closed}"
+    );
+    let (p10, p90) = (
+        b["total"]["transactions"]["p10"].as_f64().unwrap(),
+        b["total"]["transactions"]["p90"].as_f64().unwrap(),
+    );
+    assert!(
+        p10 < predicted && predicted < p90,
+        "{p10} {predicted} {p90}"
+    );
+    // Nine months, October to June, each scored; monthly actuals add up to the total.
+    let monthly = b["monthly"].as_array().unwrap();
+    assert_eq!(monthly.len(), 9);
+    assert_eq!(monthly[0]["month"], "1997-10-01");
+    let sum: f64 = monthly
+        .iter()
+        .map(|m| m["revenue"]["actual"].as_f64().unwrap())
+        .sum();
+    let total = b["total"]["revenue"]["actual"].as_f64().unwrap();
+    assert!((sum - total).abs() < 1e-6 * total);
+    let err = b["total"]["revenue"]["error_pct"].as_f64().unwrap();
+    let predicted_rev = b["total"]["revenue"]["predicted"].as_f64().unwrap();
+    assert!((err - 100.0 * (predicted_rev - total) / total).abs() < 1e-9);
+    assert!(b["total"]["active_customers_mape_pct"].as_f64().unwrap() > 0.0);
+    // Deterministic under the seed; another seed draws differently.
+    assert_eq!(stdout(&run(&args, 0)), stdout(&run(&args, 0)));
+    let mut other = args.to_vec();
+    other.extend(["--seed", "7"]);
+    assert_ne!(json(&other)["backtest"]["total"], b["total"]);
+    // The table names the model and the holdout.
+    let table = stdout(&run(
+        &[
+            "backtest",
+            "projects/cdnow.ron",
+            "--calibration-end",
+            "1997-09-30",
+        ],
+        0,
+    ));
+    assert!(table.contains("BG/NBD"), "{table}");
+    assert!(table.contains("1998-06-01"), "{table}");
+}
+
+#[test]
+fn backtest_refuses_a_calibration_end_without_holdout() {
+    let o = run(
+        &[
+            "backtest",
+            "projects/cdnow.ron",
+            "--calibration-end",
+            "1998-06-30",
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("leaves no holdout"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cdnow.ron"), "{}", stderr(&o));
+    let o = run(
+        &[
+            "backtest",
+            "projects/cdnow.ron",
+            "--calibration-end",
+            "1990-01-01",
+        ],
+        1,
+    );
+    assert!(
+        stderr(&o).contains("before the first transaction"),
+        "{}",
+        stderr(&o)
+    );
+    run(
+        &[
+            "backtest",
+            "projects/cdnow.ron",
+            "--calibration-end",
+            "1997-13-01",
+        ],
+        2,
+    );
+    run(&["backtest", "projects/cdnow.ron"], 2);
+}

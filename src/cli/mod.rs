@@ -17,6 +17,7 @@ macro_rules! out {
     };
 }
 
+mod backtest;
 mod commands;
 mod fit;
 mod segment;
@@ -63,6 +64,27 @@ enum Command {
     /// Segments at a date: sizes, revenue shares, profiles and migration over time; `segment
     /// suggest` proposes segments (k-means clusters, RFM or ABC).
     Segment(SegmentArgs),
+    /// Fit the customer model on the history up to a date, project the baseline over the rest
+    /// of the data, and score it against what happened.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Debug, Args)]
+struct BacktestArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Last day of the calibration window (YYYY-MM-DD); the rest of the data is the holdout.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    calibration_end: Date,
+    /// Monte Carlo runs (default: the project's `monte_carlo_runs`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: Option<u32>,
+    /// Seed (default: the project's seed).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +363,9 @@ pub fn run() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Some(Command::Backtest(a)) => {
+            backtest::backtest(&a.project, a.calibration_end, a.runs, a.seed, a.format)
+        }
         Some(Command::Generate(a)) => commands::generate(
             a.customers,
             a.seed,

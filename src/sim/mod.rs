@@ -3,5 +3,6 @@
 
 pub mod generate;
 pub mod models;
+pub mod projection;
 pub mod replay;
 pub mod segments;

@@ -1,0 +1,534 @@
+//! Forward projection of the customer base from the fitted models, and its backtest.
+//!
+//! Every customer's future is drawn from the models conditioned on their own history
+//! `(x, t_x, T)`: alive at the calibration end with probability P(alive); if alive, the purchase
+//! rate and dropout are drawn from their posterior given alive — BG/NBD: λ ~ Gamma(r + x, α + T),
+//! p ~ Beta(a, b + x); MBG/NBD: the same with p ~ Beta(a, b + x + 1); Pareto/NBD:
+//! λ ~ Gamma(r + x, α + T), μ ~ Gamma(s, β + T) — and purchases follow until dropout. Each
+//! purchase's spend is Gamma(p, ν) with ν from its Gamma-Gamma posterior Gamma(q + p·x, γ + x·m̄).
+//! Monte Carlo runs give bands. Each customer has one seeded stream for all runs, so the result
+//! does not depend on the number of threads.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::store::Transactions;
+use crate::model::{Date, Period, Project};
+use crate::sim::models::{
+    Compressed, CustomerSummary, FitError, GammaGammaParams, Summary, TransactionParams,
+    fit_gamma_gamma, fit_transactions, summarise,
+};
+
+/// Customers per parallel chunk.
+const CHUNK: usize = 1024;
+
+/// One future purchase: when (periods after the calibration end) and how much.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Purchase {
+    /// Time after the calibration end, in model periods.
+    pub t: f64,
+    /// Spend, in currency units.
+    pub amount: f64,
+}
+
+fn gamma(shape: f64, rate: f64, rng: &mut impl Rng) -> f64 {
+    Gamma::new(shape, 1.0 / rate).map_or(shape / rate, |g| g.sample(rng))
+}
+
+/// Draws one customer's purchases in `(0, horizon]` periods after the calibration end,
+/// conditioned on their history; `spend` draws the amounts (without it, each purchase is worth
+/// the customer's mean repeat spend, or `fallback_spend` when they have none).
+pub fn draw_future(
+    params: &TransactionParams,
+    spend: Option<&GammaGammaParams>,
+    row: &CustomerSummary,
+    horizon: f64,
+    fallback_spend: f64,
+    rng: &mut impl Rng,
+    out: &mut Vec<Purchase>,
+) {
+    out.clear();
+    let (x, t_x, age) = (f64::from(row.x), row.t_x, row.age);
+    if rng.random::<f64>() >= params.p_alive(x, t_x, age) {
+        return;
+    }
+    let (lambda, dropout) = match *params {
+        TransactionParams::BgNbd { r, alpha, a, b } => (
+            gamma(r + x, alpha + age, rng),
+            Beta::new(a, b + x).map_or(a / (a + b + x), |d| d.sample(rng)),
+        ),
+        TransactionParams::MbgNbd { r, alpha, a, b } => (
+            gamma(r + x, alpha + age, rng),
+            Beta::new(a, b + x + 1.0).map_or(a / (a + b + x + 1.0), |d| d.sample(rng)),
+        ),
+        TransactionParams::ParetoNbd { r, alpha, s, beta } => {
+            (gamma(r + x, alpha + age, rng), gamma(s, beta + age, rng))
+        }
+    };
+    let nu = spend.map(|g| gamma(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend, rng));
+    let own_mean = if row.x > 0 {
+        row.mean_repeat_spend
+    } else {
+        fallback_spend
+    };
+    let Ok(gap) = Exp::new(lambda.max(1e-300)) else {
+        return;
+    };
+    let pareto = matches!(params, TransactionParams::ParetoNbd { .. });
+    let stop = if pareto {
+        let life = Exp::new(dropout.max(1e-300)).map_or(f64::INFINITY, |d| d.sample(rng));
+        horizon.min(life)
+    } else {
+        horizon
+    };
+    let mut t = 0.0;
+    loop {
+        t += gap.sample(rng);
+        if t > stop {
+            return;
+        }
+        let amount = match (spend, nu) {
+            (Some(g), Some(nu)) => gamma(g.p, nu, rng),
+            _ => own_mean,
+        };
+        out.push(Purchase { t, amount });
+        if !pareto && rng.random::<f64>() < dropout {
+            return;
+        }
+    }
+}
+
+/// Monthly totals of every Monte Carlo run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Runs {
+    /// First day of each month (the first may start after the 1st: the day after the
+    /// calibration end).
+    pub months: Vec<Date>,
+    /// Purchase days per run and month.
+    pub transactions: Vec<Vec<f64>>,
+    /// Spend per run and month.
+    pub revenue: Vec<Vec<f64>>,
+    /// Customers with a purchase, per run and month.
+    pub active_customers: Vec<Vec<f64>>,
+}
+
+/// Month slots from the day after `start` to `end`: (first day, last day) of each.
+fn month_slots(start: Date, end: Date) -> Vec<(Date, Date)> {
+    let mut out = Vec::new();
+    let mut from = start.add_days(1);
+    while from <= end {
+        let last = Date::first_of_month_index(from.month_index() + 1)
+            .map_or(end, |d| d.add_days(-1))
+            .min(end);
+        out.push((from, last));
+        from = last.add_days(1);
+    }
+    out
+}
+
+/// Simulates the summarised customers from the calibration end to `end`, `runs` times.
+pub fn simulate_runs(
+    params: &TransactionParams,
+    spend: Option<&GammaGammaParams>,
+    summary: &Summary,
+    end: Date,
+    runs: usize,
+    seed: u64,
+) -> Runs {
+    let slots = month_slots(summary.calibration_end, end);
+    let n_months = slots.len();
+    let days = summary.period.days();
+    let horizon = f64::from(end.0 - summary.calibration_end.0).max(0.0) / days;
+    let fallback = spend.map_or_else(
+        || {
+            let (s, n) = summary
+                .rows
+                .iter()
+                .filter(|r| r.x > 0)
+                .fold((0.0, 0.0), |(s, n), r| (s + r.mean_repeat_spend, n + 1.0));
+            if n > 0.0 { s / n } else { 0.0 }
+        },
+        |g| g.expected_spend(0.0, 0.0),
+    );
+    let first_slot_day = summary.calibration_end.add_days(1);
+    let slot_of = |day: Date| -> Option<usize> {
+        if day < first_slot_day || day > end {
+            return None;
+        }
+        let k = (day.month_index() - first_slot_day.month_index()) as usize;
+        (k < n_months).then_some(k)
+    };
+    let empty = || vec![vec![0.0; n_months]; runs];
+    let partial: Vec<[Vec<Vec<f64>>; 3]> = summary
+        .rows
+        .par_chunks(CHUNK)
+        .map(|rows| {
+            let mut acc = [empty(), empty(), empty()];
+            let mut buf = Vec::new();
+            let mut active = vec![false; n_months];
+            for row in rows {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7072_6f6a_6563_7421);
+                rng.set_stream(u64::from(row.customer));
+                for run in 0..runs {
+                    draw_future(params, spend, row, horizon, fallback, &mut rng, &mut buf);
+                    active.iter_mut().for_each(|a| *a = false);
+                    for p in &buf {
+                        // A purchase at t periods falls on the day ⌈t·days⌉ after the end.
+                        let day = summary
+                            .calibration_end
+                            .add_days((p.t * days).ceil().max(1.0) as i32);
+                        if let Some(k) = slot_of(day) {
+                            acc[0][run][k] += 1.0;
+                            acc[1][run][k] += p.amount;
+                            active[k] = true;
+                        }
+                    }
+                    for (k, a) in active.iter().enumerate() {
+                        if *a {
+                            acc[2][run][k] += 1.0;
+                        }
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut total = [empty(), empty(), empty()];
+    for part in &partial {
+        for (t, p) in total.iter_mut().zip(part) {
+            for (tr, pr) in t.iter_mut().zip(p) {
+                for (a, b) in tr.iter_mut().zip(pr) {
+                    *a += b;
+                }
+            }
+        }
+    }
+    let [transactions, revenue, active_customers] = total;
+    Runs {
+        months: slots.iter().map(|&(from, _)| from).collect(),
+        transactions,
+        revenue,
+        active_customers,
+    }
+}
+
+/// A predicted quantity against what happened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Scored {
+    /// What happened.
+    pub actual: f64,
+    /// Mean over the runs.
+    pub predicted: f64,
+    /// 10th percentile over the runs.
+    pub p10: f64,
+    /// 90th percentile over the runs.
+    pub p90: f64,
+    /// (predicted − actual) / actual, in percent (`None` when nothing happened).
+    pub error_pct: Option<f64>,
+}
+
+impl Scored {
+    fn new(actual: f64, runs: &[f64]) -> Scored {
+        let predicted = runs.iter().sum::<f64>() / runs.len().max(1) as f64;
+        Scored {
+            actual,
+            predicted,
+            p10: percentile(runs, 0.1),
+            p90: percentile(runs, 0.9),
+            error_pct: (actual != 0.0).then(|| 100.0 * (predicted - actual) / actual),
+        }
+    }
+}
+
+/// Nearest-rank percentile (0 for no values).
+pub fn percentile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+    v[rank]
+}
+
+/// One month of a backtest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BacktestMonth {
+    /// First day of the month (or of the holdout, for its first month).
+    pub month: Date,
+    /// Purchase days.
+    pub transactions: Scored,
+    /// Spend.
+    pub revenue: Scored,
+    /// Customers with a purchase.
+    pub active_customers: Scored,
+}
+
+/// A backtest: the baseline projected from the calibration window against the rest of the data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Backtest {
+    /// Last day of the calibration window.
+    pub calibration_end: Date,
+    /// Last day of the data.
+    pub holdout_end: Date,
+    /// The transaction model's name.
+    pub model: String,
+    /// Its fitted parameters.
+    pub params: TransactionParams,
+    /// The fitted Gamma-Gamma parameters (`None`: could not be fitted; each customer's own mean
+    /// spend was used).
+    pub spend_params: Option<GammaGammaParams>,
+    /// Monte Carlo runs.
+    pub runs: usize,
+    /// Customers scored: those with a purchase by the calibration end.
+    pub customers: usize,
+    /// Month by month.
+    pub monthly: Vec<BacktestMonth>,
+    /// The whole holdout: purchase days and spend.
+    pub total: BacktestTotal,
+}
+
+/// Holdout totals of a backtest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BacktestTotal {
+    /// Purchase days.
+    pub transactions: Scored,
+    /// Spend.
+    pub revenue: Scored,
+    /// Mean absolute monthly error of transactions, in percent.
+    pub transactions_mape_pct: Option<f64>,
+    /// Mean absolute monthly error of revenue, in percent.
+    pub revenue_mape_pct: Option<f64>,
+    /// Mean absolute monthly error of active customers, in percent.
+    pub active_customers_mape_pct: Option<f64>,
+}
+
+/// Why a backtest cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum BacktestError {
+    /// The calibration end leaves no holdout or no calibration data.
+    #[error("calibration end {calibration_end}: {reason}")]
+    Window {
+        /// The date given.
+        calibration_end: Date,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The model cannot be fitted on the calibration window.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+}
+
+/// Fits the project's models on the history up to `calibration_end`, projects the baseline to
+/// the end of the data, and scores it against what happened (customers who first bought after
+/// the calibration end are left out on both sides: the models do not predict acquisition).
+pub fn backtest(
+    project: &Project,
+    tx: &Transactions,
+    calibration_end: Date,
+    runs: usize,
+    seed: u64,
+) -> Result<Backtest, BacktestError> {
+    let window = |reason: &str| BacktestError::Window {
+        calibration_end,
+        reason: reason.into(),
+    };
+    let (first, last) = tx.date_range().ok_or_else(|| window("there is no data"))?;
+    if calibration_end < first {
+        return Err(window(&format!("before the first transaction ({first})")));
+    }
+    if calibration_end >= last {
+        return Err(window(&format!("leaves no holdout: the data ends {last}")));
+    }
+    let period: Period = project.settings.model_period;
+    let summary = summarise(tx, calibration_end, Some(last), period);
+    let fit = fit_transactions(
+        project.settings.transaction_model,
+        &Compressed::from_summary(&summary),
+    )?;
+    let spend = fit_gamma_gamma(&summary).ok().map(|f| f.params);
+    let runs = runs.max(1);
+    let sim = simulate_runs(&fit.params, spend.as_ref(), &summary, last, runs, seed);
+    // What happened, by the same months, for the same customers.
+    let n = sim.months.len();
+    let mut actual = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+    let start = calibration_end.add_days(1);
+    for row in &summary.rows {
+        let mut last_day = None;
+        let mut last_month = None;
+        for i in tx.range_of(row.customer) {
+            let day = tx.day[i];
+            if day < start {
+                continue;
+            }
+            let k = (day.month_index() - start.month_index()) as usize;
+            if k >= n {
+                break;
+            }
+            if last_day != Some(day) {
+                actual[0][k] += 1.0;
+                last_day = Some(day);
+            }
+            actual[1][k] += tx.amount[i];
+            if last_month != Some(k) {
+                actual[2][k] += 1.0;
+                last_month = Some(k);
+            }
+        }
+    }
+    let column = |m: &[Vec<f64>], k: usize| -> Vec<f64> { m.iter().map(|r| r[k]).collect() };
+    let monthly: Vec<BacktestMonth> = (0..n)
+        .map(|k| BacktestMonth {
+            month: sim.months[k],
+            transactions: Scored::new(actual[0][k], &column(&sim.transactions, k)),
+            revenue: Scored::new(actual[1][k], &column(&sim.revenue, k)),
+            active_customers: Scored::new(actual[2][k], &column(&sim.active_customers, k)),
+        })
+        .collect();
+    let totals = |m: &[Vec<f64>]| -> Vec<f64> { m.iter().map(|r| r.iter().sum()).collect() };
+    let mape = |get: fn(&BacktestMonth) -> &Scored| -> Option<f64> {
+        let errors: Vec<f64> = monthly
+            .iter()
+            .filter_map(|m| get(m).error_pct.map(f64::abs))
+            .collect();
+        (!errors.is_empty()).then(|| errors.iter().sum::<f64>() / errors.len() as f64)
+    };
+    let total = BacktestTotal {
+        transactions: Scored::new(actual[0].iter().sum(), &totals(&sim.transactions)),
+        revenue: Scored::new(actual[1].iter().sum(), &totals(&sim.revenue)),
+        transactions_mape_pct: mape(|m| &m.transactions),
+        revenue_mape_pct: mape(|m| &m.revenue),
+        active_customers_mape_pct: mape(|m| &m.active_customers),
+    };
+    Ok(Backtest {
+        calibration_end,
+        holdout_end: last,
+        model: project.settings.transaction_model.label().to_string(),
+        params: fit.params,
+        spend_params: spend,
+        runs,
+        customers: summary.rows.len(),
+        monthly,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The conditional draws reproduce the closed-form conditional expectation of each model.
+    #[test]
+    fn conditional_draws_match_the_closed_form_expectation() {
+        let rows: Vec<CustomerSummary> = [(0, 0.0, 30.0), (2, 10.0, 30.0), (6, 28.0, 30.0)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, t_x, age))| CustomerSummary {
+                customer: i as u32,
+                first_day: Date(0),
+                x,
+                t_x,
+                age,
+                mean_repeat_spend: 20.0,
+                holdout_x: 0,
+                holdout_spend: 0.0,
+            })
+            .collect();
+        for params in [
+            TransactionParams::BgNbd {
+                r: 0.8,
+                alpha: 6.0,
+                a: 0.8,
+                b: 2.5,
+            },
+            TransactionParams::MbgNbd {
+                r: 0.8,
+                alpha: 6.0,
+                a: 1.5,
+                b: 5.0,
+            },
+            TransactionParams::ParetoNbd {
+                r: 0.8,
+                alpha: 6.0,
+                s: 0.7,
+                beta: 12.0,
+            },
+        ] {
+            for row in &rows {
+                let mut rng = ChaCha8Rng::seed_from_u64(5);
+                let mut buf = Vec::new();
+                let n = 40_000;
+                let mut total = 0usize;
+                for _ in 0..n {
+                    draw_future(&params, None, row, 26.0, 20.0, &mut rng, &mut buf);
+                    total += buf.len();
+                }
+                let simulated = total as f64 / n as f64;
+                let expected =
+                    params.expected_conditional(26.0, f64::from(row.x), row.t_x, row.age);
+                assert!(
+                    (simulated - expected).abs() < 0.03 * expected.max(0.3),
+                    "{params:?} x={}: simulated {simulated:.4}, closed form {expected:.4}",
+                    row.x
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn spend_draws_follow_the_gamma_gamma_posterior() {
+        let g = GammaGammaParams {
+            p: 6.0,
+            q: 4.0,
+            gamma: 15.0,
+        };
+        let row = CustomerSummary {
+            customer: 0,
+            first_day: Date(0),
+            x: 4,
+            t_x: 20.0,
+            age: 21.0,
+            mean_repeat_spend: 30.0,
+            holdout_x: 0,
+            holdout_spend: 0.0,
+        };
+        let params = TransactionParams::BgNbd {
+            r: 2.0,
+            alpha: 2.0,
+            a: 0.1,
+            b: 20.0,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let (mut sum, mut n) = (0.0, 0.0);
+        let mut buf = Vec::new();
+        for _ in 0..20_000 {
+            draw_future(&params, Some(&g), &row, 52.0, 0.0, &mut rng, &mut buf);
+            sum += buf.iter().map(|p| p.amount).sum::<f64>();
+            n += buf.len() as f64;
+        }
+        let expected = g.expected_spend(4.0, 30.0);
+        assert!(
+            ((sum / n) - expected).abs() < 0.02 * expected,
+            "{} vs {expected}",
+            sum / n
+        );
+    }
+
+    #[test]
+    fn month_slots_cover_the_holdout() {
+        let d = |y, m, dd| Date::from_ymd(y, m, dd).unwrap();
+        assert_eq!(
+            month_slots(d(2023, 1, 15), d(2023, 3, 10)),
+            vec![
+                (d(2023, 1, 16), d(2023, 1, 31)),
+                (d(2023, 2, 1), d(2023, 2, 28)),
+                (d(2023, 3, 1), d(2023, 3, 10))
+            ]
+        );
+        assert!(month_slots(d(2023, 1, 15), d(2023, 1, 15)).is_empty());
+        assert_eq!(percentile(&[3.0, 1.0, 2.0], 0.5), 2.0);
+    }
+}
