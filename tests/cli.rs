@@ -1021,3 +1021,103 @@ fn backtest_refuses_a_calibration_end_without_holdout() {
     );
     run(&["backtest", "projects/cdnow.ron"], 2);
 }
+
+/// `simulate` projects each scenario against the baseline: the documented JSON keys, bands in
+/// order, determinism under `--seed`, the flags overriding the project, and `--replay-only`.
+#[test]
+fn simulate_projects_scenarios_against_the_baseline() {
+    let args = [
+        "simulate",
+        "projects/cdnow.ron",
+        "--runs",
+        "30",
+        "--horizon",
+        "9",
+        "--seed",
+        "5",
+        "--format",
+        "json",
+    ];
+    let doc = json(&args);
+    for s in doc["scenarios"].as_array().unwrap() {
+        let p = &s["projection"];
+        assert_eq!(p["horizon_months"], 9, "{p}");
+        assert_eq!(p["runs"], 30);
+        for key in ["retention", "baseline_retention"] {
+            let b = &p[key];
+            let (p10, p50, p90) = (
+                b["p10"].as_array().unwrap(),
+                b["p50"].as_array().unwrap(),
+                b["p90"].as_array().unwrap(),
+            );
+            assert_eq!(p50.len(), 9, "{key}");
+            for k in 0..9 {
+                let (a, m, z) = (
+                    p10[k].as_f64().unwrap(),
+                    p50[k].as_f64().unwrap(),
+                    p90[k].as_f64().unwrap(),
+                );
+                assert!(
+                    a <= m && m <= z && z <= 1.0 && a >= 0.0,
+                    "{key} {k}: {a} {m} {z}"
+                );
+            }
+        }
+        for key in ["incremental_revenue", "total_cost", "roi"] {
+            let b = &p[key];
+            let (a, m, z) = (
+                b["p10"].as_f64().unwrap(),
+                b["p50"].as_f64().unwrap(),
+                b["p90"].as_f64().unwrap(),
+            );
+            assert!(a <= m && m <= z, "{key}: {b}");
+        }
+        assert!(p.get("payback_month").is_some());
+        assert!(p["by_segment"]["Collectors"]["retention"]["p50"].is_array());
+        assert!(p["by_persona"].is_object());
+        assert!(p["total_cost"]["p50"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(stdout(&run(&args, 0)), stdout(&run(&args, 0)));
+    // Replay only: no projection, and the projection flags make no sense with it.
+    let doc = json(&[
+        "simulate",
+        "projects/cdnow.ron",
+        "--replay-only",
+        "--format",
+        "json",
+    ]);
+    assert!(doc["scenarios"][0].get("projection").is_none());
+    run(
+        &[
+            "simulate",
+            "projects/cdnow.ron",
+            "--replay-only",
+            "--runs",
+            "5",
+        ],
+        2,
+    );
+    run(&["simulate", "projects/cdnow.ron", "--horizon", "0"], 2);
+}
+
+/// A programme that costs nothing has no ROI: `null` in JSON, a dash in the table.
+#[test]
+fn simulate_reports_no_roi_for_a_free_programme() {
+    let project = fixture("projects/free_programme.ron");
+    let project = project.to_str().unwrap();
+    let doc = json(&["simulate", project, "--format", "json"]);
+    let free = &doc["scenarios"][0]["projection"];
+    assert_eq!(doc["scenarios"][0]["name"], "Free");
+    assert!(free["roi"].is_null(), "{}", free["roi"]);
+    assert!(free["payback_month"].is_null());
+    assert_eq!(free["total_cost"]["p90"], 0.0);
+    assert!(doc["scenarios"][1]["projection"]["roi"]["p50"].is_number());
+    let table = stdout(&run(&["simulate", project], 0));
+    let roi = table
+        .lines()
+        .find(|l| l.starts_with("ROI"))
+        .unwrap_or_else(|| panic!("no ROI row: {table}"));
+    let cells: Vec<&str> = roi.split("  ").filter(|c| !c.trim().is_empty()).collect();
+    assert_eq!(cells[1].trim(), "-", "{roi}");
+    assert!(cells[2].contains('%'), "{roi}");
+}

@@ -146,9 +146,18 @@ struct SimulateArgs {
     /// Only this scenario (repeatable); all when left out.
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
-    /// Replay the history only (the forward projection is not built yet, so this is the default).
-    #[arg(long)]
+    /// Replay the history only, without the forward projection.
+    #[arg(long, conflicts_with_all = ["runs", "horizon", "seed"])]
     replay_only: bool,
+    /// Monte Carlo runs of the projection (default: the project's `monte_carlo_runs`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: Option<u32>,
+    /// Projection horizon in months (default: the project's `horizon_months`).
+    #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=240))]
+    horizon: Option<u32>,
+    /// Seed of the projection's draws (default: the project's seed).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: simulate::SimFormat,
@@ -335,10 +344,18 @@ pub fn run() -> ExitCode {
             a.model,
             a.format,
         ),
-        Some(Command::Simulate(a)) => {
-            let _ = a.replay_only;
-            simulate::simulate(&a.project, &a.scenarios, a.format, a.out.as_deref())
-        }
+        Some(Command::Simulate(a)) => simulate::simulate(
+            &a.project,
+            &a.scenarios,
+            a.format,
+            a.out.as_deref(),
+            simulate::ProjectionArgs {
+                replay_only: a.replay_only,
+                runs: a.runs,
+                horizon_months: a.horizon,
+                seed: a.seed,
+            },
+        ),
         Some(Command::Explain(a)) => {
             simulate::explain(&a.project, &a.customer, a.scenario.as_deref())
         }

@@ -9,8 +9,12 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use crate::data::project_io::{LoadedProject, load_project_with_data};
 use crate::data::write::write_csv;
-use crate::format::count;
+use crate::format::{count, money};
 use crate::model::{Date, Severity};
+use crate::sim::projection::programme::{
+    Band, Bands, GroupOutlook, Projection, ProjectionOptions, ScenarioOutlook,
+    project as project_forward,
+};
 use crate::sim::replay::{
     Population, Replay, Totals, comparison_measures, explain as explain_customer, replay,
 };
@@ -272,12 +276,154 @@ fn write_tables(
     Ok(())
 }
 
+/// Overrides of the project's projection settings from the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProjectionArgs {
+    /// Replay only: no projection.
+    pub replay_only: bool,
+    /// Monte Carlo runs.
+    pub runs: Option<u32>,
+    /// Horizon in months.
+    pub horizon_months: Option<u32>,
+    /// Seed.
+    pub seed: Option<u64>,
+}
+
+fn group_json(names: &[String], groups: &[GroupOutlook]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(groups)
+            .map(|(n, g)| (n.clone(), json!(g)))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+/// One scenario's projection as JSON (keys are a stable interface).
+fn projection_json(
+    p: &Projection,
+    o: &ScenarioOutlook,
+    pop: &Population,
+    tiers: &[String],
+) -> Value {
+    json!({
+        "horizon_months": p.horizon_months,
+        "runs": p.runs,
+        "months": p.months.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "retention": o.retention,
+        "baseline_retention": p.baseline.retention,
+        "active_customers": o.active_customers,
+        "baseline_active_customers": p.baseline.active_customers,
+        "revenue": o.revenue,
+        "baseline_revenue": p.baseline.revenue,
+        "total_revenue": o.total_revenue,
+        "baseline_total_revenue": p.baseline.total_revenue,
+        "incremental_revenue": o.incremental_revenue,
+        "incremental_margin": o.incremental_margin,
+        "rewards_cost": o.rewards_cost,
+        "benefits_cost": o.benefits_cost,
+        "discount_cost": o.discount_cost,
+        "total_cost": o.total_cost,
+        "monthly_cost": o.monthly_cost,
+        "roi": o.roi,
+        "payback_month": o.payback_month,
+        "cumulative_net": o.cumulative_net,
+        "points_outstanding": o.points_outstanding,
+        "liability": o.liability,
+        "members": o.members,
+        "tier_members": Value::Object(
+            tiers
+                .iter()
+                .cloned()
+                .zip(o.tier_members.iter().map(|v| json!(v)))
+                .collect(),
+        ),
+        "clv_per_customer": {
+            "with_programme": o.clv_per_customer,
+            "without_programme": p.baseline.clv_per_customer,
+        },
+        "by_segment": group_json(&pop.segment_names, &o.by_segment),
+        "by_persona": group_json(&pop.persona_labels(), &o.by_persona),
+    })
+}
+
+/// Rows of the projection under the comparison table.
+fn projection_rows(p: &Projection) -> Vec<Vec<String>> {
+    let band =
+        |b: &Band, f: &dyn Fn(f64) -> String| format!("{} ({}–{})", f(b.p50), f(b.p10), f(b.p90));
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    let last = |b: &Bands| Band {
+        p10: b.p10.last().copied().unwrap_or(0.0),
+        p50: b.p50.last().copied().unwrap_or(0.0),
+        p90: b.p90.last().copied().unwrap_or(0.0),
+        mean: f64::NAN,
+    };
+    let mut header = vec![format!(
+        "Projection: {} months to {}, {} runs, median (P10–P90)",
+        p.horizon_months, p.end, p.runs
+    )];
+    header.extend(p.scenarios.iter().map(|_| String::new()));
+    type Row = (&'static str, Box<dyn Fn(&ScenarioOutlook) -> String>);
+    let base_retention = band(&last(&p.baseline.retention), &pct);
+    let base_clv = band(&p.baseline.clv_per_customer, &money);
+    let rows: Vec<Row> = vec![
+        (
+            "Retention at the horizon",
+            Box::new(move |o| band(&last(&o.retention), &pct)),
+        ),
+        (
+            "  without the programme",
+            Box::new(move |_| base_retention.clone()),
+        ),
+        (
+            "Incremental revenue",
+            Box::new(move |o| band(&o.incremental_revenue, &money)),
+        ),
+        (
+            "Incremental margin",
+            Box::new(move |o| band(&o.incremental_margin, &money)),
+        ),
+        (
+            "Programme cost",
+            Box::new(move |o| band(&o.total_cost, &money)),
+        ),
+        (
+            "ROI",
+            Box::new(move |o| o.roi.as_ref().map_or("-".into(), |r| band(r, &pct))),
+        ),
+        (
+            "Payback month",
+            Box::new(|o| o.payback_month.map_or("-".into(), |m| m.to_string())),
+        ),
+        (
+            "CLV per customer",
+            Box::new(move |o| band(&o.clv_per_customer, &money)),
+        ),
+        (
+            "  without the programme",
+            Box::new(move |_| base_clv.clone()),
+        ),
+        (
+            "Liability at the horizon",
+            Box::new(move |o| band(&last(&o.liability), &money)),
+        ),
+    ];
+    std::iter::once(header)
+        .chain(rows.into_iter().map(|(label, show)| {
+            std::iter::once(label.to_string())
+                .chain(p.scenarios.iter().map(&show))
+                .collect()
+        }))
+        .collect()
+}
+
 /// Runs `tierlab simulate`.
 pub fn simulate(
     path: &Path,
     scenarios: &[String],
     format: SimFormat,
     out: Option<&Path>,
+    args: ProjectionArgs,
 ) -> Result<ExitCode> {
     let loaded = load(path)?;
     let project = &loaded.project;
@@ -305,17 +451,52 @@ pub fn simulate(
         .iter()
         .map(|s| s.tiers.iter().map(|t| t.name.clone()).collect())
         .collect();
+    let projection = if args.replay_only {
+        None
+    } else {
+        let mut options = ProjectionOptions::from_project(project);
+        options.runs = args.runs.map_or(options.runs, |r| r as usize);
+        options.horizon_months = args.horizon_months.unwrap_or(options.horizon_months);
+        options.seed = args.seed.unwrap_or(options.seed);
+        let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
+        match project_forward(
+            project,
+            &chosen,
+            &breakage,
+            &loaded.transactions,
+            &pop,
+            options,
+        ) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!(
+                    "warning: no projection ({e:#}); the replay follows: {}",
+                    path.display()
+                );
+                None
+            }
+        }
+    };
     if let Some(dir) = out {
         write_tables(dir, &replays, &pop, &tier_names)?;
+        if let Some(p) = &projection {
+            write_projection(dir, p)?;
+        }
     }
     match format {
         SimFormat::Json => {
             let doc = json!({
                 "project": project.name,
-                "scenarios": replays.iter().zip(&tier_names).map(|(r, t)| json!({
-                    "name": r.scenario,
-                    "replay": replay_json(r, &pop, t),
-                })).collect::<Vec<_>>(),
+                "scenarios": replays.iter().zip(&tier_names).enumerate().map(|(k, (r, t))| {
+                    let mut v = json!({
+                        "name": r.scenario,
+                        "replay": replay_json(r, &pop, t),
+                    });
+                    if let Some(p) = &projection {
+                        v["projection"] = projection_json(p, &p.scenarios[k], &pop, t);
+                    }
+                    v
+                }).collect::<Vec<_>>(),
             });
             outln!(
                 "{}",
@@ -323,7 +504,10 @@ pub fn simulate(
             )?;
         }
         SimFormat::Csv => {
-            let rows = comparison(&replays);
+            let mut rows = comparison(&replays);
+            if let Some(p) = &projection {
+                rows.extend(projection_rows(p));
+            }
             let mut w = csv::Writer::from_writer(Vec::new());
             for r in rows {
                 w.write_record(&r).context("encoding CSV")?;
@@ -346,10 +530,83 @@ pub fn simulate(
                 project.settings.launch_date.unwrap_or(first)
             )?;
             outln!("")?;
-            out!("{}", render(&comparison(&replays)))?;
+            let mut rows = comparison(&replays);
+            if let Some(p) = &projection {
+                rows.push(Vec::new());
+                rows.extend(projection_rows(p));
+            }
+            out!("{}", render(&rows))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the projection's monthly bands as `projection.csv` in `dir`: one row per scenario
+/// (and the baseline) and month.
+fn write_projection(dir: &Path, p: &Projection) -> Result<()> {
+    let header = [
+        "scenario",
+        "month",
+        "retention_p10",
+        "retention_p50",
+        "retention_p90",
+        "active_customers_p50",
+        "revenue_p10",
+        "revenue_p50",
+        "revenue_p90",
+        "cost_p10",
+        "cost_p50",
+        "cost_p90",
+        "liability_p50",
+        "members",
+        "cumulative_net",
+    ];
+    let cell = |v: f64| format!("{v:.4}");
+    let mut rows = Vec::new();
+    let arms = std::iter::once((
+        "(no programme)".to_string(),
+        &p.baseline.retention,
+        &p.baseline.active_customers,
+        &p.baseline.revenue,
+        None,
+    ))
+    .chain(p.scenarios.iter().map(|o| {
+        (
+            o.scenario.clone(),
+            &o.retention,
+            &o.active_customers,
+            &o.revenue,
+            Some(o),
+        )
+    }));
+    for (name, retention, active, revenue, outlook) in arms {
+        for (k, month) in p.months.iter().enumerate() {
+            let mut row = vec![
+                name.clone(),
+                month.to_string(),
+                cell(retention.p10[k]),
+                cell(retention.p50[k]),
+                cell(retention.p90[k]),
+                cell(active.p50[k]),
+                cell(revenue.p10[k]),
+                cell(revenue.p50[k]),
+                cell(revenue.p90[k]),
+            ];
+            match outlook {
+                Some(o) => row.extend([
+                    cell(o.monthly_cost.p10[k]),
+                    cell(o.monthly_cost.p50[k]),
+                    cell(o.monthly_cost.p90[k]),
+                    cell(o.liability.p50[k]),
+                    cell(o.members[k]),
+                    cell(o.cumulative_net[k]),
+                ]),
+                None => row.extend(std::iter::repeat_n(String::new(), 6)),
+            }
+            rows.push(row);
+        }
+    }
+    Ok(write_csv(&dir.join("projection.csv"), &header, rows)?)
 }
 
 /// Runs `tierlab explain`.

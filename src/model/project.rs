@@ -708,6 +708,28 @@ pub struct Scenario {
     pub cost_per_point: f64,
     /// Share of customers who join, in percent.
     pub enrolment_rate_pct: f64,
+    /// Personas who respond differently to this scenario than their own response says.
+    pub response_overrides: Vec<ResponseOverride>,
+}
+
+/// A persona's response to one scenario, in place of the persona's own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResponseOverride {
+    /// Name of the persona.
+    pub persona: String,
+    /// The response under this scenario.
+    pub response: Response,
+}
+
+impl Scenario {
+    /// How `persona` responds to this scenario: its override here, or its own response.
+    pub fn response_for<'a>(&'a self, persona: &'a Persona) -> &'a Response {
+        self.response_overrides
+            .iter()
+            .find(|o| o.persona == persona.name)
+            .map_or(&persona.response, |o| &o.response)
+    }
 }
 
 impl Default for Scenario {
@@ -723,6 +745,7 @@ impl Default for Scenario {
             expiry: Expiry::Never,
             cost_per_point: 0.01,
             enrolment_rate_pct: 60.0,
+            response_overrides: Vec::new(),
         }
     }
 }

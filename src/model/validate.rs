@@ -141,6 +141,16 @@ impl Project {
         c.names("scenarios", self.scenarios.iter().map(|s| s.name.as_str()));
         for (i, s) in self.scenarios.iter().enumerate() {
             validate_scenario(&mut c, &format!("scenarios[{i}]"), s);
+            for (j, o) in s.response_overrides.iter().enumerate() {
+                let at = format!("scenarios[{i}].response_overrides[{j}]");
+                if !self.personas.iter().any(|p| p.name == o.persona) {
+                    c.error(
+                        format!("{at}.persona"),
+                        format!("no persona is called '{}'", o.persona),
+                    );
+                }
+                check_response(&mut c, &format!("{at}.response"), &o.response);
+            }
         }
         c.problems
     }
@@ -212,49 +222,7 @@ impl Project {
                     format!("no segment is called '{}'", p.segment),
                 );
             }
-            let r = &p.response;
-            c.range(
-                at("response.frequency_uplift_pct"),
-                r.frequency_uplift_pct,
-                -100.0,
-                1000.0,
-            );
-            c.range(
-                at("response.basket_uplift_pct"),
-                r.basket_uplift_pct,
-                -100.0,
-                1000.0,
-            );
-            c.range(
-                at("response.dropout_reduction_pct_per_tier"),
-                r.dropout_reduction_pct_per_tier,
-                0.0,
-                100.0,
-            );
-            c.range(
-                at("response.goal_gradient_pct"),
-                r.goal_gradient_pct,
-                0.0,
-                500.0,
-            );
-            c.range(
-                at("response.goal_gradient_distance_pct"),
-                r.goal_gradient_distance_pct,
-                0.0,
-                100.0,
-            );
-            c.range(
-                at("response.redemption_propensity"),
-                r.redemption_propensity,
-                0.0,
-                1.0,
-            );
-            c.range(
-                at("response.enrolment_propensity"),
-                r.enrolment_propensity,
-                0.0,
-                1.0,
-            );
+            check_response(c, &at("response"), &p.response);
             if let Some(syn) = &p.synthetic {
                 any_synthetic = true;
                 share_total += syn.share_pct;
@@ -294,6 +262,38 @@ impl Project {
             );
         }
     }
+}
+
+/// Range checks of a behavioural response at `prefix` (e.g. `personas[0].response`).
+fn check_response(c: &mut Checker, prefix: &str, r: &crate::model::Response) {
+    let at = |field: &str| format!("{prefix}.{field}");
+    c.range(
+        at("frequency_uplift_pct"),
+        r.frequency_uplift_pct,
+        -100.0,
+        1000.0,
+    );
+    c.range(at("basket_uplift_pct"), r.basket_uplift_pct, -100.0, 1000.0);
+    c.range(
+        at("dropout_reduction_pct_per_tier"),
+        r.dropout_reduction_pct_per_tier,
+        0.0,
+        100.0,
+    );
+    c.range(at("goal_gradient_pct"), r.goal_gradient_pct, 0.0, 500.0);
+    c.range(
+        at("goal_gradient_distance_pct"),
+        r.goal_gradient_distance_pct,
+        0.0,
+        100.0,
+    );
+    c.range(
+        at("redemption_propensity"),
+        r.redemption_propensity,
+        0.0,
+        1.0,
+    );
+    c.range(at("enrolment_propensity"), r.enrolment_propensity, 0.0, 1.0);
 }
 
 /// The segment every customer lands in when no rule matches.
@@ -512,6 +512,37 @@ mod tests {
             assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
         }
         assert!(problems.iter().all(|p| p.severity == Severity::Error));
+    }
+
+    #[test]
+    fn response_overrides_name_a_persona_and_stay_in_range() {
+        let mut p = project_with(Scenario {
+            name: "B".into(),
+            ..Scenario::default()
+        });
+        p.personas.push(Persona {
+            name: "Ann".into(),
+            ..Persona::default()
+        });
+        p.scenarios[0].response_overrides = vec![
+            ResponseOverride {
+                persona: "Ann".into(),
+                response: Response {
+                    redemption_propensity: 1.5,
+                    ..Response::default()
+                },
+            },
+            ResponseOverride {
+                persona: "Nobody".into(),
+                response: Response::default(),
+            },
+        ];
+        let paths: Vec<String> = p.validate().into_iter().map(|x| x.path).collect();
+        assert!(paths.contains(
+            &"scenarios[0].response_overrides[0].response.redemption_propensity".to_string()
+        ));
+        assert!(paths.contains(&"scenarios[0].response_overrides[1].persona".to_string()));
+        assert_eq!(paths.len(), 2, "{paths:?}");
     }
 
     #[test]

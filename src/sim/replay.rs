@@ -261,13 +261,13 @@ struct Lot {
 
 /// Accumulators of one chunk of customers.
 #[derive(Clone, Debug)]
-struct Agg {
+pub(crate) struct Agg {
     totals: Totals,
     eligible: u64,
-    months: Vec<Month>,
-    by_segment: Vec<Totals>,
-    by_persona: Vec<Totals>,
-    by_tier: Vec<Totals>,
+    pub(crate) months: Vec<Month>,
+    pub(crate) by_segment: Vec<Totals>,
+    pub(crate) by_persona: Vec<Totals>,
+    pub(crate) by_tier: Vec<Totals>,
     /// Month-end stocks as difference arrays over month slots (a member's unchanged state is
     /// added to a whole run of months at once): members, outstanding points, members per tier.
     members_diff: Vec<i64>,
@@ -302,7 +302,7 @@ impl Agg {
     }
 
     /// Turns the difference arrays into the months' stocks.
-    fn settle_stocks(&mut self) {
+    pub(crate) fn settle_stocks(&mut self) {
         let (mut members, mut outstanding) = (0i64, 0i64);
         let mut tiers = vec![0i64; self.tier_diff.len()];
         for (k, m) in self.months.iter_mut().enumerate() {
@@ -319,7 +319,7 @@ impl Agg {
         }
     }
 
-    fn merge(&mut self, o: &Agg) {
+    pub(crate) fn merge(&mut self, o: &Agg) {
         self.totals.add(&o.totals);
         self.eligible += o.eligible;
         for (a, b) in self.months.iter_mut().zip(&o.months) {
@@ -395,10 +395,14 @@ fn context<'a>(
     end: Date,
     first_month: i32,
 ) -> Ctx<'a> {
-    let persona_param = |f: &dyn Fn(&crate::model::Persona) -> f64, default: f64| -> Vec<f64> {
+    let persona_param = |f: &dyn Fn(&crate::model::Response) -> f64, default: f64| -> Vec<f64> {
         pop.persona_of_segment
             .iter()
-            .map(|p| p.map_or(default, |i| f(&project.personas[i as usize])))
+            .map(|p| {
+                p.map_or(default, |i| {
+                    f(scenario.response_for(&project.personas[i as usize]))
+                })
+            })
             .collect()
     };
     let day0 = Date::first_of_month_index(first_month).map_or(launch.0, |d| d.0);
@@ -445,8 +449,8 @@ fn context<'a>(
         slot_end,
         active_after: end.add_months(-12),
         seed: project.settings.seed,
-        enrol_propensity: persona_param(&|p| p.response.enrolment_propensity, 1.0),
-        redeem_propensity: persona_param(&|p| p.response.redemption_propensity, 0.8),
+        enrol_propensity: persona_param(&|r| r.enrolment_propensity, 1.0),
+        redeem_propensity: persona_param(&|r| r.redemption_propensity, 0.8),
         category_multiplier: tx
             .categories
             .iter()
@@ -459,6 +463,33 @@ fn context<'a>(
                     .map_or(1.0, |m| m.multiplier)
             })
             .collect(),
+    }
+}
+
+impl Ctx<'_> {
+    /// The customer's segment and persona indices (Unassigned and "no persona" last).
+    fn groups_of(&self, c: u32) -> (usize, usize) {
+        let unassigned = self.pop.segment_names.len().saturating_sub(1);
+        let segment = self
+            .pop
+            .segment_of
+            .get(c as usize)
+            .map_or(unassigned, |&s| s as usize);
+        let persona = self
+            .pop
+            .persona_of_segment
+            .get(segment)
+            .copied()
+            .flatten()
+            .map_or(self.pop.persona_names.len(), |p| p as usize);
+        (segment, persona)
+    }
+
+    /// Whether the customer joins the programme at their first purchase after the launch
+    /// (the enrolment draw against the rate and the persona's propensity).
+    fn joins(&self, c: u32, segment: usize) -> bool {
+        let p_enrol = self.scenario.enrolment_rate_pct / 100.0 * self.enrol_propensity[segment];
+        enrolment_draw(self.seed, c) < p_enrol
     }
 }
 
@@ -566,6 +597,118 @@ pub fn replay_with(
     })
 }
 
+/// A scenario's rules over the history and on into a projected future, for the projection to
+/// drive customer by customer: each member's state at the end of the history, then one copy of
+/// it per projected future, fed the simulated purchases.
+pub(crate) struct Engine<'a> {
+    ctx: Ctx<'a>,
+    months: usize,
+    first_month: i32,
+    personas: usize,
+}
+
+/// Where a customer stands at the end of the history under a scenario.
+pub(crate) enum Standing<'e> {
+    /// A member, with their ledger state.
+    Member(Box<Member<'e, 'static>>),
+    /// Not a member yet, but joins at their next purchase on or after the launch.
+    Joins,
+    /// Never joins.
+    Never,
+}
+
+impl<'a> Engine<'a> {
+    /// The scenario's rules from the launch (or the first transaction day) to `end`, the last
+    /// projected day.
+    pub(crate) fn new(
+        project: &'a Project,
+        scenario: &'a Scenario,
+        tx: &'a Transactions,
+        pop: &'a Population,
+        end: Date,
+    ) -> Engine<'a> {
+        let (first_day, last_day) = tx.date_range().unwrap_or((end, end));
+        let launch = project.settings.launch_date.unwrap_or(first_day);
+        let first_month = launch.min(last_day).min(end).month_index();
+        let months = (end.month_index() - first_month + 1).max(1) as usize;
+        Engine {
+            ctx: context(project, scenario, tx, pop, launch, end, first_month),
+            months,
+            first_month,
+            personas: project.personas.len(),
+        }
+    }
+
+    /// Empty accumulators for the engine's months (without the issuance cohorts).
+    pub(crate) fn agg(&self) -> Agg {
+        let mut agg = Agg::new(
+            self.months,
+            self.first_month,
+            self.ctx.pop.segment_names.len(),
+            self.personas,
+            self.ctx.scenario.tiers.len(),
+        );
+        agg.cohort_issued = Vec::new();
+        agg.cohort_redeemed = Vec::new();
+        agg
+    }
+
+    /// Month slot of `day` in the engine's accumulators.
+    pub(crate) fn slot(&self, day: Date) -> usize {
+        month_slot(&self.ctx, day)
+    }
+
+    /// The customer's segment and persona indices.
+    pub(crate) fn groups_of(&self, c: u32) -> (usize, usize) {
+        self.ctx.groups_of(c)
+    }
+
+    /// The customer replayed to the end of the history (flows booked into `scratch_agg`).
+    pub(crate) fn history(
+        &self,
+        c: u32,
+        scratch_agg: &mut Agg,
+        scratch: &mut Scratch,
+    ) -> Standing<'_> {
+        let tx = self.ctx.tx;
+        let range = tx.range_of(c);
+        let (segment, _) = self.ctx.groups_of(c);
+        let first = range.start + tx.day[range.clone()].partition_point(|&d| d < self.ctx.launch);
+        if !self.ctx.joins(c, segment) {
+            return Standing::Never;
+        }
+        if first == range.end {
+            return Standing::Joins;
+        }
+        let mut m = Member::enrol(&self.ctx, c, segment, tx.day[first], scratch, None);
+        let mut last_active_month = None;
+        for i in first..range.end {
+            m.purchase(
+                scratch_agg,
+                tx.day[i],
+                tx.amount[i],
+                tx.category[i],
+                &mut last_active_month,
+            );
+        }
+        Standing::Member(Box::new(m))
+    }
+
+    /// A customer who joins on `day` (on or after the launch; `None` before it).
+    pub(crate) fn enrol(
+        &self,
+        c: u32,
+        day: Date,
+        scratch: &mut Scratch,
+    ) -> Option<Member<'_, 'static>> {
+        if day < self.ctx.launch {
+            return None;
+        }
+        let (segment, _) = self.ctx.groups_of(c);
+        Some(Member::enrol(&self.ctx, c, segment, day, scratch, None))
+    }
+}
+
 /// Breakage from the burn curves of monthly issuance cohorts (chain ladder): each cohort's
 /// cumulative redemptions are developed to their ultimate value with the average month-to-month
 /// development of older cohorts; breakage = 1 − ultimate redeemed / issued.
@@ -606,7 +749,7 @@ fn estimate_breakage(issued: &[i64], redeemed: &[Vec<i64>], expiry: &Expiry) -> 
 }
 
 /// Per-customer state while replaying.
-struct Member<'a, 'l> {
+pub(crate) struct Member<'a, 'l> {
     ctx: &'a Ctx<'a>,
     customer: u32,
     segment: usize,
@@ -1048,7 +1191,7 @@ impl Member<'_, '_> {
 /// Buffers reused from customer to customer, so that replaying allocates per chunk, not per
 /// customer or transaction.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     lots: VecDeque<Lot>,
     rolling: VecDeque<(Date, [f64; 3])>,
 }
@@ -1062,28 +1205,14 @@ fn replay_customer(
 ) {
     let tx = ctx.tx;
     let range = tx.range_of(c);
-    let unassigned = ctx.pop.segment_names.len().saturating_sub(1);
-    let segment = ctx
-        .pop
-        .segment_of
-        .get(c as usize)
-        .map_or(unassigned, |&s| s as usize);
-    let persona = ctx
-        .pop
-        .persona_of_segment
-        .get(segment)
-        .copied()
-        .flatten()
-        .map_or(agg.by_persona.len() - 1, |p| p as usize);
+    let (segment, persona) = ctx.groups_of(c);
     // A customer's days are sorted: the programme period starts at `first`.
     let first = range.start + tx.day[range.clone()].partition_point(|&d| d < ctx.launch);
     if first == range.end {
         return;
     }
     agg.eligible += 1;
-    let scenario = ctx.scenario;
-    let p_enrol = scenario.enrolment_rate_pct / 100.0 * ctx.enrol_propensity[segment];
-    if enrolment_draw(ctx.seed, c) >= p_enrol {
+    if !ctx.joins(c, segment) {
         // Revenue of the programme period counts every customer, member or not (members' is
         // booked with their purchases below).
         for i in first..range.end {
@@ -1097,57 +1226,163 @@ fn replay_customer(
         }
         return;
     }
-    let enrolled = tx.day[first];
-    let mut m = Member {
-        ctx,
-        customer: c,
-        segment,
-        tier: 0,
-        tier_since: enrolled,
-        enrolled,
-        lots: {
-            scratch.lots.clear();
-            std::mem::take(&mut scratch.lots)
-        },
-        balance: 0,
-        window: [0.0; 3],
-        rolling: {
-            scratch.rolling.clear();
-            std::mem::take(&mut scratch.rolling)
-        },
-        window_end: None,
-        pending_downgrade: None,
-        last_tx: enrolled,
-        clock: enrolled,
-        next_due: enrolled,
-        next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
-        snap_from: month_slot(ctx, enrolled),
-        month_points: (i32::MIN, 0.0),
-        draws: 0,
-        local: Totals {
-            members: 1,
-            ..Totals::default()
-        },
-        ledger,
-    };
-    if !scenario.tiers.is_empty() {
-        m.window_end = match scenario.qualification.window {
-            QualificationWindow::CalendarYear => Date::from_ymd(enrolled.year(), 12, 31),
-            QualificationWindow::Anniversary => enrolled.add_months(12).map(|d| d.add_days(-1)),
-            _ => None,
-        };
-    }
-    m.log(enrolled, || "enrolled".into(), 0);
-    // Membership is a stock: the months count it at their ends (`local` starts with it).
-    let earning = &scenario.earning;
+    let mut m = Member::enrol(ctx, c, segment, tx.day[first], scratch, ledger);
     let mut last_active_month = None;
     for i in first..range.end {
-        let (day, amount) = (tx.day[i], tx.amount[i]);
+        m.purchase(
+            agg,
+            tx.day[i],
+            tx.amount[i],
+            tx.category[i],
+            &mut last_active_month,
+        );
+    }
+    m.close(agg, persona, scratch);
+}
+
+impl<'a, 'l> Member<'a, 'l> {
+    /// A new member who joins on `enrolled`, with buffers taken from `scratch`.
+    fn enrol(
+        ctx: &'a Ctx<'a>,
+        customer: u32,
+        segment: usize,
+        enrolled: Date,
+        scratch: &mut Scratch,
+        ledger: Option<&'l mut Vec<LedgerLine>>,
+    ) -> Member<'a, 'l> {
+        let scenario = ctx.scenario;
+        let mut m = Member {
+            ctx,
+            customer,
+            segment,
+            tier: 0,
+            tier_since: enrolled,
+            enrolled,
+            lots: {
+                scratch.lots.clear();
+                std::mem::take(&mut scratch.lots)
+            },
+            balance: 0,
+            window: [0.0; 3],
+            rolling: {
+                scratch.rolling.clear();
+                std::mem::take(&mut scratch.rolling)
+            },
+            window_end: None,
+            pending_downgrade: None,
+            last_tx: enrolled,
+            clock: enrolled,
+            next_due: enrolled,
+            next_month_end: month_end_after(ctx, enrolled.add_days(-1)),
+            snap_from: month_slot(ctx, enrolled),
+            month_points: (i32::MIN, 0.0),
+            draws: 0,
+            local: Totals {
+                members: 1,
+                ..Totals::default()
+            },
+            ledger,
+        };
+        if !scenario.tiers.is_empty() {
+            m.window_end = match scenario.qualification.window {
+                QualificationWindow::CalendarYear => Date::from_ymd(enrolled.year(), 12, 31),
+                QualificationWindow::Anniversary => enrolled.add_months(12).map(|d| d.add_days(-1)),
+                _ => None,
+            };
+        }
+        m.log(enrolled, || "enrolled".into(), 0);
+        m
+    }
+
+    /// The member's tier (0 = the entry tier, or no tiers).
+    pub(crate) fn tier(&self) -> usize {
+        self.tier
+    }
+
+    /// Whether the member is within `distance` (a share, 0–1) of the next tier's threshold or of
+    /// the next reward they cannot afford yet: the goal-gradient zone.
+    pub(crate) fn near_goal(&self, distance: f64) -> bool {
+        let scenario = self.ctx.scenario;
+        if let Some(t) = scenario.tiers.get(self.tier + 1) {
+            let (have, need) = (self.metric(t.metric), t.enter_threshold);
+            if need > 0.0 && have < need && need - have <= distance * need {
+                return true;
+            }
+        }
+        let balance = self.balance as f64;
+        let goal = if scenario.rewards.is_empty() {
+            Some(scenario.redemption.min_balance_points).filter(|&g| g > balance)
+        } else {
+            scenario
+                .rewards
+                .iter()
+                .map(|r| r.points_cost)
+                .filter(|&c| c > balance)
+                .min_by(f64::total_cmp)
+        };
+        goal.is_some_and(|g| g - balance <= distance * g)
+    }
+
+    /// Gives the member's buffers back to `scratch`.
+    pub(crate) fn release(mut self, scratch: &mut Scratch) {
+        scratch.lots = std::mem::take(&mut self.lots);
+        scratch.rolling = std::mem::take(&mut self.rolling);
+    }
+
+    /// A copy of this member's state with no ledger and no flows booked yet (membership only),
+    /// its buffers taken from `scratch`: the start of one projected future.
+    pub(crate) fn fork(&self, scratch: &mut Scratch) -> Member<'a, 'static> {
+        let mut lots = std::mem::take(&mut scratch.lots);
+        lots.clone_from(&self.lots);
+        let mut rolling = std::mem::take(&mut scratch.rolling);
+        rolling.clone_from(&self.rolling);
+        Member {
+            ctx: self.ctx,
+            customer: self.customer,
+            segment: self.segment,
+            tier: self.tier,
+            tier_since: self.tier_since,
+            enrolled: self.enrolled,
+            lots,
+            balance: self.balance,
+            window: self.window,
+            rolling,
+            window_end: self.window_end,
+            pending_downgrade: self.pending_downgrade,
+            last_tx: self.last_tx,
+            clock: self.clock,
+            next_due: self.next_due,
+            next_month_end: self.next_month_end,
+            snap_from: self.snap_from,
+            month_points: self.month_points,
+            draws: self.draws,
+            local: Totals {
+                members: 1,
+                ..Totals::default()
+            },
+            ledger: None,
+        }
+    }
+
+    /// Applies one transaction of `amount` on `day` (a refund when negative): timed events
+    /// before it, earning or clawback, tier upgrade, then redemptions.
+    pub(crate) fn purchase(
+        &mut self,
+        agg: &mut Agg,
+        day: Date,
+        amount: f64,
+        cat: u32,
+        last_active_month: &mut Option<usize>,
+    ) {
+        let m = self;
+        let ctx = m.ctx;
+        let scenario = ctx.scenario;
+        let earning = &scenario.earning;
         m.advance_to(agg, day);
         m.snapshot_before(agg, day);
         let slot = month_slot(ctx, day);
-        if last_active_month != Some(slot) {
-            last_active_month = Some(slot);
+        if *last_active_month != Some(slot) {
+            *last_active_month = Some(slot);
             if let Some(month) = agg.months.get_mut(slot) {
                 month.totals.active_members += 1;
             }
@@ -1168,7 +1403,6 @@ fn replay_customer(
             t.member_revenue += amount;
             t.discount_cost += discount;
         }
-        let cat = tx.category[i];
         let cat_mult = if cat == NO_CATEGORY {
             1.0
         } else {
@@ -1304,28 +1538,34 @@ fn replay_customer(
                 0,
             );
         }
-        redeem(&mut m, agg, day);
+        redeem(m, agg, day);
     }
-    // To the end of the history.
-    m.finish_day(agg, ctx.end);
-    m.snapshot_before(agg, ctx.end.add_days(1));
-    m.accrue(agg, ctx.end.add_days(1));
-    // Stocks at the end: outstanding points, the tier, and whether the member is still active
-    // (a transaction in the last 12 months of the history).
-    let balance = m.balance;
-    let active = u64::from(ctx.active_after.is_none_or(|d| m.last_tx > d));
-    m.local.points_outstanding += balance;
-    m.local.active_members += active;
-    agg.totals.add(&m.local);
-    agg.by_segment[segment].add(&m.local);
-    agg.by_persona[persona].add(&m.local);
-    if let Some(t) = agg.by_tier.get_mut(m.tier) {
-        t.members += 1;
-        t.active_members += active;
-        t.points_outstanding += balance;
+
+    /// Brings the member to the end of the replay and books their flows and end stocks;
+    /// returns the buffers to `scratch`.
+    pub(crate) fn close(mut self, agg: &mut Agg, persona: usize, scratch: &mut Scratch) {
+        let ctx = self.ctx;
+        let m = &mut self;
+        m.finish_day(agg, ctx.end);
+        m.snapshot_before(agg, ctx.end.add_days(1));
+        m.accrue(agg, ctx.end.add_days(1));
+        // Stocks at the end: outstanding points, the tier, and whether the member is still active
+        // (a transaction in the last 12 months of the history).
+        let balance = m.balance;
+        let active = u64::from(ctx.active_after.is_none_or(|d| m.last_tx > d));
+        m.local.points_outstanding += balance;
+        m.local.active_members += active;
+        agg.totals.add(&m.local);
+        agg.by_segment[m.segment].add(&m.local);
+        agg.by_persona[persona].add(&m.local);
+        if let Some(t) = agg.by_tier.get_mut(m.tier) {
+            t.members += 1;
+            t.active_members += active;
+            t.points_outstanding += balance;
+        }
+        scratch.lots = std::mem::take(&mut m.lots);
+        scratch.rolling = std::mem::take(&mut m.rolling);
     }
-    scratch.lots = std::mem::take(&mut m.lots);
-    scratch.rolling = std::mem::take(&mut m.rolling);
 }
 
 fn earn_reason(tier: Option<&crate::model::Tier>, cat: f64, promo: f64, below_min: bool) -> String {

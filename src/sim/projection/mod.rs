@@ -9,9 +9,10 @@
 //! Monte Carlo runs give bands. Each customer has one seeded stream for all runs, so the result
 //! does not depend on the number of threads.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Distribution, Exp, Gamma};
+pub mod programme;
+
+use rand::{Rng, RngCore};
+use rand_distr::{Beta, Distribution, Gamma};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -38,6 +39,200 @@ fn gamma(shape: f64, rate: f64, rng: &mut impl Rng) -> f64 {
     Gamma::new(shape, 1.0 / rate).map_or(shape / rate, |g| g.sample(rng))
 }
 
+/// A small, fast generator for one customer's stream of one run (SplitMix64): seeding costs
+/// nothing, so every (customer, run, purpose) has its own stream and draws never depend on the
+/// order customers are processed in or on how many draws another purpose took.
+#[derive(Clone, Debug)]
+pub(crate) struct SplitMix(u64);
+
+impl SplitMix {
+    /// The stream of `purpose` for `customer` in `run` under `seed`.
+    pub(crate) fn stream(seed: u64, customer: u32, run: usize, purpose: u64) -> SplitMix {
+        let mut s = SplitMix(seed ^ 0x7072_6f6a_6563_7421);
+        let a = s.next_u64();
+        let mut s = SplitMix(a ^ u64::from(customer).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let b = s.next_u64();
+        let mut s = SplitMix(b ^ (run as u64).wrapping_mul(0xd1b5_4a32_d192_ed03));
+        let c = s.next_u64();
+        SplitMix(c ^ purpose.wrapping_mul(0xbf58_476d_1ce4_e5b9))
+    }
+}
+
+impl rand::RngCore for SplitMix {
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+/// One customer's latent state in one run, drawn from the posterior given their history.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Latent {
+    /// Alive at the end of the history.
+    pub alive: bool,
+    /// Purchase rate, per model period.
+    pub lambda: f64,
+    /// BG/NBD and MBG/NBD: dropout probability after each purchase; Pareto/NBD: dropout rate
+    /// per period.
+    pub dropout: f64,
+    /// Whether the dropout is a rate (Pareto/NBD) rather than a per-purchase probability.
+    pub continuous: bool,
+    /// Gamma-Gamma scale of the customer's spend (`None`: each purchase is worth `mean_spend`).
+    pub nu: Option<f64>,
+    /// Spend per purchase without a spend model.
+    pub mean_spend: f64,
+}
+
+/// Draws a customer's latent state (see the module documentation for the posteriors).
+pub(crate) fn draw_latent(
+    params: &TransactionParams,
+    spend: Option<&GammaGammaParams>,
+    row: &CustomerSummary,
+    p_alive: f64,
+    fallback_spend: f64,
+    rng: &mut impl Rng,
+) -> Latent {
+    let (x, age) = (f64::from(row.x), row.age);
+    let alive = rng.random::<f64>() < p_alive;
+    let (lambda, dropout, continuous) = match *params {
+        TransactionParams::BgNbd { r, alpha, a, b } => (
+            gamma(r + x, alpha + age, rng),
+            Beta::new(a, b + x).map_or(a / (a + b + x), |d| d.sample(rng)),
+            false,
+        ),
+        TransactionParams::MbgNbd { r, alpha, a, b } => (
+            gamma(r + x, alpha + age, rng),
+            Beta::new(a, b + x + 1.0).map_or(a / (a + b + x + 1.0), |d| d.sample(rng)),
+            false,
+        ),
+        TransactionParams::ParetoNbd { r, alpha, s, beta } => (
+            gamma(r + x, alpha + age, rng),
+            gamma(s, beta + age, rng),
+            true,
+        ),
+    };
+    Latent {
+        alive,
+        lambda,
+        dropout,
+        continuous,
+        nu: spend.map(|g| gamma(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend, rng)),
+        mean_spend: if row.x > 0 {
+            row.mean_repeat_spend
+        } else {
+            fallback_spend
+        },
+    }
+}
+
+/// How a programme shifts a customer's behaviour from one purchase to the next.
+pub(crate) trait Steer {
+    /// Multipliers of the purchase rate, the dropout (per unit of time) and the basket for the
+    /// next purchase.
+    fn rates(&self) -> [f64; 3];
+    /// A purchase `t` periods after the start, worth `amount`.
+    fn bought(&mut self, t: f64, amount: f64);
+}
+
+/// No programme: the baseline behaviour.
+pub(crate) struct Unsteered<F: FnMut(f64, f64)>(pub F);
+
+impl<F: FnMut(f64, f64)> Steer for Unsteered<F> {
+    fn rates(&self) -> [f64; 3] {
+        [1.0; 3]
+    }
+    fn bought(&mut self, t: f64, amount: f64) {
+        (self.0)(t, amount)
+    }
+}
+
+/// The streams one customer's future is drawn from in one run: waiting times, spend, dropout.
+/// A programme that changes how often a customer buys leaves the spend of their k-th purchase
+/// and the dropout draw after it as they were: common random numbers.
+pub(crate) struct Streams {
+    /// Exponential waiting times.
+    pub gap: SplitMix,
+    /// Spend.
+    pub spend: SplitMix,
+    /// Dropout.
+    pub dropout: SplitMix,
+}
+
+impl Streams {
+    /// The streams of `customer` in `run`.
+    pub(crate) fn new(seed: u64, customer: u32, run: usize) -> Streams {
+        Streams {
+            gap: SplitMix::stream(seed, customer, run, 1),
+            spend: SplitMix::stream(seed, customer, run, 2),
+            dropout: SplitMix::stream(seed, customer, run, 3),
+        }
+    }
+}
+
+/// Lives a customer's future up to `horizon` periods: purchases go to `steer`; returns when
+/// they drop out (`None`: still alive at the horizon; `Some(0)`: not alive at the start).
+pub(crate) fn live(
+    latent: &Latent,
+    spend: Option<&GammaGammaParams>,
+    horizon: f64,
+    streams: &mut Streams,
+    steer: &mut impl Steer,
+) -> Option<f64> {
+    if !latent.alive {
+        return Some(0.0);
+    }
+    let mut t = 0.0;
+    // Pareto/NBD: the remaining lifetime in units of cumulative hazard.
+    let mut life = if latent.continuous {
+        -(1.0 - streams.dropout.random::<f64>()).ln()
+    } else {
+        f64::INFINITY
+    };
+    loop {
+        let [rate, dropout, basket] = steer.rates();
+        let lambda = latent.lambda * rate;
+        let wait = -(1.0 - streams.gap.random::<f64>()).ln() / lambda.max(1e-300);
+        if latent.continuous {
+            let mu = latent.dropout * dropout;
+            if mu * wait >= life {
+                let death = t + life / mu.max(1e-300);
+                return (death <= horizon).then_some(death);
+            }
+            life -= mu * wait;
+        }
+        t += wait;
+        if t > horizon {
+            return None;
+        }
+        let amount = match (spend, latent.nu) {
+            (Some(g), Some(nu)) => gamma(g.p, nu, &mut streams.spend),
+            _ => latent.mean_spend,
+        } * basket;
+        steer.bought(t, amount);
+        // Per purchase, the dropout chance is divided by the rate multiplier: buying more often
+        // does not shorten a customer's life (the dropout per unit of time stays the model's).
+        if !latent.continuous
+            && streams.dropout.random::<f64>() < latent.dropout * dropout / rate.max(1e-9)
+        {
+            return Some(t);
+        }
+    }
+}
+
 /// Draws one customer's purchases in `(0, horizon]` periods after the calibration end,
 /// conditioned on their history; `spend` draws the amounts (without it, each purchase is worth
 /// the customer's mean repeat spend, or `fallback_spend` when they have none).
@@ -51,54 +246,36 @@ pub fn draw_future(
     out: &mut Vec<Purchase>,
 ) {
     out.clear();
-    let (x, t_x, age) = (f64::from(row.x), row.t_x, row.age);
-    if rng.random::<f64>() >= params.p_alive(x, t_x, age) {
-        return;
-    }
-    let (lambda, dropout) = match *params {
-        TransactionParams::BgNbd { r, alpha, a, b } => (
-            gamma(r + x, alpha + age, rng),
-            Beta::new(a, b + x).map_or(a / (a + b + x), |d| d.sample(rng)),
-        ),
-        TransactionParams::MbgNbd { r, alpha, a, b } => (
-            gamma(r + x, alpha + age, rng),
-            Beta::new(a, b + x + 1.0).map_or(a / (a + b + x + 1.0), |d| d.sample(rng)),
-        ),
-        TransactionParams::ParetoNbd { r, alpha, s, beta } => {
-            (gamma(r + x, alpha + age, rng), gamma(s, beta + age, rng))
-        }
+    let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+    let latent = draw_latent(params, spend, row, p_alive, fallback_spend, rng);
+    let mut streams = Streams {
+        gap: SplitMix(rng.next_u64()),
+        spend: SplitMix(rng.next_u64()),
+        dropout: SplitMix(rng.next_u64()),
     };
-    let nu = spend.map(|g| gamma(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend, rng));
-    let own_mean = if row.x > 0 {
-        row.mean_repeat_spend
-    } else {
-        fallback_spend
-    };
-    let Ok(gap) = Exp::new(lambda.max(1e-300)) else {
-        return;
-    };
-    let pareto = matches!(params, TransactionParams::ParetoNbd { .. });
-    let stop = if pareto {
-        let life = Exp::new(dropout.max(1e-300)).map_or(f64::INFINITY, |d| d.sample(rng));
-        horizon.min(life)
-    } else {
-        horizon
-    };
-    let mut t = 0.0;
-    loop {
-        t += gap.sample(rng);
-        if t > stop {
-            return;
-        }
-        let amount = match (spend, nu) {
-            (Some(g), Some(nu)) => gamma(g.p, nu, rng),
-            _ => own_mean,
-        };
-        out.push(Purchase { t, amount });
-        if !pareto && rng.random::<f64>() < dropout {
-            return;
-        }
-    }
+    live(
+        &latent,
+        spend,
+        horizon,
+        &mut streams,
+        &mut Unsteered(|t, amount| out.push(Purchase { t, amount })),
+    );
+}
+
+/// The mean spend per purchase of a customer without repeat purchases: the spend model's
+/// population mean, or the mean of the repeat buyers' means.
+pub(crate) fn fallback_spend(summary: &Summary, spend: Option<&GammaGammaParams>) -> f64 {
+    spend.map_or_else(
+        || {
+            let (s, n) = summary
+                .rows
+                .iter()
+                .filter(|r| r.x > 0)
+                .fold((0.0, 0.0), |(s, n), r| (s + r.mean_repeat_spend, n + 1.0));
+            if n > 0.0 { s / n } else { 0.0 }
+        },
+        |g| g.expected_spend(0.0, 0.0),
+    )
 }
 
 /// Monthly totals of every Monte Carlo run.
@@ -142,17 +319,7 @@ pub fn simulate_runs(
     let n_months = slots.len();
     let days = summary.period.days();
     let horizon = f64::from(end.0 - summary.calibration_end.0).max(0.0) / days;
-    let fallback = spend.map_or_else(
-        || {
-            let (s, n) = summary
-                .rows
-                .iter()
-                .filter(|r| r.x > 0)
-                .fold((0.0, 0.0), |(s, n), r| (s + r.mean_repeat_spend, n + 1.0));
-            if n > 0.0 { s / n } else { 0.0 }
-        },
-        |g| g.expected_spend(0.0, 0.0),
-    );
+    let fallback = fallback_spend(summary, spend);
     let first_slot_day = summary.calibration_end.add_days(1);
     let slot_of = |day: Date| -> Option<usize> {
         if day < first_slot_day || day > end {
@@ -167,28 +334,36 @@ pub fn simulate_runs(
         .par_chunks(CHUNK)
         .map(|rows| {
             let mut acc = [empty(), empty(), empty()];
-            let mut buf = Vec::new();
             let mut active = vec![false; n_months];
             for row in rows {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7072_6f6a_6563_7421);
-                rng.set_stream(u64::from(row.customer));
-                for run in 0..runs {
-                    draw_future(params, spend, row, horizon, fallback, &mut rng, &mut buf);
+                let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+                let [transactions, revenue, actives] = &mut acc;
+                let cells = transactions.iter_mut().zip(revenue).zip(actives);
+                for (run, ((tr, rv), ac)) in cells.enumerate() {
+                    let mut streams = Streams::new(seed, row.customer, run);
+                    let latent =
+                        draw_latent(params, spend, row, p_alive, fallback, &mut streams.gap);
                     active.iter_mut().for_each(|a| *a = false);
-                    for p in &buf {
-                        // A purchase at t periods falls on the day ⌈t·days⌉ after the end.
-                        let day = summary
-                            .calibration_end
-                            .add_days((p.t * days).ceil().max(1.0) as i32);
-                        if let Some(k) = slot_of(day) {
-                            acc[0][run][k] += 1.0;
-                            acc[1][run][k] += p.amount;
-                            active[k] = true;
-                        }
-                    }
-                    for (k, a) in active.iter().enumerate() {
+                    live(
+                        &latent,
+                        spend,
+                        horizon,
+                        &mut streams,
+                        &mut Unsteered(|t: f64, amount| {
+                            // A purchase at t periods falls on the day ⌈t·days⌉ after the end.
+                            let day = summary
+                                .calibration_end
+                                .add_days((t * days).ceil().max(1.0) as i32);
+                            if let Some(k) = slot_of(day) {
+                                tr[k] += 1.0;
+                                rv[k] += amount;
+                                active[k] = true;
+                            }
+                        }),
+                    );
+                    for (a, c) in active.iter().zip(ac.iter_mut()) {
                         if *a {
-                            acc[2][run][k] += 1.0;
+                            *c += 1.0;
                         }
                     }
                 }
@@ -419,6 +594,8 @@ pub fn backtest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
 
     /// The conditional draws reproduce the closed-form conditional expectation of each model.
     #[test]

@@ -1,0 +1,910 @@
+//! The programme projection: each scenario's future against the no-programme baseline.
+//!
+//! Every customer's future is drawn once per run from the fitted models conditioned on their
+//! own history (see [`super`]). The baseline lives it as drawn. Under a scenario, a member
+//! continues from their ledger at the end of the replayed history, and the persona's response
+//! shifts the same draws: a member buys `1 + frequency_uplift` times as often (and
+//! `1 + goal_gradient` times faster again while within the goal-gradient distance of the next
+//! tier or reward), spends `1 + basket_uplift` times as much per purchase, and drops out with
+//! the dropout probability (or rate) reduced by `dropout_reduction_per_tier` for each tier above
+//! the entry tier. Every simulated purchase goes through the replay engine's rules — earning,
+//! tiers, redemption, expiry — so costs and liability come from the same ledger as the replay.
+//!
+//! Waiting times, spend and dropout come from separate per-customer, per-run streams, shared by
+//! the baseline and every scenario (common random numbers): with every response at zero a
+//! member's purchases are the baseline's draw for draw, and differences between scenarios are
+//! the programme's, not noise. Customers who never join are the baseline exactly.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{SplitMix, Steer, Streams, Unsteered, draw_latent, fallback_spend, live, month_slots};
+use crate::data::store::Transactions;
+use crate::model::{Date, Project, Response, Scenario};
+use crate::sim::models::{
+    Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
+    summarise,
+};
+use crate::sim::replay::{Agg, Engine, Member, Population, Scratch, Standing, Totals};
+
+/// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
+const CHUNK: usize = 2048;
+
+/// How far and how often to project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProjectionOptions {
+    /// Months after the last day of the data.
+    pub horizon_months: u32,
+    /// Monte Carlo runs.
+    pub runs: usize,
+    /// Seed of every draw.
+    pub seed: u64,
+}
+
+impl ProjectionOptions {
+    /// The project's settings.
+    pub fn from_project(project: &Project) -> ProjectionOptions {
+        ProjectionOptions {
+            horizon_months: project.settings.horizon_months,
+            runs: project.settings.monte_carlo_runs as usize,
+            seed: project.settings.seed,
+        }
+    }
+
+    /// Fewer runs for live what-if edits (at most 20).
+    pub fn fast(self) -> ProjectionOptions {
+        ProjectionOptions {
+            runs: self.runs.min(20),
+            ..self
+        }
+    }
+}
+
+/// P10, P50 and P90 of a quantity across runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Band {
+    /// 10th percentile.
+    pub p10: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl Band {
+    /// The band of `values` (one per run).
+    pub fn of(values: &[f64]) -> Band {
+        Band {
+            mean: values.iter().sum::<f64>() / values.len().max(1) as f64 + 0.0,
+            p10: super::percentile(values, 0.1),
+            p50: super::percentile(values, 0.5),
+            p90: super::percentile(values, 0.9),
+        }
+    }
+}
+
+/// P10, P50 and P90 of a monthly series across runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Bands {
+    /// 10th percentile per month.
+    pub p10: Vec<f64>,
+    /// Median per month.
+    pub p50: Vec<f64>,
+    /// 90th percentile per month.
+    pub p90: Vec<f64>,
+}
+
+impl Bands {
+    /// The bands of `runs` (one series per run, all of one length).
+    pub fn of(runs: &[Vec<f64>]) -> Bands {
+        let months = runs.first().map_or(0, Vec::len);
+        let mut out = Bands::default();
+        for k in 0..months {
+            let column: Vec<f64> = runs.iter().map(|r| r[k]).collect();
+            let b = Band::of(&column);
+            out.p10.push(b.p10);
+            out.p50.push(b.p50);
+            out.p90.push(b.p90);
+        }
+        out
+    }
+}
+
+/// A segment's or persona's projection under one scenario.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroupOutlook {
+    /// Customers projected (with a purchase in the history).
+    pub customers: u64,
+    /// Share of the group's customers alive today who are still alive at each month end.
+    pub retention: Bands,
+    /// The same without the programme.
+    pub baseline_retention: Bands,
+    /// Revenue over the horizon.
+    pub revenue: Band,
+    /// Revenue over the horizon without the programme.
+    pub baseline_revenue: Band,
+    /// Revenue with the programme minus without, over the horizon.
+    pub incremental_revenue: Band,
+    /// Programme cost over the horizon.
+    pub total_cost: Band,
+}
+
+/// The no-programme baseline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BaselineOutlook {
+    /// Share of today's alive customers still alive at each month end.
+    pub retention: Bands,
+    /// Customers with a purchase, per month.
+    pub active_customers: Bands,
+    /// Revenue per month.
+    pub revenue: Bands,
+    /// Revenue over the horizon.
+    pub total_revenue: Band,
+    /// Discounted gross margin over the horizon per customer.
+    pub clv_per_customer: Band,
+}
+
+/// One scenario's projection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ScenarioOutlook {
+    /// Scenario name.
+    pub scenario: String,
+    /// Share of today's alive customers still alive at each month end.
+    pub retention: Bands,
+    /// Customers with a purchase, per month.
+    pub active_customers: Bands,
+    /// Revenue per month.
+    pub revenue: Bands,
+    /// Revenue over the horizon.
+    pub total_revenue: Band,
+    /// Revenue minus the baseline's, over the horizon.
+    pub incremental_revenue: Band,
+    /// Gross margin on the incremental revenue.
+    pub incremental_margin: Band,
+    /// Rewards redeemed, over the horizon.
+    pub rewards_cost: Band,
+    /// Tier benefits, over the horizon.
+    pub benefits_cost: Band,
+    /// Tier discounts, over the horizon.
+    pub discount_cost: Band,
+    /// Rewards, benefits and discounts, over the horizon.
+    pub total_cost: Band,
+    /// Programme cost per month.
+    pub monthly_cost: Bands,
+    /// (incremental margin − cost) / cost, across runs; `None` when a run costs nothing.
+    pub roi: Option<Band>,
+    /// First month (1 = the first projected month) from which the mean cumulative incremental
+    /// margin covers the mean cumulative cost; `None` within the horizon.
+    pub payback_month: Option<u32>,
+    /// Mean cumulative incremental margin minus cost, per month.
+    pub cumulative_net: Vec<f64>,
+    /// Points outstanding at each month end.
+    pub points_outstanding: Bands,
+    /// Outstanding points × (1 − breakage) × cost per point, at each month end.
+    pub liability: Bands,
+    /// Mean members per tier at each month end (tier, then month).
+    pub tier_members: Vec<Vec<f64>>,
+    /// Members at each month end (mean over runs).
+    pub members: Vec<f64>,
+    /// Discounted margin minus programme cost over the horizon, per customer.
+    pub clv_per_customer: Band,
+    /// Per segment, in the order of [`Population::segment_names`].
+    pub by_segment: Vec<GroupOutlook>,
+    /// Per persona, then customers of no persona.
+    pub by_persona: Vec<GroupOutlook>,
+}
+
+/// The projection of every scenario and the baseline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Projection {
+    /// First projected day: the day after the data ends.
+    pub start: Date,
+    /// Last projected day.
+    pub end: Date,
+    /// First day of each projected month (the first and last may be partial).
+    pub months: Vec<Date>,
+    /// Horizon in months.
+    pub horizon_months: u32,
+    /// Monte Carlo runs.
+    pub runs: usize,
+    /// Customers projected.
+    pub customers: u64,
+    /// The transaction model's name.
+    pub model: String,
+    /// Its parameters (fitted up to the project's calibration end).
+    pub params: Option<TransactionParams>,
+    /// Gamma-Gamma parameters (`None`: each customer's mean spend is used).
+    pub spend_params: Option<GammaGammaParams>,
+    /// Without a programme.
+    pub baseline: BaselineOutlook,
+    /// Each scenario, in the order given.
+    pub scenarios: Vec<ScenarioOutlook>,
+}
+
+/// Why a projection cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// No transactions.
+    #[error("there is no data to project from")]
+    NoData,
+    /// Cancelled (never from [`project`], which cannot be cancelled).
+    #[error("cancelled")]
+    Cancelled,
+    /// The model cannot be fitted.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+}
+
+/// A persona's response as multipliers.
+#[derive(Clone, Copy, Debug)]
+struct Shift {
+    rate: f64,
+    basket: f64,
+    dropout_cut_per_tier: f64,
+    goal: f64,
+    goal_distance: f64,
+}
+
+impl Shift {
+    fn of(r: &Response) -> Shift {
+        Shift {
+            rate: (1.0 + r.frequency_uplift_pct / 100.0).max(0.0),
+            basket: (1.0 + r.basket_uplift_pct / 100.0).max(0.0),
+            dropout_cut_per_tier: r.dropout_reduction_pct_per_tier / 100.0,
+            goal: (1.0 + r.goal_gradient_pct / 100.0).max(0.0),
+            goal_distance: r.goal_gradient_distance_pct / 100.0,
+        }
+    }
+}
+
+/// Per-run sums of one arm (the baseline or a scenario) over a chunk of customers.
+#[derive(Clone)]
+struct Arm {
+    /// Run × month.
+    revenue: Vec<Vec<f64>>,
+    /// Run × month.
+    active: Vec<Vec<f64>>,
+    /// Run × segment × month: customers alive today who drop out in that month.
+    deaths: Vec<Vec<Vec<f64>>>,
+    /// Run × segment.
+    segment_revenue: Vec<Vec<f64>>,
+}
+
+impl Arm {
+    fn new(runs: usize, months: usize, segments: usize) -> Arm {
+        Arm {
+            revenue: vec![vec![0.0; months]; runs],
+            active: vec![vec![0.0; months]; runs],
+            deaths: vec![vec![vec![0.0; months]; segments]; runs],
+            segment_revenue: vec![vec![0.0; segments]; runs],
+        }
+    }
+
+    fn merge(&mut self, o: &Arm) {
+        let add = |a: &mut Vec<Vec<f64>>, b: &Vec<Vec<f64>>| {
+            for (x, y) in a.iter_mut().zip(b) {
+                for (p, q) in x.iter_mut().zip(y) {
+                    *p += q;
+                }
+            }
+        };
+        add(&mut self.revenue, &o.revenue);
+        add(&mut self.active, &o.active);
+        add(&mut self.segment_revenue, &o.segment_revenue);
+        for (a, b) in self.deaths.iter_mut().zip(&o.deaths) {
+            add(a, b);
+        }
+    }
+}
+
+/// One chunk's sums.
+struct Acc {
+    /// Run × segment: customers alive at the start.
+    alive: Vec<Vec<f64>>,
+    /// Baseline, then each scenario.
+    arms: Vec<Arm>,
+    /// Scenario × run: the programme's ledger.
+    aggs: Vec<Vec<Agg>>,
+}
+
+/// One customer's future in one run, as the projection books it.
+struct Book<'a> {
+    /// Month of each projected day.
+    slot: &'a dyn Fn(Date) -> Option<usize>,
+    base: Date,
+    days: f64,
+    revenue: &'a mut [f64],
+    active: &'a mut [f64],
+    segment_revenue: &'a mut f64,
+    last_month: Option<usize>,
+}
+
+impl Book<'_> {
+    fn day(&self, t: f64) -> Date {
+        self.base.add_days((t * self.days).ceil().max(1.0) as i32)
+    }
+
+    fn record(&mut self, day: Date, amount: f64) {
+        if let Some(k) = (self.slot)(day) {
+            self.revenue[k] += amount;
+            *self.segment_revenue += amount;
+            if self.last_month != Some(k) {
+                self.active[k] += 1.0;
+                self.last_month = Some(k);
+            }
+        }
+    }
+}
+
+/// A scenario steering one customer's future through the programme's ledger.
+struct Programme<'e, 'b> {
+    engine: &'e Engine<'e>,
+    customer: u32,
+    category: u32,
+    member: Option<Member<'e, 'static>>,
+    joins: bool,
+    shift: Shift,
+    agg: &'b mut Agg,
+    scratch: &'b mut Scratch,
+    last_active: Option<usize>,
+    book: Book<'b>,
+}
+
+impl Steer for Programme<'_, '_> {
+    fn rates(&self) -> [f64; 3] {
+        match &self.member {
+            None => [1.0; 3],
+            Some(m) => {
+                let s = self.shift;
+                let goal = if s.goal != 1.0 && m.near_goal(s.goal_distance) {
+                    s.goal
+                } else {
+                    1.0
+                };
+                let dropout = (1.0 - s.dropout_cut_per_tier * m.tier() as f64).max(0.0);
+                [s.rate * goal, dropout, s.basket]
+            }
+        }
+    }
+
+    fn bought(&mut self, t: f64, amount: f64) {
+        let day = self.book.day(t);
+        if self.member.is_none() && self.joins {
+            self.member = self.engine.enrol(self.customer, day, self.scratch);
+        }
+        if let Some(m) = &mut self.member {
+            m.purchase(self.agg, day, amount, self.category, &mut self.last_active);
+        }
+        self.book.record(day, amount);
+    }
+}
+
+/// Projects the baseline and each scenario `options.horizon_months` past the end of the data.
+/// `breakage` holds each scenario's breakage rate from its replay (for the liability).
+pub fn project(
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+) -> Result<Projection, ProjectionError> {
+    let never = AtomicBool::new(false);
+    project_with(
+        project,
+        scenarios,
+        breakage,
+        tx,
+        pop,
+        options,
+        &|_| {},
+        &never,
+    )?
+    .ok_or(ProjectionError::Cancelled)
+}
+
+/// [`project`] for a worker thread: `progress` gets the share done (0–1); setting `cancel`
+/// stops early with `Ok(None)`.
+#[allow(clippy::too_many_arguments)]
+pub fn project_with(
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Projection>, ProjectionError> {
+    let (_, last) = tx.date_range().ok_or(ProjectionError::NoData)?;
+    let settings = &project.settings;
+    let period = settings.model_period;
+    let calibration_end = settings.calibration_end.unwrap_or(last).min(last);
+    let calibration = summarise(tx, calibration_end, None, period);
+    let fit = fit_transactions(
+        settings.transaction_model,
+        &Compressed::from_summary(&calibration),
+    )?;
+    let spend = fit_gamma_gamma(&calibration).ok().map(|f| f.params);
+    let params = fit.params;
+    // Every customer conditioned on their whole history.
+    let summary = summarise(tx, last, None, period);
+    let runs = options.runs.max(1);
+    let start = last.add_days(1);
+    let end = start
+        .add_months(options.horizon_months as i32)
+        .map_or(last, |d| d.add_days(-1));
+    let slots = month_slots(last, end);
+    let n = slots.len();
+    let days = period.days();
+    let horizon = f64::from(end.0 - last.0).max(0.0) / days;
+    let first_month = start.month_index();
+    let slot = move |day: Date| -> Option<usize> {
+        let k = day.month_index() - first_month;
+        (day >= start && day <= end && k >= 0 && (k as usize) < n).then_some(k as usize)
+    };
+    let fallback = fallback_spend(&summary, spend.as_ref());
+    let engines: Vec<Engine> = scenarios
+        .iter()
+        .map(|s| Engine::new(project, s, tx, pop, end))
+        .collect();
+    let offset: Vec<usize> = engines.iter().map(|e| e.slot(start)).collect();
+    let n_segments = pop.segment_names.len();
+    let n_personas = pop.persona_names.len();
+    let default_shift = Shift::of(&Response::default());
+    let shifts: Vec<Vec<Shift>> = scenarios
+        .iter()
+        .map(|s| {
+            project
+                .personas
+                .iter()
+                .map(|p| Shift::of(s.response_for(p)))
+                .chain(std::iter::once(default_shift))
+                .collect()
+        })
+        .collect();
+    let seed = options.seed;
+    let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
+    let done = AtomicUsize::new(0);
+    let parts: Vec<Option<Acc>> = chunks
+        .par_iter()
+        .map(|rows| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let mut acc = Acc {
+                alive: vec![vec![0.0; n_segments]; runs],
+                arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
+                aggs: engines
+                    .iter()
+                    .map(|e| (0..runs).map(|_| e.agg()).collect())
+                    .collect(),
+            };
+            let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
+            let mut history_scratch: Vec<Scratch> =
+                engines.iter().map(|_| Scratch::default()).collect();
+            let mut scratch = Scratch::default();
+            let mut baseline: Vec<(Date, f64)> = Vec::new();
+            for row in rows.iter() {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let c = row.customer;
+                let range = tx.range_of(c);
+                let category = range
+                    .clone()
+                    .last()
+                    .map_or(crate::data::store::NO_CATEGORY, |i| tx.category[i]);
+                let (segment, persona) = engines.first().map_or_else(
+                    || {
+                        let seg = pop
+                            .segment_of
+                            .get(c as usize)
+                            .map_or(n_segments.saturating_sub(1), |&s| s as usize);
+                        (seg, n_personas)
+                    },
+                    |e| e.groups_of(c),
+                );
+                let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+                let standings: Vec<Standing> = engines
+                    .iter()
+                    .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
+                    .map(|(e, (a, s))| e.history(c, a, s))
+                    .collect();
+                for run in 0..runs {
+                    let mut latent_rng = SplitMix::stream(seed, c, run, 0);
+                    let latent = draw_latent(
+                        &params,
+                        spend.as_ref(),
+                        row,
+                        p_alive,
+                        fallback,
+                        &mut latent_rng,
+                    );
+                    if latent.alive {
+                        acc.alive[run][segment] += 1.0;
+                    }
+                    // The baseline.
+                    baseline.clear();
+                    let arm = &mut acc.arms[0];
+                    let mut book = Book {
+                        slot: &slot,
+                        base: last,
+                        days,
+                        revenue: &mut arm.revenue[run],
+                        active: &mut arm.active[run],
+                        segment_revenue: &mut arm.segment_revenue[run][segment],
+                        last_month: None,
+                    };
+                    let death = live(
+                        &latent,
+                        spend.as_ref(),
+                        horizon,
+                        &mut Streams::new(seed, c, run),
+                        &mut Unsteered(|t: f64, amount| {
+                            let day = book.day(t);
+                            book.record(day, amount);
+                            baseline.push((day, amount));
+                        }),
+                    );
+                    let death_slot = |death: Option<f64>| -> Option<usize> {
+                        if !latent.alive {
+                            return None;
+                        }
+                        let t = death?;
+                        slot(last.add_days((t * days).ceil().max(1.0) as i32))
+                    };
+                    if let Some(k) = death_slot(death) {
+                        arm.deaths[run][segment][k] += 1.0;
+                    }
+                    // Each scenario.
+                    for (s, standing) in standings.iter().enumerate() {
+                        let arm = &mut acc.arms[s + 1];
+                        let mut book = Book {
+                            slot: &slot,
+                            base: last,
+                            days,
+                            revenue: &mut arm.revenue[run],
+                            active: &mut arm.active[run],
+                            segment_revenue: &mut arm.segment_revenue[run][segment],
+                            last_month: None,
+                        };
+                        let (member, joins) = match standing {
+                            Standing::Never => {
+                                // Never a member: the baseline, draw for draw.
+                                for &(day, amount) in &baseline {
+                                    book.record(day, amount);
+                                }
+                                if let Some(k) = death_slot(death) {
+                                    arm.deaths[run][segment][k] += 1.0;
+                                }
+                                continue;
+                            }
+                            Standing::Joins => (None, true),
+                            Standing::Member(m) => (Some(m.fork(&mut scratch)), false),
+                        };
+                        let agg = &mut acc.aggs[s][run];
+                        let mut steer = Programme {
+                            engine: &engines[s],
+                            customer: c,
+                            category,
+                            member,
+                            joins,
+                            shift: shifts[s][persona.min(n_personas)],
+                            agg,
+                            scratch: &mut scratch,
+                            last_active: None,
+                            book,
+                        };
+                        let death = live(
+                            &latent,
+                            spend.as_ref(),
+                            horizon,
+                            &mut Streams::new(seed, c, run),
+                            &mut steer,
+                        );
+                        if let Some(m) = steer.member.take() {
+                            m.close(steer.agg, persona, steer.scratch);
+                        }
+                        if let Some(k) = death_slot(death) {
+                            arm.deaths[run][segment][k] += 1.0;
+                        }
+                    }
+                }
+                for (standing, s) in standings.into_iter().zip(history_scratch.iter_mut()) {
+                    if let Standing::Member(m) = standing {
+                        m.release(s);
+                    }
+                }
+            }
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(finished as f64 / chunks.len().max(1) as f64);
+            Some(acc)
+        })
+        .collect();
+    let mut total: Option<Acc> = None;
+    for part in parts {
+        let Some(part) = part else {
+            return Ok(None);
+        };
+        match &mut total {
+            None => total = Some(part),
+            Some(t) => {
+                for (a, b) in t.alive.iter_mut().zip(&part.alive) {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                }
+                for (a, b) in t.arms.iter_mut().zip(&part.arms) {
+                    a.merge(b);
+                }
+                for (a, b) in t.aggs.iter_mut().zip(&part.aggs) {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        x.merge(y);
+                    }
+                }
+            }
+        }
+    }
+    let Some(mut total) = total else {
+        return Err(ProjectionError::NoData);
+    };
+    for aggs in &mut total.aggs {
+        for a in aggs {
+            a.settle_stocks();
+        }
+    }
+    let customers = summary.rows.len() as u64;
+    let mut group_customers = vec![0u64; n_segments];
+    for row in &summary.rows {
+        let seg = pop
+            .segment_of
+            .get(row.customer as usize)
+            .map_or(n_segments.saturating_sub(1), |&s| s as usize);
+        if let Some(g) = group_customers.get_mut(seg) {
+            *g += 1;
+        }
+    }
+    let margin = settings.gross_margin_pct / 100.0;
+    let monthly_discount: Vec<f64> = (0..n)
+        .map(|k| (1.0 + settings.discount_rate_pct / 100.0).powf(-((k + 1) as f64) / 12.0))
+        .collect();
+    let per_customer = |v: f64| {
+        if customers > 0 {
+            v / customers as f64
+        } else {
+            0.0
+        }
+    };
+    let sums = |m: &[Vec<f64>]| -> Vec<f64> { m.iter().map(|r| r.iter().sum()).collect() };
+    // Retention of a set of segments in one arm, per run and month.
+    let retention = |arm: &Arm, segments: &[usize]| -> Vec<Vec<f64>> {
+        (0..runs)
+            .map(|run| {
+                let alive0: f64 = segments.iter().map(|&g| total.alive[run][g]).sum();
+                let mut alive = alive0;
+                (0..n)
+                    .map(|k| {
+                        alive -= segments.iter().map(|&g| arm.deaths[run][g][k]).sum::<f64>();
+                        if alive0 > 0.0 { alive / alive0 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let all: Vec<usize> = (0..n_segments).collect();
+    let base_arm = &total.arms[0];
+    let base_revenue = sums(&base_arm.revenue);
+    let baseline = BaselineOutlook {
+        retention: Bands::of(&retention(base_arm, &all)),
+        active_customers: Bands::of(&base_arm.active),
+        revenue: Bands::of(&base_arm.revenue),
+        total_revenue: Band::of(&base_revenue),
+        clv_per_customer: Band::of(
+            &base_arm
+                .revenue
+                .iter()
+                .map(|r| {
+                    per_customer(
+                        r.iter()
+                            .zip(&monthly_discount)
+                            .map(|(v, d)| v * margin * d)
+                            .sum(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        ),
+    };
+    // Segments of each persona (the last entry: segments of no persona).
+    let persona_segments: Vec<Vec<usize>> = (0..=n_personas)
+        .map(|p| {
+            (0..n_segments)
+                .filter(|&g| {
+                    pop.persona_of_segment
+                        .get(g)
+                        .copied()
+                        .flatten()
+                        .map_or(n_personas, |q| q as usize)
+                        == p
+                })
+                .collect()
+        })
+        .collect();
+    let mut outlooks = Vec::with_capacity(scenarios.len());
+    for (s, scenario) in scenarios.iter().enumerate() {
+        let arm = &total.arms[s + 1];
+        let aggs = &total.aggs[s];
+        let off = offset[s];
+        fn month_at(a: &Agg, slot: usize) -> Option<&Totals> {
+            a.months.get(slot).map(|m| &m.totals)
+        }
+        let month = |a, k: usize| month_at(a, off + k);
+        let revenue = sums(&arm.revenue);
+        let incremental: Vec<f64> = revenue
+            .iter()
+            .zip(&base_revenue)
+            .map(|(a, b)| a - b)
+            .collect();
+        let cost_of = |f: fn(&Totals) -> f64| -> Vec<f64> {
+            aggs.iter()
+                .map(|a| (0..n).filter_map(|k| month(a, k).map(f)).sum::<f64>() + 0.0)
+                .collect()
+        };
+        let rewards = cost_of(|t| t.rewards_cost);
+        let benefits = cost_of(|t| t.benefits_cost);
+        let discounts = cost_of(|t| t.discount_cost);
+        let cost: Vec<f64> = cost_of(|t| t.total_cost());
+        let monthly_cost: Vec<Vec<f64>> = aggs
+            .iter()
+            .map(|a| {
+                (0..n)
+                    .map(|k| month(a, k).map_or(0.0, |t| t.total_cost()))
+                    .collect()
+            })
+            .collect();
+        let roi = cost.iter().all(|&c| c > 0.0).then(|| {
+            Band::of(
+                &incremental
+                    .iter()
+                    .zip(&cost)
+                    .map(|(inc, c)| (margin * inc - c) / c)
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let mut cumulative = 0.0;
+        let cumulative_net: Vec<f64> = (0..n)
+            .map(|k| {
+                let inc: f64 = (0..runs)
+                    .map(|r| arm.revenue[r][k] - base_arm.revenue[r][k])
+                    .sum::<f64>()
+                    / runs as f64;
+                let c: f64 = monthly_cost.iter().map(|m| m[k]).sum::<f64>() / runs as f64;
+                cumulative += margin * inc - c;
+                cumulative
+            })
+            .collect();
+        let payback_month = cumulative_net
+            .iter()
+            .position(|&v| v >= 0.0)
+            .filter(|_| cost.iter().any(|&c| c > 0.0))
+            .map(|k| k as u32 + 1);
+        let outstanding: Vec<Vec<f64>> = aggs
+            .iter()
+            .map(|a| {
+                (0..n)
+                    .map(|k| month(a, k).map_or(0.0, |t| t.points_outstanding as f64))
+                    .collect()
+            })
+            .collect();
+        let value =
+            (1.0 - breakage.get(s).copied().flatten().unwrap_or(0.0)) * scenario.cost_per_point;
+        let liability: Vec<Vec<f64>> = outstanding
+            .iter()
+            .map(|r| r.iter().map(|p| p * value).collect())
+            .collect();
+        let mean_over_runs = |f: &dyn Fn(&Agg, usize) -> f64| -> Vec<f64> {
+            (0..n)
+                .map(|k| aggs.iter().map(|a| f(a, k)).sum::<f64>() / runs as f64)
+                .collect()
+        };
+        let tier_members = (0..scenario.tiers.len())
+            .map(|t| {
+                mean_over_runs(&|a, k| {
+                    a.months
+                        .get(off + k)
+                        .and_then(|m| m.tier_members.get(t))
+                        .map_or(0.0, |&v| v as f64)
+                })
+            })
+            .collect();
+        let members =
+            mean_over_runs(&|a, k| month_at(a, off + k).map_or(0.0, |t| t.members as f64));
+        let clv: Vec<f64> = (0..runs)
+            .map(|r| {
+                per_customer(
+                    (0..n)
+                        .map(|k| {
+                            (arm.revenue[r][k] * margin - monthly_cost[r][k]) * monthly_discount[k]
+                        })
+                        .sum(),
+                )
+            })
+            .collect();
+        let group = |segments: &[usize], costs: &dyn Fn(&Agg) -> f64| -> GroupOutlook {
+            let rev = |a: &Arm| -> Vec<f64> {
+                (0..runs)
+                    .map(|r| segments.iter().map(|&g| a.segment_revenue[r][g]).sum())
+                    .collect()
+            };
+            let (with, without) = (rev(arm), rev(base_arm));
+            GroupOutlook {
+                customers: segments.iter().map(|&g| group_customers[g]).sum(),
+                retention: Bands::of(&retention(arm, segments)),
+                baseline_retention: Bands::of(&retention(base_arm, segments)),
+                revenue: Band::of(&with),
+                baseline_revenue: Band::of(&without),
+                incremental_revenue: Band::of(
+                    &with
+                        .iter()
+                        .zip(&without)
+                        .map(|(a, b)| a - b)
+                        .collect::<Vec<_>>(),
+                ),
+                total_cost: Band::of(&aggs.iter().map(costs).collect::<Vec<_>>()),
+            }
+        };
+        let by_segment = (0..n_segments)
+            .map(|g| group(&[g], &|a: &Agg| a.by_segment[g].total_cost()))
+            .collect();
+        let by_persona = (0..=n_personas)
+            .map(|p| {
+                group(&persona_segments[p], &|a: &Agg| {
+                    a.by_persona[p].total_cost()
+                })
+            })
+            .collect();
+        outlooks.push(ScenarioOutlook {
+            scenario: scenario.name.clone(),
+            retention: Bands::of(&retention(arm, &all)),
+            active_customers: Bands::of(&arm.active),
+            revenue: Bands::of(&arm.revenue),
+            total_revenue: Band::of(&revenue),
+            incremental_margin: Band::of(
+                &incremental.iter().map(|v| v * margin).collect::<Vec<_>>(),
+            ),
+            incremental_revenue: Band::of(&incremental),
+            rewards_cost: Band::of(&rewards),
+            benefits_cost: Band::of(&benefits),
+            discount_cost: Band::of(&discounts),
+            total_cost: Band::of(&cost),
+            monthly_cost: Bands::of(&monthly_cost),
+            roi,
+            payback_month,
+            cumulative_net,
+            points_outstanding: Bands::of(&outstanding),
+            liability: Bands::of(&liability),
+            tier_members,
+            members,
+            clv_per_customer: Band::of(&clv),
+            by_segment,
+            by_persona,
+        });
+    }
+    Ok(Some(Projection {
+        start,
+        end,
+        months: slots.iter().map(|&(d, _)| d).collect(),
+        horizon_months: options.horizon_months,
+        runs,
+        customers,
+        model: settings.transaction_model.label().to_string(),
+        params: Some(params),
+        spend_params: spend,
+        baseline,
+        scenarios: outlooks,
+    }))
+}

@@ -1,0 +1,237 @@
+//! Forward projection: the programme against the no-programme baseline on a generated history.
+//! Common random numbers (zero responses give the baseline draw for draw), determinism under a
+//! seed, ordered bands, undefined ROI for a programme that costs nothing, and more frequency
+//! uplift never lowering expected revenue.
+
+use proptest::prelude::*;
+use tierlab::data::store::Transactions;
+use tierlab::model::*;
+use tierlab::sim::generate::{GeneratorConfig, generate};
+use tierlab::sim::projection::programme::{Band, Bands, Projection, ProjectionOptions, project};
+use tierlab::sim::replay::{Population, replay};
+
+fn history(customers: usize, seed: u64) -> Transactions {
+    let cfg = GeneratorConfig::default_mix(
+        customers,
+        seed,
+        Date::from_ymd(2022, 1, 1).unwrap(),
+        Date::from_ymd(2023, 12, 31).unwrap(),
+    );
+    generate(&cfg).unwrap().to_transactions()
+}
+
+fn tiered() -> Scenario {
+    let tier = |name: &str, enter: f64, mult: f64, benefit: f64| Tier {
+        name: name.into(),
+        metric: QualifyingMetric::Spend,
+        enter_threshold: enter,
+        retain_threshold: enter * 0.8,
+        earn_multiplier: mult,
+        annual_benefit_cost: benefit,
+        ..Tier::default()
+    };
+    Scenario {
+        name: "Tiered".into(),
+        tiers: vec![
+            tier("Member", 0.0, 1.0, 0.0),
+            tier("Silver", 300.0, 1.5, 10.0),
+            tier("Gold", 900.0, 2.0, 40.0),
+        ],
+        qualification: Qualification {
+            window: QualificationWindow::Rolling12Months,
+            ..Qualification::default()
+        },
+        rewards: vec![Reward {
+            name: "Voucher".into(),
+            points_cost: 300.0,
+            cost: 3.0,
+        }],
+        expiry: Expiry::AfterEarning { months: 12 },
+        enrolment_rate_pct: 100.0,
+        ..Scenario::default()
+    }
+}
+
+/// A project whose customers all belong to one persona with `response`.
+fn project_with(response: Response, scenarios: Vec<Scenario>) -> Project {
+    Project {
+        segments: vec![Segment {
+            name: "All".into(),
+            ..Segment::default()
+        }],
+        personas: vec![Persona {
+            name: "Everyone".into(),
+            segment: "All".into(),
+            response,
+            ..Persona::default()
+        }],
+        scenarios,
+        ..Project::default()
+    }
+}
+
+fn run(p: &Project, tx: &Transactions, runs: usize, seed: u64) -> Projection {
+    let pop = Population::from_project(p, tx);
+    let scenarios: Vec<&Scenario> = p.scenarios.iter().collect();
+    let breakage: Vec<Option<f64>> = scenarios
+        .iter()
+        .map(|s| replay(p, s, tx, &pop).breakage_rate)
+        .collect();
+    let options = ProjectionOptions {
+        horizon_months: 12,
+        runs,
+        seed,
+    };
+    project(p, &scenarios, &breakage, tx, &pop, options).unwrap()
+}
+
+fn still() -> Response {
+    Response {
+        frequency_uplift_pct: 0.0,
+        basket_uplift_pct: 0.0,
+        dropout_reduction_pct_per_tier: 0.0,
+        goal_gradient_pct: 0.0,
+        goal_gradient_distance_pct: 0.0,
+        redemption_propensity: 0.7,
+        enrolment_propensity: 1.0,
+    }
+}
+
+fn ordered(b: &Band) -> bool {
+    b.p10 <= b.p50 && b.p50 <= b.p90
+}
+
+fn all_ordered(b: &Bands) -> bool {
+    (0..b.p50.len()).all(|k| b.p10[k] <= b.p50[k] && b.p50[k] <= b.p90[k])
+}
+
+#[test]
+fn zero_responses_reproduce_the_baseline_draw_for_draw() {
+    let tx = history(600, 3);
+    let p = project_with(still(), vec![tiered()]);
+    let proj = run(&p, &tx, 30, 11);
+    let s = &proj.scenarios[0];
+    assert_eq!(s.revenue, proj.baseline.revenue);
+    assert_eq!(s.retention, proj.baseline.retention);
+    assert_eq!(s.active_customers, proj.baseline.active_customers);
+    assert_eq!(s.incremental_revenue.p10, 0.0);
+    assert_eq!(s.incremental_revenue.p90, 0.0);
+    // The programme still ran: members earned and redeemed, so it cost something.
+    assert!(s.total_cost.p50 > 0.0);
+    assert!(s.roi.is_some_and(|r| r.p50 < 0.0));
+    assert!(proj.baseline.revenue.p50.iter().sum::<f64>() > 0.0);
+}
+
+#[test]
+fn responses_change_behaviour_and_bands_are_ordered() {
+    let tx = history(600, 4);
+    let p = project_with(
+        Response {
+            frequency_uplift_pct: 10.0,
+            basket_uplift_pct: 5.0,
+            dropout_reduction_pct_per_tier: 20.0,
+            ..Response::default()
+        },
+        vec![tiered()],
+    );
+    let proj = run(&p, &tx, 40, 5);
+    let s = &proj.scenarios[0];
+    assert!(
+        s.incremental_revenue.p10 > 0.0,
+        "{:?}",
+        s.incremental_revenue
+    );
+    let last = proj.months.len() - 1;
+    assert!(s.retention.p50[last] >= proj.baseline.retention.p50[last]);
+    assert_eq!(proj.months.len(), 12);
+    assert_eq!(proj.months[0], Date::from_ymd(2024, 1, 1).unwrap());
+    for b in [
+        &s.incremental_revenue,
+        &s.total_cost,
+        &s.rewards_cost,
+        &s.benefits_cost,
+        &s.clv_per_customer,
+        &proj.baseline.clv_per_customer,
+    ] {
+        assert!(ordered(b), "{b:?}");
+    }
+    for b in [
+        &s.retention,
+        &s.revenue,
+        &s.liability,
+        &s.monthly_cost,
+        &proj.baseline.retention,
+        &proj.baseline.active_customers,
+    ] {
+        assert!(all_ordered(b), "{b:?}");
+        assert_eq!(b.p50.len(), 12);
+    }
+    // Retention starts at most 1 and never rises.
+    assert!(s.retention.p50.windows(2).all(|w| w[1] <= w[0]));
+    assert!(s.retention.p50[0] <= 1.0);
+    // Tier counts add up to the members at each month end.
+    for k in 0..12 {
+        let tiers: f64 = s.tier_members.iter().map(|t| t[k]).sum();
+        assert!(
+            (tiers - s.members[k]).abs() < 1e-6,
+            "{tiers} vs {}",
+            s.members[k]
+        );
+    }
+    // One segment, one persona: their outlook is the whole.
+    assert_eq!(s.by_segment[0].customers, proj.customers);
+    assert_eq!(s.by_persona[0].retention, s.retention);
+}
+
+#[test]
+fn same_seed_same_projection() {
+    let tx = history(400, 6);
+    let p = project_with(Response::default(), vec![tiered()]);
+    let a = run(&p, &tx, 20, 9);
+    assert_eq!(a, run(&p, &tx, 20, 9));
+    assert_ne!(a.baseline.revenue, run(&p, &tx, 20, 10).baseline.revenue);
+}
+
+#[test]
+fn a_programme_that_costs_nothing_has_no_roi() {
+    let tx = history(300, 7);
+    let free = Scenario {
+        name: "Free".into(),
+        earning: EarningRules {
+            points_per_currency_unit: 0.0,
+            ..EarningRules::default()
+        },
+        cost_per_point: 0.0,
+        enrolment_rate_pct: 100.0,
+        ..Scenario::default()
+    };
+    let proj = run(&project_with(Response::default(), vec![free]), &tx, 10, 1);
+    let s = &proj.scenarios[0];
+    assert_eq!(s.total_cost.p90, 0.0);
+    assert!(s.roi.is_none());
+    assert!(s.payback_month.is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// More frequency uplift never lowers expected revenue.
+    #[test]
+    fn more_frequency_uplift_never_lowers_revenue(
+        low in 0.0f64..30.0,
+        extra in 1.0f64..40.0,
+        basket in 0.0f64..10.0,
+        seed in 0u64..1000,
+    ) {
+        let tx = history(250, 8);
+        let response = |uplift: f64| Response {
+            frequency_uplift_pct: uplift,
+            basket_uplift_pct: basket,
+            ..Response::default()
+        };
+        let lo = run(&project_with(response(low), vec![tiered()]), &tx, 20, seed);
+        let hi = run(&project_with(response(low + extra), vec![tiered()]), &tx, 20, seed);
+        let (lo, hi) = (lo.scenarios[0].total_revenue.mean, hi.scenarios[0].total_revenue.mean);
+        prop_assert!(hi >= lo, "uplift {low} + {extra}: {hi} < {lo}");
+    }
+}
