@@ -1,0 +1,126 @@
+//! Projection benchmarks: 100k customers × 24 months × 100 runs × 3 scenarios (target ≤ 2 s),
+//! and the GUI's fast mode (20 runs) on the same customers (target ≤ 100 ms).
+//!
+//! Run with `cargo bench --bench projection`; results go in the README's performance table.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tierlab::model::*;
+use tierlab::sim::generate::{GeneratorConfig, generate};
+use tierlab::sim::projection::programme::{ProjectionOptions, project};
+use tierlab::sim::replay::{Population, replay};
+
+fn scenarios() -> Vec<Scenario> {
+    let tier = |name: &str, enter: f64, mult: f64, benefit: f64| Tier {
+        name: name.into(),
+        metric: QualifyingMetric::Spend,
+        enter_threshold: enter,
+        retain_threshold: enter * 0.8,
+        earn_multiplier: mult,
+        annual_benefit_cost: benefit,
+        ..Tier::default()
+    };
+    let rewards = vec![
+        Reward {
+            name: "5".into(),
+            points_cost: 500.0,
+            cost: 5.0,
+        },
+        Reward {
+            name: "12".into(),
+            points_cost: 1000.0,
+            cost: 12.0,
+        },
+    ];
+    vec![
+        Scenario {
+            name: "Flat points".into(),
+            rewards: rewards.clone(),
+            expiry: Expiry::AfterEarning { months: 12 },
+            enrolment_rate_pct: 60.0,
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "Four tiers, rolling".into(),
+            tiers: vec![
+                tier("Member", 0.0, 1.0, 0.0),
+                tier("Silver", 300.0, 1.25, 5.0),
+                tier("Gold", 800.0, 1.5, 20.0),
+                tier("Platinum", 2000.0, 2.0, 60.0),
+            ],
+            qualification: Qualification {
+                window: QualificationWindow::Rolling12Months,
+                downgrade: DowngradePolicy::OneStep,
+                grace_days: 30,
+            },
+            rewards: rewards.clone(),
+            expiry: Expiry::AfterEarning { months: 12 },
+            enrolment_rate_pct: 70.0,
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "Two tiers, calendar year".into(),
+            tiers: vec![
+                tier("Member", 0.0, 1.0, 0.0),
+                tier("Gold", 600.0, 2.0, 25.0),
+            ],
+            rewards,
+            expiry: Expiry::AfterInactivity { months: 12 },
+            enrolment_rate_pct: 70.0,
+            ..Scenario::default()
+        },
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let cfg = GeneratorConfig::default_mix(
+        100_000,
+        5,
+        Date::from_ymd(2022, 1, 1).unwrap(),
+        Date::from_ymd(2024, 12, 31).unwrap(),
+    );
+    let tx = generate(&cfg).unwrap().to_transactions();
+    let mut p = Project {
+        scenarios: scenarios(),
+        ..Project::default()
+    };
+    p.settings.launch_date = Date::from_ymd(2023, 1, 1);
+    let pop = Population::from_project(&p, &tx);
+    let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+    let breakage: Vec<Option<f64>> = chosen
+        .iter()
+        .map(|s| replay(&p, s, &tx, &pop).breakage_rate)
+        .collect();
+    eprintln!(
+        "{} transactions of {} customers",
+        tx.len(),
+        tx.customer_count()
+    );
+    let full = ProjectionOptions {
+        horizon_months: 24,
+        runs: 100,
+        seed: 1,
+    };
+    let mut g = c.benchmark_group("projection_100k_customers_24_months_3_scenarios");
+    g.sample_size(10);
+    for (label, options) in [("100_runs", full), ("fast_mode", full.fast())] {
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                project(
+                    black_box(&p),
+                    &chosen,
+                    &breakage,
+                    black_box(&tx),
+                    &pop,
+                    options,
+                )
+                .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
