@@ -12,7 +12,7 @@
 pub mod programme;
 
 use rand::{Rng, RngCore};
-use rand_distr::{Beta, Distribution, Gamma};
+use rand_distr::{Beta, Distribution, Exp1, Gamma};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -183,13 +183,52 @@ impl Streams {
     }
 }
 
+/// The draws of one customer's run, made once from its [`Streams`] and read by every arm (the
+/// baseline and each scenario): the k-th waiting time (in units of 1 / rate), the k-th spend
+/// (in units of 1 / ν) and the k-th dropout uniform, plus the Pareto/NBD lifetime.
+pub(crate) struct Tape {
+    streams: Streams,
+    spend: Option<Gamma<f64>>,
+    life: f64,
+    draws: Vec<[f64; 3]>,
+}
+
+impl Tape {
+    /// An empty tape; `spend` is the Gamma-Gamma model, if any.
+    pub(crate) fn new(spend: Option<&GammaGammaParams>) -> Tape {
+        Tape {
+            streams: Streams::new(0, 0, 0),
+            spend: spend.and_then(|g| Gamma::new(g.p, 1.0).ok()),
+            life: 0.0,
+            draws: Vec::new(),
+        }
+    }
+
+    /// Starts the tape of a new customer-run.
+    pub(crate) fn reset(&mut self, streams: Streams) {
+        self.streams = streams;
+        self.life = Exp1.sample(&mut self.streams.dropout);
+        self.draws.clear();
+    }
+
+    fn at(&mut self, k: usize) -> [f64; 3] {
+        while self.draws.len() <= k {
+            let s = &mut self.streams;
+            let gap: f64 = Exp1.sample(&mut s.gap);
+            let spend = self.spend.as_ref().map_or(1.0, |g| g.sample(&mut s.spend));
+            let u = s.dropout.random::<f64>();
+            self.draws.push([gap, spend, u]);
+        }
+        self.draws[k]
+    }
+}
+
 /// Lives a customer's future up to `horizon` periods: purchases go to `steer`; returns when
 /// they drop out (`None`: still alive at the horizon; `Some(0)`: not alive at the start).
 pub(crate) fn live(
     latent: &Latent,
-    spend: Option<&GammaGammaParams>,
     horizon: f64,
-    streams: &mut Streams,
+    tape: &mut Tape,
     steer: &mut impl Steer,
 ) -> Option<f64> {
     if !latent.alive {
@@ -198,14 +237,14 @@ pub(crate) fn live(
     let mut t = 0.0;
     // Pareto/NBD: the remaining lifetime in units of cumulative hazard.
     let mut life = if latent.continuous {
-        -(1.0 - streams.dropout.random::<f64>()).ln()
+        tape.life
     } else {
         f64::INFINITY
     };
-    loop {
+    for k in 0.. {
         let [rate, dropout, basket] = steer.rates();
-        let lambda = latent.lambda * rate;
-        let wait = -(1.0 - streams.gap.random::<f64>()).ln() / lambda.max(1e-300);
+        let [gap, spend, u] = tape.at(k);
+        let wait = gap / (latent.lambda * rate).max(1e-300);
         if latent.continuous {
             let mu = latent.dropout * dropout;
             if mu * wait >= life {
@@ -218,19 +257,18 @@ pub(crate) fn live(
         if t > horizon {
             return None;
         }
-        let amount = match (spend, latent.nu) {
-            (Some(g), Some(nu)) => gamma(g.p, nu, &mut streams.spend),
+        let amount = match latent.nu {
+            Some(nu) if tape.spend.is_some() => spend / nu,
             _ => latent.mean_spend,
         } * basket;
         steer.bought(t, amount);
         // Per purchase, the dropout chance is divided by the rate multiplier: buying more often
         // does not shorten a customer's life (the dropout per unit of time stays the model's).
-        if !latent.continuous
-            && streams.dropout.random::<f64>() < latent.dropout * dropout / rate.max(1e-9)
-        {
+        if !latent.continuous && u < latent.dropout * dropout / rate.max(1e-9) {
             return Some(t);
         }
     }
+    None
 }
 
 /// Draws one customer's purchases in `(0, horizon]` periods after the calibration end,
@@ -248,16 +286,16 @@ pub fn draw_future(
     out.clear();
     let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
     let latent = draw_latent(params, spend, row, p_alive, fallback_spend, rng);
-    let mut streams = Streams {
+    let mut tape = Tape::new(spend);
+    tape.reset(Streams {
         gap: SplitMix(rng.next_u64()),
         spend: SplitMix(rng.next_u64()),
         dropout: SplitMix(rng.next_u64()),
-    };
+    });
     live(
         &latent,
-        spend,
         horizon,
-        &mut streams,
+        &mut tape,
         &mut Unsteered(|t, amount| out.push(Purchase { t, amount })),
     );
 }
@@ -335,20 +373,21 @@ pub fn simulate_runs(
         .map(|rows| {
             let mut acc = [empty(), empty(), empty()];
             let mut active = vec![false; n_months];
+            let mut tape = Tape::new(spend);
             for row in rows {
                 let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
                 let [transactions, revenue, actives] = &mut acc;
                 let cells = transactions.iter_mut().zip(revenue).zip(actives);
                 for (run, ((tr, rv), ac)) in cells.enumerate() {
-                    let mut streams = Streams::new(seed, row.customer, run);
+                    let mut latent_rng = SplitMix::stream(seed, row.customer, run, 0);
                     let latent =
-                        draw_latent(params, spend, row, p_alive, fallback, &mut streams.gap);
+                        draw_latent(params, spend, row, p_alive, fallback, &mut latent_rng);
                     active.iter_mut().for_each(|a| *a = false);
+                    tape.reset(Streams::new(seed, row.customer, run));
                     live(
                         &latent,
-                        spend,
                         horizon,
-                        &mut streams,
+                        &mut tape,
                         &mut Unsteered(|t: f64, amount| {
                             // A purchase at t periods falls on the day ⌈t·days⌉ after the end.
                             let day = summary

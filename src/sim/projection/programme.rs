@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{SplitMix, Steer, Streams, Unsteered, draw_latent, fallback_spend, live, month_slots};
+use super::{
+    SplitMix, Steer, Streams, Tape, Unsteered, draw_latent, fallback_spend, live, month_slots,
+};
 use crate::data::store::Transactions;
 use crate::model::{Date, Project, Response, Scenario};
 use crate::sim::models::{
@@ -31,6 +33,9 @@ use crate::sim::replay::{Agg, Engine, Member, Population, Scratch, Standing, Tot
 
 /// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
 const CHUNK: usize = 2048;
+
+/// Chunks processed in parallel before their sums are added to the total.
+const GROUP: usize = 8;
 
 /// How far and how often to project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,10 +58,10 @@ impl ProjectionOptions {
         }
     }
 
-    /// Fewer runs for live what-if edits (at most 20).
+    /// Fewer runs for live what-if edits (at most 8).
     pub fn fast(self) -> ProjectionOptions {
         ProjectionOptions {
-            runs: self.runs.min(20),
+            runs: self.runs.min(8),
             ..self
         }
     }
@@ -443,9 +448,13 @@ pub fn project_with(
     let days = period.days();
     let horizon = f64::from(end.0 - last.0).max(0.0) / days;
     let first_month = start.month_index();
-    let slot = move |day: Date| -> Option<usize> {
-        let k = day.month_index() - first_month;
-        (day >= start && day <= end && k >= 0 && (k as usize) < n).then_some(k as usize)
+    // Month of each projected day.
+    let day_slot: Vec<u16> = (start.0..=end.0)
+        .map(|d| (Date(d).month_index() - first_month).clamp(0, i32::from(u16::MAX)) as u16)
+        .collect();
+    let slot = |day: Date| -> Option<usize> {
+        let k = usize::try_from(day.0 - start.0).ok()?;
+        day_slot.get(k).map(|&m| usize::from(m))
     };
     let fallback = fallback_spend(&summary, spend.as_ref());
     let engines: Vec<Engine> = scenarios
@@ -470,67 +479,99 @@ pub fn project_with(
     let seed = options.seed;
     let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
     let done = AtomicUsize::new(0);
-    let parts: Vec<Option<Acc>> = chunks
-        .par_iter()
-        .map(|rows| {
+    let work = |rows: &&[crate::sim::models::CustomerSummary]| -> Option<Acc> {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut acc = Acc {
+            alive: vec![vec![0.0; n_segments]; runs],
+            arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
+            aggs: engines
+                .iter()
+                .map(|e| (0..runs).map(|_| e.agg()).collect())
+                .collect(),
+        };
+        let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
+        let mut history_scratch: Vec<Scratch> =
+            engines.iter().map(|_| Scratch::default()).collect();
+        let mut scratch = Scratch::default();
+        let mut tape = Tape::new(spend.as_ref());
+        let mut baseline: Vec<(Date, f64)> = Vec::new();
+        for row in rows.iter() {
             if cancel.load(Ordering::Relaxed) {
                 return None;
             }
-            let mut acc = Acc {
-                alive: vec![vec![0.0; n_segments]; runs],
-                arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
-                aggs: engines
-                    .iter()
-                    .map(|e| (0..runs).map(|_| e.agg()).collect())
-                    .collect(),
-            };
-            let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
-            let mut history_scratch: Vec<Scratch> =
-                engines.iter().map(|_| Scratch::default()).collect();
-            let mut scratch = Scratch::default();
-            let mut baseline: Vec<(Date, f64)> = Vec::new();
-            for row in rows.iter() {
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let c = row.customer;
-                let range = tx.range_of(c);
-                let category = range
-                    .clone()
-                    .last()
-                    .map_or(crate::data::store::NO_CATEGORY, |i| tx.category[i]);
-                let (segment, persona) = engines.first().map_or_else(
-                    || {
-                        let seg = pop
-                            .segment_of
-                            .get(c as usize)
-                            .map_or(n_segments.saturating_sub(1), |&s| s as usize);
-                        (seg, n_personas)
-                    },
-                    |e| e.groups_of(c),
+            let c = row.customer;
+            let range = tx.range_of(c);
+            let category = range
+                .clone()
+                .last()
+                .map_or(crate::data::store::NO_CATEGORY, |i| tx.category[i]);
+            let (segment, persona) = engines.first().map_or_else(
+                || {
+                    let seg = pop
+                        .segment_of
+                        .get(c as usize)
+                        .map_or(n_segments.saturating_sub(1), |&s| s as usize);
+                    (seg, n_personas)
+                },
+                |e| e.groups_of(c),
+            );
+            let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+            let standings: Vec<Standing> = engines
+                .iter()
+                .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
+                .map(|(e, (a, s))| e.history(c, a, s))
+                .collect();
+            for run in 0..runs {
+                let mut latent_rng = SplitMix::stream(seed, c, run, 0);
+                let latent = draw_latent(
+                    &params,
+                    spend.as_ref(),
+                    row,
+                    p_alive,
+                    fallback,
+                    &mut latent_rng,
                 );
-                let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
-                let standings: Vec<Standing> = engines
-                    .iter()
-                    .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
-                    .map(|(e, (a, s))| e.history(c, a, s))
-                    .collect();
-                for run in 0..runs {
-                    let mut latent_rng = SplitMix::stream(seed, c, run, 0);
-                    let latent = draw_latent(
-                        &params,
-                        spend.as_ref(),
-                        row,
-                        p_alive,
-                        fallback,
-                        &mut latent_rng,
-                    );
-                    if latent.alive {
-                        acc.alive[run][segment] += 1.0;
+                if latent.alive {
+                    acc.alive[run][segment] += 1.0;
+                }
+                // The baseline.
+                baseline.clear();
+                let arm = &mut acc.arms[0];
+                let mut book = Book {
+                    slot: &slot,
+                    base: last,
+                    days,
+                    revenue: &mut arm.revenue[run],
+                    active: &mut arm.active[run],
+                    segment_revenue: &mut arm.segment_revenue[run][segment],
+                    last_month: None,
+                };
+                tape.reset(Streams::new(seed, c, run));
+                let death = live(
+                    &latent,
+                    horizon,
+                    &mut tape,
+                    &mut Unsteered(|t: f64, amount| {
+                        let day = book.day(t);
+                        book.record(day, amount);
+                        baseline.push((day, amount));
+                    }),
+                );
+                let death_slot = |death: Option<f64>| -> Option<usize> {
+                    if !latent.alive {
+                        return None;
                     }
-                    // The baseline.
-                    baseline.clear();
-                    let arm = &mut acc.arms[0];
+                    let t = death?;
+                    slot(last.add_days((t * days).ceil().max(1.0) as i32))
+                };
+                if let Some(k) = death_slot(death) {
+                    arm.deaths[run][segment][k] += 1.0;
+                }
+                // Each scenario.
+                for (s, standing) in standings.iter().enumerate() {
+                    let arm = &mut acc.arms[s + 1];
                     let mut book = Book {
                         slot: &slot,
                         base: last,
@@ -540,111 +581,76 @@ pub fn project_with(
                         segment_revenue: &mut arm.segment_revenue[run][segment],
                         last_month: None,
                     };
-                    let death = live(
-                        &latent,
-                        spend.as_ref(),
-                        horizon,
-                        &mut Streams::new(seed, c, run),
-                        &mut Unsteered(|t: f64, amount| {
-                            let day = book.day(t);
-                            book.record(day, amount);
-                            baseline.push((day, amount));
-                        }),
-                    );
-                    let death_slot = |death: Option<f64>| -> Option<usize> {
-                        if !latent.alive {
-                            return None;
+                    let (member, joins) = match standing {
+                        Standing::Never => {
+                            // Never a member: the baseline, draw for draw.
+                            for &(day, amount) in &baseline {
+                                book.record(day, amount);
+                            }
+                            if let Some(k) = death_slot(death) {
+                                arm.deaths[run][segment][k] += 1.0;
+                            }
+                            continue;
                         }
-                        let t = death?;
-                        slot(last.add_days((t * days).ceil().max(1.0) as i32))
+                        Standing::Joins => (None, true),
+                        Standing::Member(m) => (Some(m.fork(&mut scratch)), false),
                     };
+                    let agg = &mut acc.aggs[s][run];
+                    let mut steer = Programme {
+                        engine: &engines[s],
+                        customer: c,
+                        category,
+                        member,
+                        joins,
+                        shift: shifts[s][persona.min(n_personas)],
+                        agg,
+                        scratch: &mut scratch,
+                        last_active: None,
+                        book,
+                    };
+                    let death = live(&latent, horizon, &mut tape, &mut steer);
+                    if let Some(m) = steer.member.take() {
+                        m.close(steer.agg, persona, steer.scratch);
+                    }
                     if let Some(k) = death_slot(death) {
                         arm.deaths[run][segment][k] += 1.0;
                     }
-                    // Each scenario.
-                    for (s, standing) in standings.iter().enumerate() {
-                        let arm = &mut acc.arms[s + 1];
-                        let mut book = Book {
-                            slot: &slot,
-                            base: last,
-                            days,
-                            revenue: &mut arm.revenue[run],
-                            active: &mut arm.active[run],
-                            segment_revenue: &mut arm.segment_revenue[run][segment],
-                            last_month: None,
-                        };
-                        let (member, joins) = match standing {
-                            Standing::Never => {
-                                // Never a member: the baseline, draw for draw.
-                                for &(day, amount) in &baseline {
-                                    book.record(day, amount);
-                                }
-                                if let Some(k) = death_slot(death) {
-                                    arm.deaths[run][segment][k] += 1.0;
-                                }
-                                continue;
-                            }
-                            Standing::Joins => (None, true),
-                            Standing::Member(m) => (Some(m.fork(&mut scratch)), false),
-                        };
-                        let agg = &mut acc.aggs[s][run];
-                        let mut steer = Programme {
-                            engine: &engines[s],
-                            customer: c,
-                            category,
-                            member,
-                            joins,
-                            shift: shifts[s][persona.min(n_personas)],
-                            agg,
-                            scratch: &mut scratch,
-                            last_active: None,
-                            book,
-                        };
-                        let death = live(
-                            &latent,
-                            spend.as_ref(),
-                            horizon,
-                            &mut Streams::new(seed, c, run),
-                            &mut steer,
-                        );
-                        if let Some(m) = steer.member.take() {
-                            m.close(steer.agg, persona, steer.scratch);
-                        }
-                        if let Some(k) = death_slot(death) {
-                            arm.deaths[run][segment][k] += 1.0;
-                        }
-                    }
-                }
-                for (standing, s) in standings.into_iter().zip(history_scratch.iter_mut()) {
-                    if let Standing::Member(m) = standing {
-                        m.release(s);
-                    }
                 }
             }
-            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(finished as f64 / chunks.len().max(1) as f64);
-            Some(acc)
-        })
-        .collect();
+            for (standing, s) in standings.into_iter().zip(history_scratch.iter_mut()) {
+                if let Standing::Member(m) = standing {
+                    m.release(s);
+                }
+            }
+        }
+        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(finished as f64 / chunks.len().max(1) as f64);
+        Some(acc)
+    };
+    // Chunks run in parallel a group at a time and are added in chunk order: the result does
+    // not depend on the number of threads, and only one group's sums are held at once.
     let mut total: Option<Acc> = None;
-    for part in parts {
-        let Some(part) = part else {
-            return Ok(None);
-        };
-        match &mut total {
-            None => total = Some(part),
-            Some(t) => {
-                for (a, b) in t.alive.iter_mut().zip(&part.alive) {
-                    for (x, y) in a.iter_mut().zip(b) {
-                        *x += y;
+    for group in chunks.chunks(GROUP) {
+        let parts: Vec<Option<Acc>> = group.par_iter().map(work).collect();
+        for part in parts {
+            let Some(part) = part else {
+                return Ok(None);
+            };
+            match &mut total {
+                None => total = Some(part),
+                Some(t) => {
+                    for (a, b) in t.alive.iter_mut().zip(&part.alive) {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            *x += y;
+                        }
                     }
-                }
-                for (a, b) in t.arms.iter_mut().zip(&part.arms) {
-                    a.merge(b);
-                }
-                for (a, b) in t.aggs.iter_mut().zip(&part.aggs) {
-                    for (x, y) in a.iter_mut().zip(b) {
-                        x.merge(y);
+                    for (a, b) in t.arms.iter_mut().zip(&part.arms) {
+                        a.merge(b);
+                    }
+                    for (a, b) in t.aggs.iter_mut().zip(&part.aggs) {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            x.merge(y);
+                        }
                     }
                 }
             }
