@@ -378,7 +378,8 @@ struct Ctx<'a> {
     slot_of: Vec<u16>,
     /// The day 12 months earlier, for each day of the tables.
     year_ago: Vec<i32>,
-    /// For `AfterEarning` expiry: when points earned on each day of the tables expire.
+    /// For expiry after N months (of earning or of inactivity): each day of the tables plus N
+    /// months.
     expiry_of: Vec<i32>,
     /// Snapshot day of each month slot: its last day, or the history's last day.
     slot_end: Vec<Date>,
@@ -419,7 +420,7 @@ fn context<'a>(
         })
         .collect();
     let expiry_of = match scenario.expiry {
-        Expiry::AfterEarning { months } => (0..days)
+        Expiry::AfterEarning { months } | Expiry::AfterInactivity { months } => (0..days)
             .map(|k| {
                 Date(day0 + k as i32)
                     .add_months(months as i32)
@@ -811,9 +812,14 @@ fn month_slot(ctx: &Ctx, day: Date) -> usize {
 /// When points earned on `day` expire (table lookup within the history); never without
 /// `AfterEarning` expiry.
 fn expiry_of(ctx: &Ctx, day: Date) -> Date {
-    let Expiry::AfterEarning { months } = ctx.scenario.expiry else {
-        return Date(i32::MAX);
-    };
+    match ctx.scenario.expiry {
+        Expiry::AfterEarning { months } => months_later(ctx, day, months),
+        _ => Date(i32::MAX),
+    }
+}
+
+/// `day` plus the expiry's months (table lookup within the replayed days).
+fn months_later(ctx: &Ctx, day: Date, months: u32) -> Date {
     let k = day.0 - ctx.day0;
     match ctx.expiry_of.get(k.max(0) as usize) {
         Some(&d) if k >= 0 => Date(d),
@@ -961,9 +967,10 @@ impl Member<'_, '_> {
                 }
             }
             Expiry::AfterInactivity { months } if self.balance > 0 => {
-                if let Some(deadline) = self.last_tx.add_months(months as i32) {
-                    consider(deadline, Timed::Inactivity);
-                }
+                consider(
+                    months_later(self.ctx, self.last_tx, months),
+                    Timed::Inactivity,
+                );
             }
             _ => {}
         }

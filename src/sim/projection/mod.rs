@@ -108,6 +108,22 @@ pub(crate) fn draw_latent(
 ) -> Latent {
     let (x, age) = (f64::from(row.x), row.age);
     let alive = rng.random::<f64>() < p_alive;
+    let mean_spend = if row.x > 0 {
+        row.mean_repeat_spend
+    } else {
+        fallback_spend
+    };
+    if !alive {
+        // Nothing more to draw for a customer who is gone.
+        return Latent {
+            alive,
+            lambda: 0.0,
+            dropout: 1.0,
+            continuous: matches!(params, TransactionParams::ParetoNbd { .. }),
+            nu: None,
+            mean_spend,
+        };
+    }
     let (lambda, dropout, continuous) = match *params {
         TransactionParams::BgNbd { r, alpha, a, b } => (
             gamma(r + x, alpha + age, rng),
@@ -131,11 +147,7 @@ pub(crate) fn draw_latent(
         dropout,
         continuous,
         nu: spend.map(|g| gamma(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend, rng)),
-        mean_spend: if row.x > 0 {
-            row.mean_repeat_spend
-        } else {
-            fallback_spend
-        },
+        mean_spend,
     }
 }
 
