@@ -24,6 +24,9 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     click 50 229; shot personas
     click 51 321; shot scenarios
     click 37 413; sleep 2; shot results
+    xdotool mousemove 700 500
+    for _ in $(seq 12); do xdotool click 5; sleep 0.1; done
+    sleep 1.5; shot projection
     kill "$app"
 ' _ "$out"
 ls -1 "$out"/screenshot-*.png

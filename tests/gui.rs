@@ -245,3 +245,33 @@ fn segments_are_measured_and_ready_made_sets_replace_them() {
     assert!(report.segments[0].customers > 0);
     assert!(!h.state().segments_stale());
 }
+
+#[test]
+fn results_page_projects_each_programme_fast_then_with_all_runs() {
+    // Tall enough to show the whole page without scrolling.
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 4000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("cdnow.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    let fast = h.state().projection_runs();
+    {
+        let (runs, outcome) = h.state().projection.as_ref().expect("projected");
+        assert_eq!(*runs, fast);
+        let p = outcome.as_ref().expect("the model fits");
+        assert_eq!(p.scenarios.len(), 2);
+        assert_eq!(p.runs, fast);
+    }
+    h.get_by_label("Retention at the horizon");
+    h.get_by_label("ROI");
+    // Ticking "all runs" projects again with the project's full number.
+    h.get_by_label_contains("All 200 Monte Carlo runs").click();
+    h.run_steps(1);
+    assert!(h.state().all_runs, "the checkbox is ticked");
+    settle(&mut h);
+    let (runs, outcome) = h.state().projection.as_ref().unwrap();
+    assert_eq!(*runs, 200);
+    assert_eq!(outcome.as_ref().unwrap().runs, 200);
+    assert!(fast < 200);
+}

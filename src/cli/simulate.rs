@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use crate::data::project_io::{LoadedProject, load_project_with_data};
 use crate::data::write::write_csv;
-use crate::format::{count, money};
+use crate::format::count;
 use crate::model::{Date, Severity};
 use crate::sim::projection::programme::{
-    Band, Bands, GroupOutlook, Projection, ProjectionOptions, ScenarioOutlook,
-    project as project_forward,
+    GroupOutlook, Projection, ProjectionOptions, ScenarioOutlook, project as project_forward,
+    projection_measures,
 };
 use crate::sim::replay::{
     Population, Replay, Totals, comparison_measures, explain as explain_customer, replay,
@@ -349,69 +349,15 @@ fn projection_json(
 
 /// Rows of the projection under the comparison table.
 fn projection_rows(p: &Projection) -> Vec<Vec<String>> {
-    let band =
-        |b: &Band, f: &dyn Fn(f64) -> String| format!("{} ({}–{})", f(b.p50), f(b.p10), f(b.p90));
-    let pct = |v: f64| format!("{:.1}%", v * 100.0);
-    let last = |b: &Bands| Band {
-        p10: b.p10.last().copied().unwrap_or(0.0),
-        p50: b.p50.last().copied().unwrap_or(0.0),
-        p90: b.p90.last().copied().unwrap_or(0.0),
-        mean: f64::NAN,
-    };
     let mut header = vec![format!(
         "Projection: {} months to {}, {} runs, median (P10–P90)",
         p.horizon_months, p.end, p.runs
     )];
     header.extend(p.scenarios.iter().map(|_| String::new()));
-    type Row = (&'static str, Box<dyn Fn(&ScenarioOutlook) -> String>);
-    let base_retention = band(&last(&p.baseline.retention), &pct);
-    let base_clv = band(&p.baseline.clv_per_customer, &money);
-    let rows: Vec<Row> = vec![
-        (
-            "Retention at the horizon",
-            Box::new(move |o| band(&last(&o.retention), &pct)),
-        ),
-        (
-            "  without the programme",
-            Box::new(move |_| base_retention.clone()),
-        ),
-        (
-            "Incremental revenue",
-            Box::new(move |o| band(&o.incremental_revenue, &money)),
-        ),
-        (
-            "Incremental margin",
-            Box::new(move |o| band(&o.incremental_margin, &money)),
-        ),
-        (
-            "Programme cost",
-            Box::new(move |o| band(&o.total_cost, &money)),
-        ),
-        (
-            "ROI",
-            Box::new(move |o| o.roi.as_ref().map_or("-".into(), |r| band(r, &pct))),
-        ),
-        (
-            "Payback month",
-            Box::new(|o| o.payback_month.map_or("-".into(), |m| m.to_string())),
-        ),
-        (
-            "CLV per customer",
-            Box::new(move |o| band(&o.clv_per_customer, &money)),
-        ),
-        (
-            "  without the programme",
-            Box::new(move |_| base_clv.clone()),
-        ),
-        (
-            "Liability at the horizon",
-            Box::new(move |o| band(&last(&o.liability), &money)),
-        ),
-    ];
     std::iter::once(header)
-        .chain(rows.into_iter().map(|(label, show)| {
+        .chain(projection_measures().into_iter().map(|(label, show)| {
             std::iter::once(label.to_string())
-                .chain(p.scenarios.iter().map(&show))
+                .chain(p.scenarios.iter().map(|o| show(p, o)))
                 .collect()
         }))
         .collect()

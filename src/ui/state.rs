@@ -15,6 +15,7 @@ use crate::data::project_io::{data_path, save_project};
 use crate::data::store::Transactions;
 use crate::format::count;
 use crate::model::Project;
+use crate::sim::projection::programme::{Projection, ProjectionOptions};
 use crate::sim::replay::Replay;
 use crate::sim::segments::report::SegmentReport;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -196,6 +197,11 @@ pub struct AppState {
     title: String,
     /// The last finished replay of every scenario, and the project it was run on.
     pub results: Option<(Project, Vec<Replay>)>,
+    /// The projection that came with the results: its Monte Carlo runs and the outcome (an
+    /// error when the customer model cannot be fitted).
+    pub projection: Option<(usize, Result<Box<Projection>, String>)>,
+    /// Project with all of the project's Monte Carlo runs instead of the fast mode's few.
+    pub all_runs: bool,
     /// The replay running now.
     pub run: Option<Run>,
     /// The last segment report, and what it was made for ([`segment_key`]).
@@ -226,6 +232,8 @@ impl AppState {
             allow_close: false,
             title: String::new(),
             results: None,
+            projection: None,
+            all_runs: false,
             run: None,
             segment_report: None,
             segmenting: None,
@@ -317,6 +325,7 @@ impl AppState {
                     generation,
                     project,
                     replays,
+                    projection,
                 } => {
                     if self
                         .run
@@ -327,6 +336,10 @@ impl AppState {
                     }
                     if let Some(replays) = replays {
                         self.results = Some((*project, replays));
+                        self.projection = projection.map(|p| {
+                            let runs = p.as_ref().map_or(0, |p| p.runs);
+                            (runs, p)
+                        });
                     }
                 }
                 WorkerMsg::Segmented { key, report } => {
@@ -377,6 +390,7 @@ impl AppState {
         self.doc = Some(doc);
         self.selected = None;
         self.results = None;
+        self.projection = None;
         self.segment_report = None;
         self.segmenting = None;
     }
@@ -493,7 +507,7 @@ impl AppState {
                 ui.add(
                     egui::ProgressBar::new(run.progress() as f32)
                         .desired_width(120.0)
-                        .text("replaying"),
+                        .text("replaying and projecting"),
                 );
             } else if self.is_busy() {
                 ui.spinner();
@@ -572,11 +586,19 @@ impl AppState {
     fn keep_results_fresh(&mut self, ctx: &egui::Context) {
         let Some(doc) = &self.doc else { return };
         let Some(tx) = &doc.data else { return };
+        let runs = self.projection_runs();
         let up_to_date = self
             .results
             .as_ref()
-            .is_some_and(|(p, _)| p == &doc.project);
-        let running = self.run.as_ref().is_some_and(|r| r.project == doc.project);
+            .is_some_and(|(p, _)| p == &doc.project)
+            && self
+                .projection
+                .as_ref()
+                .is_some_and(|(r, p)| *r == runs || p.is_err());
+        let running = self
+            .run
+            .as_ref()
+            .is_some_and(|r| r.project == doc.project && r.runs == runs);
         if up_to_date || running || !doc.project.is_valid() || doc.project.scenarios.is_empty() {
             return;
         }
@@ -587,6 +609,7 @@ impl AppState {
         let run = Run {
             generation: self.generation,
             project: doc.project.clone(),
+            runs,
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(AtomicU64::new(0)),
         };
@@ -638,6 +661,17 @@ impl AppState {
                 detached.join(", ")
             )
         };
+    }
+
+    /// Monte Carlo runs the projection should have: the project's, or the fast mode's few.
+    pub fn projection_runs(&self) -> usize {
+        let Some(doc) = &self.doc else { return 0 };
+        let options = ProjectionOptions::from_project(&doc.project);
+        if self.all_runs {
+            options.runs.max(1)
+        } else {
+            options.fast().runs.max(1)
+        }
     }
 
     /// True when the shown results are for another version of the project.

@@ -15,6 +15,7 @@ use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
 use crate::model::Project;
+use crate::sim::projection::programme::{Projection, ProjectionOptions, project_with};
 use crate::sim::replay::{Population, Replay, replay_with};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
@@ -70,16 +71,21 @@ pub enum WorkerMsg {
         project: Box<Project>,
         /// One replay per scenario.
         replays: Option<Vec<Replay>>,
+        /// The projection of every scenario (`None` when cancelled; an error when the customer
+        /// model cannot be fitted).
+        projection: Option<Result<Box<Projection>, String>>,
     },
 }
 
-/// A replay run in progress, shared with its worker thread.
+/// A replay and projection run in progress, shared with its worker thread.
 #[derive(Clone, Debug)]
 pub struct Run {
     /// Which run (results of older runs are ignored).
     pub generation: u64,
     /// The project it runs on.
     pub project: Project,
+    /// Monte Carlo runs of the projection.
+    pub runs: usize,
     /// Set to stop the run.
     pub cancel: Arc<AtomicBool>,
     /// Share done, as `f64` bits.
@@ -173,7 +179,8 @@ impl Worker {
         });
     }
 
-    /// Replays every scenario of `run.project` on `tx` in the background.
+    /// Replays every scenario of `run.project` on `tx` in the background, then projects them
+    /// (`run.runs` Monte Carlo runs). Progress: the replays take the first fifth.
     pub fn replay(&mut self, ctx: &egui::Context, run: &Run, tx: Arc<Transactions>) {
         let run = run.clone();
         let repaint = ctx.clone();
@@ -182,12 +189,12 @@ impl Worker {
             let pop = Population::from_project(&project, &tx);
             let n = project.scenarios.len().max(1) as f64;
             let mut replays = Some(Vec::new());
+            let set_progress = |f: f64| {
+                run.progress.store(f.to_bits(), Ordering::Relaxed);
+                repaint.request_repaint();
+            };
             for (i, s) in project.scenarios.iter().enumerate() {
-                let report = |f: f64| {
-                    run.progress
-                        .store(((i as f64 + f) / n).to_bits(), Ordering::Relaxed);
-                    repaint.request_repaint();
-                };
+                let report = |f: f64| set_progress(0.2 * (i as f64 + f) / n);
                 match replay_with(&project, s, &tx, &pop, &report, &run.cancel) {
                     Some(r) => replays.as_mut().map(|v| v.push(r)),
                     None => {
@@ -196,10 +203,34 @@ impl Worker {
                     }
                 };
             }
+            let projection = replays.as_ref().and_then(|replays| {
+                let scenarios: Vec<_> = project.scenarios.iter().collect();
+                let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
+                let options = ProjectionOptions {
+                    runs: run.runs,
+                    ..ProjectionOptions::from_project(&project)
+                };
+                let report = |f: f64| set_progress(0.2 + 0.8 * f);
+                match project_with(
+                    &project,
+                    &scenarios,
+                    &breakage,
+                    &tx,
+                    &pop,
+                    options,
+                    &report,
+                    &run.cancel,
+                ) {
+                    Ok(Some(p)) => Some(Ok(Box::new(p))),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                }
+            });
             WorkerMsg::Replayed {
                 generation: run.generation,
                 project: Box::new(project),
                 replays,
+                projection,
             }
         });
     }

@@ -230,6 +230,67 @@ pub struct Projection {
     pub scenarios: Vec<ScenarioOutlook>,
 }
 
+impl Bands {
+    /// The band at the last month (zeros when there is none).
+    pub fn last(&self) -> Band {
+        let at = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+        Band {
+            p10: at(&self.p10),
+            p50: at(&self.p50),
+            p90: at(&self.p90),
+            mean: f64::NAN,
+        }
+    }
+}
+
+/// `median (P10–P90)` of a band, each number shown by `show`.
+pub fn band_text(b: &Band, show: fn(f64) -> String) -> String {
+    format!("{} ({}–{})", show(b.p50), show(b.p10), show(b.p90))
+}
+
+fn share(v: f64) -> String {
+    crate::format::percent(Some(v))
+}
+
+/// A measure of the projection comparison: its label and how to show it for a scenario.
+pub type OutlookMeasure = (&'static str, fn(&Projection, &ScenarioOutlook) -> String);
+
+/// The measures the projection comparison shows, in order: the CLI table and the GUI Results
+/// page.
+pub fn projection_measures() -> Vec<OutlookMeasure> {
+    use crate::format::money;
+    vec![
+        ("Retention at the horizon", |_, o| {
+            band_text(&o.retention.last(), share)
+        }),
+        ("  without the programme", |p, _| {
+            band_text(&p.baseline.retention.last(), share)
+        }),
+        ("Incremental revenue", |_, o| {
+            band_text(&o.incremental_revenue, money)
+        }),
+        ("Incremental margin", |_, o| {
+            band_text(&o.incremental_margin, money)
+        }),
+        ("Programme cost", |_, o| band_text(&o.total_cost, money)),
+        ("ROI", |_, o| {
+            o.roi.as_ref().map_or("-".into(), |r| band_text(r, share))
+        }),
+        ("Payback month", |_, o| {
+            o.payback_month.map_or("-".into(), |m| m.to_string())
+        }),
+        ("CLV per customer", |_, o| {
+            band_text(&o.clv_per_customer, money)
+        }),
+        ("  without the programme", |p, _| {
+            band_text(&p.baseline.clv_per_customer, money)
+        }),
+        ("Liability at the horizon", |_, o| {
+            band_text(&o.liability.last(), money)
+        }),
+    ]
+}
+
 /// Why a projection cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {

@@ -3,6 +3,7 @@
 mod data;
 mod overview;
 mod personas;
+mod projection;
 mod results;
 mod scenarios;
 mod segments;

@@ -1,4 +1,5 @@
-//! The Results page: the scenarios side by side, and their month-by-month cost and liability.
+//! The Results page: the scenarios replayed side by side with their month-by-month cost and
+//! outstanding points, then their projection against no programme.
 
 use eframe::egui;
 use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
@@ -11,7 +12,7 @@ use crate::ui::theme;
 pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.heading("Results: the programmes replayed on the history");
     if let Some(run) = &state.run {
-        ui.add(egui::ProgressBar::new(run.progress() as f32).text("replaying…"));
+        ui.add(egui::ProgressBar::new(run.progress() as f32).text("replaying and projecting…"));
     }
     let Some((_, replays)) = &state.results else {
         match state.doc.as_ref() {
@@ -52,6 +53,8 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .map(|(k, m)| [k as f64, m.totals.points_outstanding as f64])
             .collect()
     });
+    ui.add_space(16.0);
+    super::projection::projection_ui(ui, state);
 }
 
 fn comparison_ui(ui: &mut egui::Ui, replays: &[Replay]) {
@@ -88,6 +91,7 @@ fn monthly_plot_ui(
     Plot::new(id)
         .height(200.0)
         .legend(Legend::default())
+        .allow_scroll(false)
         .x_axis_label("months since launch")
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {

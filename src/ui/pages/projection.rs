@@ -1,0 +1,246 @@
+//! The projection part of the Results page: each scenario against the no-programme baseline —
+//! the comparison table, retention curves with P10–P90 bands, cumulative net benefit, points
+//! liability, tier mix over time and incremental revenue per segment.
+
+use eframe::egui::{self, Color32};
+use egui_plot::{
+    Bar, BarChart, FilledArea, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints,
+};
+
+use crate::model::Date;
+use crate::sim::projection::programme::{Bands, Projection, projection_measures};
+use crate::ui::state::AppState;
+use crate::ui::theme;
+
+/// Draws the projection section of the Results page.
+pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.heading("Projection: each programme against no programme");
+    let full = state
+        .doc
+        .as_ref()
+        .map_or(0, |d| d.project.settings.monte_carlo_runs);
+    ui.checkbox(
+        &mut state.all_runs,
+        format!("All {full} Monte Carlo runs (slower; otherwise a fast preview)"),
+    )
+    .on_hover_text(
+        "The fast preview follows every edit with a few runs; tick this for the project's full \
+         number of runs and narrower P10–P90 bands.",
+    );
+    let Some((_, outcome)) = &state.projection else {
+        ui.label("Projecting…");
+        return;
+    };
+    let p = match outcome {
+        Ok(p) => p,
+        Err(e) => {
+            ui.colored_label(theme::ERROR, format!("No projection: {e}"));
+            return;
+        }
+    };
+    ui.label(format!(
+        "{} months from {} to {}, {} runs, {} model; median (P10–P90)",
+        p.horizon_months, p.start, p.end, p.runs, p.model
+    ));
+    comparison_ui(ui, p);
+    ui.add_space(10.0);
+    ui.strong("Retention: share of today's customers still alive");
+    retention_plot_ui(ui, p);
+    ui.strong("Cumulative incremental margin minus programme cost (mean)");
+    month_plot_ui(ui, "net_plot", p, "", |plot| {
+        for (k, o) in p.scenarios.iter().enumerate() {
+            plot.line(
+                Line::new(o.scenario.clone(), points(&o.cumulative_net)).color(theme::series(k)),
+            );
+        }
+    });
+    ui.strong("Points liability at month end (median)");
+    month_plot_ui(ui, "liability_plot", p, "", |plot| {
+        for (k, o) in p.scenarios.iter().enumerate() {
+            plot.line(
+                Line::new(o.scenario.clone(), points(&o.liability.p50)).color(theme::series(k)),
+            );
+        }
+    });
+    for o in p.scenarios.iter().filter(|o| !o.tier_members.is_empty()) {
+        ui.strong(format!(
+            "Tier mix of {} (mean members at month end)",
+            o.scenario
+        ));
+        let names: Vec<String> = state
+            .doc
+            .as_ref()
+            .and_then(|d| d.project.scenario(&o.scenario))
+            .map(|s| s.tiers.iter().map(|t| t.name.clone()).collect())
+            .unwrap_or_default();
+        month_plot_ui(ui, &format!("tiers_{}", o.scenario), p, "", |plot| {
+            // Stacked: each tier's band sits on the tiers below it.
+            let mut below = vec![0.0; p.months.len()];
+            let xs: Vec<f64> = (0..p.months.len()).map(|k| k as f64).collect();
+            for (t, series) in o.tier_members.iter().enumerate() {
+                let top: Vec<f64> = below.iter().zip(series).map(|(b, v)| b + v).collect();
+                let name = names.get(t).cloned().unwrap_or_else(|| format!("tier {t}"));
+                plot.add(
+                    FilledArea::new(name, &xs, &below, &top)
+                        .fill_color(theme::series(t).gamma_multiply(0.6)),
+                );
+                below = top;
+            }
+        });
+    }
+    ui.strong("Incremental revenue per segment (median)");
+    segment_bars_ui(ui, p, state);
+}
+
+fn comparison_ui(ui: &mut egui::Ui, p: &Projection) {
+    egui::Grid::new("projection_comparison")
+        .num_columns(p.scenarios.len() + 1)
+        .striped(true)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for o in &p.scenarios {
+                ui.strong(&o.scenario);
+            }
+            ui.end_row();
+            for (label, show) in projection_measures() {
+                ui.label(label);
+                for o in &p.scenarios {
+                    ui.label(show(p, o));
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn points(series: &[f64]) -> PlotPoints<'static> {
+    PlotPoints::from(
+        series
+            .iter()
+            .enumerate()
+            .map(|(k, v)| [k as f64, *v])
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A band (P10–P90 filled) and its median line.
+fn band_ui(plot: &mut egui_plot::PlotUi, name: &str, b: &Bands, colour: Color32, dashed: bool) {
+    let xs: Vec<f64> = (0..b.p50.len()).map(|k| k as f64).collect();
+    let mut line = Line::new(name.to_string(), points(&b.p50)).color(colour);
+    if dashed {
+        line = line.style(LineStyle::dashed_loose());
+    }
+    plot.line(line);
+    plot.add(
+        // The same name as the median line: one legend entry shows or hides both.
+        FilledArea::new(name.to_string(), &xs, &b.p10, &b.p90)
+            .fill_color(colour.gamma_multiply(0.2)),
+    );
+}
+
+fn retention_plot_ui(ui: &mut egui::Ui, p: &Projection) {
+    month_plot_ui(ui, "retention_plot", p, "%", |plot| {
+        band_ui(
+            plot,
+            "no programme",
+            &p.baseline.retention,
+            theme::BASELINE,
+            true,
+        );
+        for (k, o) in p.scenarios.iter().enumerate() {
+            band_ui(plot, &o.scenario, &o.retention, theme::series(k), false);
+        }
+    });
+}
+
+fn month_label(start: Date, x: f64) -> String {
+    Date::first_of_month_index(start.month_index() + x.round() as i32).map_or(String::new(), |d| {
+        let (y, m, _) = d.ymd();
+        format!("{y:04}-{m:02}")
+    })
+}
+
+/// A plot over the projected months; hovering shows the month and value.
+fn month_plot_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    p: &Projection,
+    unit: &'static str,
+    add: impl FnOnce(&mut egui_plot::PlotUi),
+) {
+    let start = p.start;
+    let mut plot = Plot::new(id)
+        .height(220.0)
+        .legend(Legend::default().position(egui_plot::Corner::LeftBottom))
+        // The mouse wheel scrolls the page; dragging pans and double-click resets.
+        .allow_scroll(false)
+        .x_axis_label("months ahead")
+        .label_formatter(move |pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => {
+                let value = if unit == "%" {
+                    format!("{:.1}%", position.y * 100.0)
+                } else {
+                    format!("{:.0}", position.y)
+                };
+                Some(format!(
+                    "{plot_name}\n{}: {value}",
+                    month_label(start, position.x)
+                ))
+            }
+            _ => None,
+        });
+    if unit == "%" {
+        plot = plot.y_axis_formatter(|mark, _| format!("{:.0}%", mark.value * 100.0));
+    }
+    plot.show(ui, add);
+}
+
+fn segment_bars_ui(ui: &mut egui::Ui, p: &Projection, state: &AppState) {
+    let names: Vec<String> = state
+        .doc
+        .as_ref()
+        .map(|d| {
+            let mut n: Vec<String> = d.project.segments.iter().map(|s| s.name.clone()).collect();
+            n.push(crate::model::UNASSIGNED.to_string());
+            n
+        })
+        .unwrap_or_default();
+    let groups = names.len().max(1) as f64;
+    let width = 0.8 / p.scenarios.len().max(1) as f64;
+    let labels = names.clone();
+    Plot::new("segment_bars")
+        .height(220.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                labels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            for (s, o) in p.scenarios.iter().enumerate() {
+                let bars: Vec<Bar> = o
+                    .by_segment
+                    .iter()
+                    .enumerate()
+                    .filter(|(g, _)| (*g as f64) < groups)
+                    .map(|(g, out)| {
+                        Bar::new(
+                            g as f64 - 0.4 + width * (s as f64 + 0.5),
+                            out.incremental_revenue.p50,
+                        )
+                        .width(width)
+                        .name(names.get(g).cloned().unwrap_or_default())
+                    })
+                    .collect();
+                plot.bar_chart(BarChart::new(o.scenario.clone(), bars).color(theme::series(s)));
+            }
+        });
+}
