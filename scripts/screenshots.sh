@@ -27,6 +27,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     xdotool mousemove 700 500
     for _ in $(seq 12); do xdotool click 5; sleep 0.1; done
     sleep 1.5; shot projection
+    click 35 436; sleep 4; shot model
     kill "$app"
 ' _ "$out"
 ls -1 "$out"/screenshot-*.png

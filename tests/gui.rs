@@ -275,3 +275,36 @@ fn results_page_projects_each_programme_fast_then_with_all_runs() {
     assert_eq!(outcome.as_ref().unwrap().runs, 200);
     assert!(fast < 200);
 }
+
+#[test]
+fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
+    let mut h = harness();
+    open(&mut h, project("cdnow.ron"));
+    assert!(h.state().model_report.is_none(), "fitted only when shown");
+    h.get_by_label("Model").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let (_, report) = h.state().model_report.as_ref().expect("fitted");
+    let r = report.as_ref().expect("BG/NBD fits the CDNOW sample");
+    // The project's calibration end (1997-09-30) is the backtest's too.
+    let b = r.backtest.as_ref().expect("a holdout is left");
+    assert_eq!(b.calibration_end.to_string(), "1997-09-30");
+    assert_eq!(r.customers, 2357);
+    h.get_by_label("alpha");
+    h.get_by_label("Gamma-Gamma p");
+    h.get_by_label_contains("Backtest: fitted to 1997-09-30");
+    // A settings edit makes it stale, then it is fitted again.
+    h.state_mut()
+        .doc
+        .as_mut()
+        .unwrap()
+        .project
+        .settings
+        .transaction_model = tierlab::model::TransactionModel::ParetoNbd;
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(!h.state().model_stale());
+    let (_, report) = h.state().model_report.as_ref().unwrap();
+    assert_eq!(report.as_ref().unwrap().model, "Pareto/NBD");
+    h.get_by_label("beta");
+}

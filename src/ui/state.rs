@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::navigator::navigator_ui;
 use super::pages;
 use super::theme;
-use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, segment_key};
+use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, model_key, segment_key};
 use crate::data::import::ImportReport;
 use crate::data::project_io::{data_path, save_project};
 use crate::data::store::Transactions;
 use crate::format::count;
 use crate::model::Project;
+use crate::sim::models::report::ModelReport;
 use crate::sim::projection::programme::{Projection, ProjectionOptions};
 use crate::sim::replay::Replay;
 use crate::sim::segments::report::SegmentReport;
@@ -34,19 +35,22 @@ pub enum Page {
     Personas,
     /// Programme scenarios.
     Scenarios,
-    /// What each scenario would have done on the history.
+    /// What each scenario would have done on the history, and will do.
     Results,
+    /// The fitted customer model, its diagnostics and its backtest.
+    Model,
 }
 
 impl Page {
     /// Every page, in navigator order.
-    pub const ALL: [Page; 6] = [
+    pub const ALL: [Page; 7] = [
         Page::Overview,
         Page::Data,
         Page::Segments,
         Page::Personas,
         Page::Scenarios,
         Page::Results,
+        Page::Model,
     ];
 
     /// The page's label in the navigator.
@@ -58,6 +62,7 @@ impl Page {
             Page::Personas => "Personas",
             Page::Scenarios => "Scenarios",
             Page::Results => "Results",
+            Page::Model => "Model",
         }
     }
 }
@@ -208,6 +213,10 @@ pub struct AppState {
     pub segment_report: Option<(Project, SegmentReport)>,
     /// The segment report being made now, for this key.
     segmenting: Option<Project>,
+    /// The last model report (or why there is none), and what it was made for ([`model_key`]).
+    pub model_report: Option<(Project, Result<Box<ModelReport>, String>)>,
+    /// The model report being made now, for this key.
+    modelling: Option<Project>,
     generation: u64,
 }
 
@@ -237,6 +246,8 @@ impl AppState {
             run: None,
             segment_report: None,
             segmenting: None,
+            model_report: None,
+            modelling: None,
             generation: 0,
         }
     }
@@ -292,6 +303,7 @@ impl AppState {
 
         self.keep_results_fresh(&ctx);
         self.keep_segments_fresh(&ctx);
+        self.keep_model_fresh(&ctx);
         let title = self.title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -348,6 +360,12 @@ impl AppState {
                     }
                     self.segment_report = Some((*key, *report));
                 }
+                WorkerMsg::Modelled { key, report } => {
+                    if self.modelling.as_ref() == Some(&*key) {
+                        self.modelling = None;
+                    }
+                    self.model_report = Some((*key, report));
+                }
                 WorkerMsg::Suggested(s) => {
                     let n = s.segments.len();
                     self.replace_segments(s.segments, &format!("{n} k-means suggestions"));
@@ -393,6 +411,8 @@ impl AppState {
         self.projection = None;
         self.segment_report = None;
         self.segmenting = None;
+        self.model_report = None;
+        self.modelling = None;
     }
 
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
@@ -630,6 +650,31 @@ impl AppState {
         self.worker
             .segments(ctx, doc.project.clone(), Arc::clone(tx));
         self.segmenting = Some(key);
+    }
+
+    /// Fits the model again when the settings or data differ from those of the last report
+    /// (only while the Model page is shown: fitting and backtesting take a moment).
+    fn keep_model_fresh(&mut self, ctx: &egui::Context) {
+        if self.settings.page != Page::Model {
+            return;
+        }
+        let Some(doc) = &self.doc else { return };
+        let Some(tx) = &doc.data else { return };
+        let key = model_key(&doc.project);
+        let up_to_date = self.model_report.as_ref().is_some_and(|(k, _)| k == &key);
+        if up_to_date || self.modelling.as_ref() == Some(&key) || !doc.project.is_valid() {
+            return;
+        }
+        self.worker.model(ctx, doc.project.clone(), Arc::clone(tx));
+        self.modelling = Some(key);
+    }
+
+    /// True when the shown model report is for other settings or data.
+    pub fn model_stale(&self) -> bool {
+        match (&self.model_report, &self.doc) {
+            (Some((k, _)), Some(doc)) => k != &model_key(&doc.project),
+            _ => false,
+        }
     }
 
     /// True when the shown segment report is for other segments, settings or data.

@@ -15,6 +15,7 @@ use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
 use crate::model::Project;
+use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{Projection, ProjectionOptions, project_with};
 use crate::sim::replay::{Population, Replay, replay_with};
 use crate::sim::segments::FeatureTable;
@@ -60,6 +61,13 @@ pub enum WorkerMsg {
         key: Box<Project>,
         /// The report.
         report: Box<SegmentReport>,
+    },
+    /// The model report of a project (as [`model_key`] of it) finished.
+    Modelled {
+        /// The project it was made for.
+        key: Box<Project>,
+        /// The report, or why the model could not be fitted.
+        report: Result<Box<ModelReport>, String>,
     },
     /// K-means suggestions finished.
     Suggested(Box<crate::sim::segments::kmeans::Suggestion>),
@@ -259,6 +267,19 @@ impl Worker {
         });
     }
 
+    /// Fits the project's customer model, with its diagnostics and backtest, in the background.
+    pub fn model(&mut self, ctx: &egui::Context, project: Project, tx: Arc<Transactions>) {
+        self.spawn(ctx, move || {
+            let runs = ProjectionOptions::from_project(&project).runs.clamp(1, 100);
+            WorkerMsg::Modelled {
+                key: Box::new(model_key(&project)),
+                report: model_report(&project, &tx, runs)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            }
+        });
+    }
+
     /// Clusters the customers of `tx` by k-means (k chosen by silhouette) in the background.
     pub fn suggest_segments(&mut self, ctx: &egui::Context, seed: u64, tx: Arc<Transactions>) {
         self.spawn(ctx, move || match tx.date_range() {
@@ -275,6 +296,15 @@ impl Worker {
         let msgs: Vec<WorkerMsg> = self.rx.try_iter().collect();
         self.busy = self.busy.saturating_sub(msgs.len());
         msgs
+    }
+}
+
+/// What a model report depends on: the settings and the data source.
+pub fn model_key(project: &Project) -> Project {
+    Project {
+        settings: project.settings.clone(),
+        data: project.data.clone(),
+        ..Project::default()
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod diagnostics;
 pub mod optimize;
+pub mod report;
 pub mod simulate;
 pub mod special;
 pub mod spend;

@@ -1,6 +1,7 @@
 //! The central editor's pages, one file each. Each page is a `fn(&mut Ui, …)`.
 
 mod data;
+mod model;
 mod overview;
 mod personas;
 mod projection;
@@ -25,6 +26,7 @@ pub fn page_ui(ui: &mut egui::Ui, state: &mut AppState) {
         Page::Personas => personas::personas_ui(ui, state),
         Page::Scenarios => scenarios::scenarios_ui(ui, state),
         Page::Results => results::results_ui(ui, state),
+        Page::Model => model::model_ui(ui, state),
     }
 }
 

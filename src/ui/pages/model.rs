@@ -1,0 +1,264 @@
+//! The Model page: the fitted customer model's parameters, its diagnostic plots (calibration
+//! histogram, tracking plot, P(alive) by recency) and the backtest score.
+
+use eframe::egui;
+use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints};
+
+use crate::format::{count, money};
+use crate::sim::models::report::ModelReport;
+use crate::sim::projection::{Backtest, Scored};
+use crate::ui::state::AppState;
+use crate::ui::theme;
+
+/// Draws the Model page.
+pub fn model_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.heading("Model: how customers buy and drop out");
+    let Some((_, report)) = &state.model_report else {
+        match state.doc.as_ref() {
+            Some(d) if d.data.is_none() => ui.label("Import transactions to fit the model."),
+            _ => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Fitting the model and backtesting it…");
+                })
+                .response
+            }
+        };
+        return;
+    };
+    if state.model_stale() {
+        ui.colored_label(
+            theme::WARNING,
+            "This fit is for earlier settings or data; a new one is on the way.",
+        );
+    }
+    let r = match report {
+        Ok(r) => r,
+        Err(e) => {
+            ui.colored_label(theme::ERROR, format!("The model cannot be fitted: {e}"));
+            return;
+        }
+    };
+    parameters_ui(ui, r);
+    ui.add_space(10.0);
+    backtest_ui(ui, &r.backtest);
+    ui.add_space(10.0);
+    ui.strong("Customers by repeat purchases in the calibration window");
+    histogram_ui(ui, r);
+    ui.strong("Cumulative repeat purchases: actual and model");
+    tracking_ui(ui, r);
+    ui.strong(format!(
+        "P(alive) by recency, at the median customer age ({:.0} periods)",
+        r.p_alive_age
+    ));
+    p_alive_ui(ui, r);
+}
+
+fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
+    ui.label(format!(
+        "{} fitted on {} customers' history to {} (log-likelihood {:.1})",
+        r.model,
+        count(r.customers as u64),
+        r.calibration_end,
+        r.fit.log_likelihood
+    ));
+    egui::Grid::new("model_params")
+        .striped(true)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            ui.strong("parameter");
+            ui.strong("estimate");
+            ui.strong("standard error");
+            ui.end_row();
+            for ((name, value), se) in r
+                .param_names
+                .iter()
+                .zip(r.fit.params.to_vec())
+                .zip(&r.fit.std_errors)
+            {
+                ui.label(*name);
+                ui.label(format!("{value:.4}"));
+                ui.label(se.map_or("-".into(), |s| format!("{s:.4}")));
+                ui.end_row();
+            }
+            match &r.spend {
+                Ok(s) => {
+                    for ((name, value), se) in ["Gamma-Gamma p", "Gamma-Gamma q", "Gamma-Gamma γ"]
+                        .iter()
+                        .zip([s.params.p, s.params.q, s.params.gamma])
+                        .zip(&s.std_errors)
+                    {
+                        ui.label(*name);
+                        ui.label(format!("{value:.4}"));
+                        ui.label(se.map_or("-".into(), |s| format!("{s:.4}")));
+                        ui.end_row();
+                    }
+                }
+                Err(e) => {
+                    ui.label("Gamma-Gamma");
+                    ui.label(format!("not fitted: {e}"));
+                    ui.end_row();
+                }
+            }
+        });
+}
+
+fn error_text(s: &Scored) -> String {
+    s.error_pct.map_or("-".into(), |e| format!("{e:+.1}%"))
+}
+
+fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
+    let b = match backtest {
+        Ok(b) => b,
+        Err(e) => {
+            ui.label(format!("No backtest: {e}"));
+            return;
+        }
+    };
+    ui.strong(format!(
+        "Backtest: fitted to {}, projected to {} ({} runs)",
+        b.calibration_end, b.holdout_end, b.runs
+    ));
+    egui::Grid::new("backtest")
+        .striped(true)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            for h in ["holdout", "actual", "predicted", "error", "monthly MAPE"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            let mape = |m: Option<f64>| m.map_or("-".into(), |m| format!("{m:.1}%"));
+            let t = &b.total;
+            ui.label("transactions");
+            ui.label(count(t.transactions.actual.round() as u64));
+            ui.label(count(t.transactions.predicted.round().max(0.0) as u64));
+            ui.label(error_text(&t.transactions));
+            ui.label(mape(t.transactions_mape_pct));
+            ui.end_row();
+            ui.label("revenue");
+            ui.label(money(t.revenue.actual));
+            ui.label(money(t.revenue.predicted));
+            ui.label(error_text(&t.revenue));
+            ui.label(mape(t.revenue_mape_pct));
+            ui.end_row();
+            ui.label("active customers per month");
+            ui.label("");
+            ui.label("");
+            ui.label("");
+            ui.label(mape(t.active_customers_mape_pct));
+            ui.end_row();
+        });
+    let xs: Vec<f64> = (0..b.monthly.len()).map(|k| k as f64).collect();
+    let lo: Vec<f64> = b.monthly.iter().map(|m| m.transactions.p10).collect();
+    let hi: Vec<f64> = b.monthly.iter().map(|m| m.transactions.p90).collect();
+    let series = |f: fn(&crate::sim::projection::BacktestMonth) -> f64| -> PlotPoints<'static> {
+        PlotPoints::from(
+            b.monthly
+                .iter()
+                .enumerate()
+                .map(|(k, m)| [k as f64, f(m)])
+                .collect::<Vec<_>>(),
+        )
+    };
+    Plot::new("backtest_plot")
+        .height(200.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_label("months into the holdout")
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("predicted", series(|m| m.transactions.predicted))
+                    .color(theme::series(0)),
+            );
+            plot.add(
+                FilledArea::new("predicted", &xs, &lo, &hi)
+                    .fill_color(theme::series(0).gamma_multiply(0.2)),
+            );
+            plot.line(
+                Line::new("actual", series(|m| m.transactions.actual)).color(theme::series(1)),
+            );
+        });
+}
+
+fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
+    let last = r.histogram.len().saturating_sub(1);
+    Plot::new("histogram_plot")
+        .height(200.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                String::new()
+            } else if k as usize == last {
+                format!("{k}+")
+            } else {
+                format!("{k}")
+            }
+        })
+        .show(ui, |plot| {
+            let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
+                        offset: f64| {
+                r.histogram
+                    .iter()
+                    .map(|b| Bar::new(f64::from(b.x) + offset, f(b)).width(0.38))
+                    .collect::<Vec<_>>()
+            };
+            plot.bar_chart(
+                BarChart::new("actual", bars(|b| b.actual, -0.2)).color(theme::series(1)),
+            );
+            plot.bar_chart(
+                BarChart::new("model", bars(|b| b.expected, 0.2)).color(theme::series(0)),
+            );
+        });
+}
+
+fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
+    let calibration_end = f64::from(r.calibration_end.0);
+    let points = |f: fn(&crate::sim::models::diagnostics::TrackingPoint) -> f64| {
+        PlotPoints::from(
+            r.tracking
+                .iter()
+                .map(|p| [f64::from(p.period_end.0), f(p)])
+                .collect::<Vec<_>>(),
+        )
+    };
+    Plot::new("tracking_plot")
+        .height(200.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
+        .show(ui, |plot| {
+            plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
+            plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
+            plot.vline(
+                egui_plot::VLine::new("calibration end", calibration_end)
+                    .color(theme::BASELINE)
+                    .style(LineStyle::dashed_loose()),
+            );
+        });
+}
+
+fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
+    Plot::new("p_alive_plot")
+        .height(200.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_label("recency: last purchase, as a share of the customer's age")
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |plot| {
+            for (k, (x, curve)) in r.p_alive_curves.iter().enumerate() {
+                let n = curve.len().saturating_sub(1).max(1) as f64;
+                let points: Vec<[f64; 2]> = curve
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| [i as f64 / n, *p])
+                    .collect();
+                plot.line(
+                    Line::new(format!("{x} repeat purchases"), PlotPoints::from(points))
+                        .color(theme::series(k)),
+                );
+            }
+        });
+}
