@@ -308,3 +308,117 @@ fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
     assert_eq!(report.as_ref().unwrap().model, "Pareto/NBD");
     h.get_by_label("beta");
 }
+
+#[test]
+fn a_tier_threshold_edited_in_the_ui_changes_the_results_and_undoes() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 2000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    settle(&mut h);
+    let upgrades_before = h.state().results.as_ref().expect("replayed").1[1]
+        .totals
+        .upgrades;
+    // The scenario's editor, from the navigator.
+    h.get_by_label("Bean tiers").click();
+    h.run_steps(2);
+    h.get_by_label("Scenario: Bean tiers");
+    let before = h.state().doc.as_ref().unwrap().project.scenarios[1].tiers[1].enter_threshold;
+    // The second tier's "Enter at" field.
+    h.get_all_by_label("Enter at")
+        .nth(1)
+        .expect("a second tier")
+        .set_value_accesskit(before * 2.0);
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(
+        doc.project.scenarios[1].tiers[1].enter_threshold,
+        before * 2.0
+    );
+    assert!(doc.is_dirty());
+    // The results follow: fewer members reach a tier twice as far away.
+    settle(&mut h);
+    assert!(!h.state().results_stale());
+    let upgrades_after = h.state().results.as_ref().unwrap().1[1].totals.upgrades;
+    assert!(
+        upgrades_after < upgrades_before,
+        "{upgrades_after} upgrades, {upgrades_before} before"
+    );
+    // Undo from the Edit menu brings the threshold back; redo takes it again.
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Undo").click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.project.scenarios[1].tiers[1].enter_threshold, before);
+    assert!(!doc.is_dirty());
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Redo").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().project.scenarios[1].tiers[1].enter_threshold,
+        before * 2.0
+    );
+    // Save and reload: the edit is in the file.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("edited.ron");
+    h.state_mut().command(Command::SaveAs(saved.clone()));
+    h.run_steps(2);
+    open(&mut h, saved);
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().project.scenarios[1].tiers[1].enter_threshold,
+        before * 2.0
+    );
+}
+
+#[test]
+fn scenarios_are_added_duplicated_and_removed_with_inline_errors() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 2000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("cdnow.ron"));
+    h.get_by_label("Scenarios (2)").click();
+    h.run_steps(2);
+    h.get_all_by_label("Duplicate").next().unwrap().click();
+    h.run_steps(2);
+    let names: Vec<String> = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .project
+        .scenarios
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(names[1], "CD club points (copy)");
+    h.get_by_label("Add scenario").click();
+    h.run_steps(2);
+    // The new scenario opens in the editor; a tier added above a zero first tier is valid, a
+    // decreasing threshold is shown as an error at the tiers.
+    h.get_by_label("Add tier").click();
+    h.run_steps(2);
+    h.get_by_label("Add tier").click();
+    h.run_steps(2);
+    h.get_all_by_label("Enter at")
+        .nth(1)
+        .unwrap()
+        .set_value_accesskit(0.0);
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("Error:").count() > 0,
+        "an inline validation message"
+    );
+    // Undo takes the edit back, and the message goes with it.
+    h.state_mut().command(Command::Undo);
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label_contains("Error:").count(), 0);
+    h.get_by_label("Back to all scenarios").click();
+    h.run_steps(2);
+    let n = h.state().doc.as_ref().unwrap().project.scenarios.len();
+    assert_eq!(n, 4);
+    h.get_all_by_label("Remove").next().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(h.state().doc.as_ref().unwrap().project.scenarios.len(), 3);
+}

@@ -107,7 +107,21 @@ pub struct Document {
     pub report: Option<ImportReport>,
     /// Why the data could not be imported.
     pub data_error: Option<String>,
+    /// Earlier versions of the project, newest last.
+    undo: Vec<Project>,
+    /// Versions undone, newest last.
+    redo: Vec<Project>,
+    /// The project as of the last recorded edit.
+    recorded: Project,
+    /// When (egui time, seconds) the last undo step was taken: edits within
+    /// [`COALESCE_SECONDS`] of it (a slider drag, typing) join that step.
+    last_step: f64,
 }
+
+/// Most undo steps kept.
+const MAX_UNDO: usize = 200;
+/// Edits closer together than this are one undo step.
+const COALESCE_SECONDS: f64 = 0.75;
 
 impl Document {
     /// A document for a project as loaded from `path`.
@@ -115,10 +129,60 @@ impl Document {
         Document {
             path,
             saved: project.clone(),
+            recorded: project.clone(),
             project,
             data: None,
             report: None,
             data_error: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            last_step: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Records the frame's edits (called once per frame, at `now` seconds): a change makes an
+    /// undo step, or joins the last one when it came within [`COALESCE_SECONDS`].
+    pub fn record_edits(&mut self, now: f64) {
+        if self.project == self.recorded {
+            return;
+        }
+        if now - self.last_step > COALESCE_SECONDS || self.undo.is_empty() {
+            self.undo.push(self.recorded.clone());
+            if self.undo.len() > MAX_UNDO {
+                self.undo.remove(0);
+            }
+        }
+        self.last_step = now;
+        self.redo.clear();
+        self.recorded = self.project.clone();
+    }
+
+    /// True when there is an edit to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// True when there is an undone edit to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Goes back one undo step.
+    pub fn undo(&mut self) {
+        if let Some(previous) = self.undo.pop() {
+            self.redo
+                .push(std::mem::replace(&mut self.project, previous));
+            self.recorded = self.project.clone();
+            self.last_step = f64::NEG_INFINITY;
+        }
+    }
+
+    /// Goes forward one undone step.
+    pub fn redo(&mut self) {
+        if let Some(next) = self.redo.pop() {
+            self.undo.push(std::mem::replace(&mut self.project, next));
+            self.recorded = self.project.clone();
+            self.last_step = f64::NEG_INFINITY;
         }
     }
 
@@ -166,6 +230,10 @@ pub enum Command {
     Reimport,
     /// Close the window.
     Quit,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
 }
 
 impl Command {
@@ -300,6 +368,10 @@ impl AppState {
                 .show(ui, |ui| pages::page_ui(ui, self));
         });
         self.confirm_ui(&ctx);
+        let now = ctx.input(|i| i.time);
+        if let Some(doc) = &mut self.doc {
+            doc.record_edits(now);
+        }
 
         self.keep_results_fresh(&ctx);
         self.keep_segments_fresh(&ctx);
@@ -433,6 +505,18 @@ impl AppState {
                 KeyboardShortcut::new(Modifiers::COMMAND, Key::N),
                 Command::New,
             ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
+                Command::Redo,
+            ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND, Key::Z),
+                Command::Undo,
+            ),
+            (
+                KeyboardShortcut::new(Modifiers::COMMAND, Key::Y),
+                Command::Redo,
+            ),
         ];
         for (shortcut, cmd) in shortcuts {
             if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
@@ -506,6 +590,24 @@ impl AppState {
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     self.command(Command::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                let (undo, redo) = self
+                    .doc
+                    .as_ref()
+                    .map_or((false, false), |d| (d.can_undo(), d.can_redo()));
+                if ui
+                    .add_enabled(undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
+                    .clicked()
+                {
+                    self.command(Command::Undo);
+                }
+                if ui
+                    .add_enabled(redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y"))
+                    .clicked()
+                {
+                    self.command(Command::Redo);
                 }
             });
             ui.menu_button("View", |ui| {
@@ -786,6 +888,20 @@ impl AppState {
             Command::Quit => {
                 self.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Command::Undo | Command::Redo => {
+                if let Some(doc) = &mut self.doc {
+                    if cmd == Command::Undo {
+                        doc.undo();
+                    } else {
+                        doc.redo();
+                    }
+                    self.status = if cmd == Command::Undo {
+                        "undone".into()
+                    } else {
+                        "redone".into()
+                    };
+                }
             }
         }
     }

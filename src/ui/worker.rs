@@ -127,7 +127,7 @@ fn import_data(
     project: &Project,
 ) -> Result<(Transactions, ImportReport), String> {
     if project.data.path.trim().is_empty() {
-        return Err("no transaction file chosen yet (File → Import transactions…)".into());
+        return Err("no transaction file chosen yet (File > Import transactions…)".into());
     }
     let csv = match project_path {
         Some(p) => data_path(p, project),

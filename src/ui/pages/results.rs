@@ -26,9 +26,15 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
         return;
     };
     if state.results_stale() {
+        let valid = state.doc.as_ref().is_some_and(|d| d.project.is_valid());
         ui.colored_label(
             theme::WARNING,
-            "These results are for an earlier version of the project; new ones are on the way.",
+            if valid {
+                "These results are for an earlier version of the project; new ones are on the way."
+            } else {
+                "These results are for the last valid version of the project: fix its errors \
+                 (shown on the Overview and at the fields) to see the effect of the edits."
+            },
         );
     }
     comparison_ui(ui, replays);
