@@ -422,3 +422,40 @@ fn scenarios_are_added_duplicated_and_removed_with_inline_errors() {
     h.run_steps(2);
     assert_eq!(h.state().doc.as_ref().unwrap().project.scenarios.len(), 3);
 }
+
+#[test]
+fn persona_responses_are_edited_with_sliders_and_reset() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 2000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Commuter Chloe").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::Slider, "Frequency uplift")
+        .set_value_accesskit(12.5);
+    h.run_steps(2);
+    let uplift = |h: &Harness<'static, AppState>| {
+        h.state().doc.as_ref().unwrap().project.personas[0]
+            .response
+            .frequency_uplift_pct
+    };
+    assert_eq!(uplift(&h), 12.5);
+    assert!(h.state().doc.as_ref().unwrap().is_dirty());
+    // Each parameter resets to its published default (frequency uplift's button comes first).
+    h.get_all_by_label("Reset to 5").next().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(uplift(&h), 5.0);
+    // The narrative is editable too.
+    let summary = || eframe::egui::accesskit::Role::MultilineTextInput;
+    h.get_by_role_and_label(summary(), "Summary").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(summary(), "Summary")
+        .type_text(" Loves oat milk.");
+    h.run_steps(2);
+    assert!(
+        h.state().doc.as_ref().unwrap().project.personas[0]
+            .narrative
+            .summary
+            .contains("Loves oat milk.")
+    );
+}

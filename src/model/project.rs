@@ -396,6 +396,115 @@ impl Default for Response {
     }
 }
 
+/// One behavioural response parameter, described for editors and reports: what it means, its
+/// unit and range, and where its default comes from.
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseParameter {
+    /// Field name in the project file.
+    pub key: &'static str,
+    /// Label for people.
+    pub label: &'static str,
+    /// Unit shown after the value.
+    pub unit: &'static str,
+    /// Smallest sensible value.
+    pub min: f64,
+    /// Largest sensible value.
+    pub max: f64,
+    /// What the parameter does.
+    pub meaning: &'static str,
+    /// The published basis of its default.
+    pub source: &'static str,
+    /// Reads it from a response.
+    pub get: fn(&Response) -> f64,
+    /// Writes it into a response.
+    pub set: fn(&mut Response, f64),
+}
+
+/// Every behavioural response parameter, in the order editors show them.
+pub const RESPONSE_PARAMETERS: [ResponseParameter; 7] = [
+    ResponseParameter {
+        key: "frequency_uplift_pct",
+        label: "Frequency uplift",
+        unit: "%",
+        min: -50.0,
+        max: 100.0,
+        meaning: "How much more often a member buys than they would without the programme.",
+        source: "Taylor & Neslin (2005, J. Retailing): a short-term sales lift of a few percent \
+                 from a points programme; 5 is a middle value.",
+        get: |r| r.frequency_uplift_pct,
+        set: |r, v| r.frequency_uplift_pct = v,
+    },
+    ResponseParameter {
+        key: "basket_uplift_pct",
+        label: "Basket uplift",
+        unit: "%",
+        min: -50.0,
+        max: 100.0,
+        meaning: "How much more a member spends per purchase.",
+        source: "Lal & Bell (2003, QME): spend-based programmes mostly lift light shoppers; \
+                 average basket effects are small.",
+        get: |r| r.basket_uplift_pct,
+        set: |r, v| r.basket_uplift_pct = v,
+    },
+    ResponseParameter {
+        key: "dropout_reduction_pct_per_tier",
+        label: "Dropout reduction per tier",
+        unit: "%",
+        min: 0.0,
+        max: 100.0,
+        meaning: "How much lower a member's dropout is for each tier above the entry tier.",
+        source: "Verhoef (2003, J. Marketing): programme membership has a positive but modest \
+                 effect on retention.",
+        get: |r| r.dropout_reduction_pct_per_tier,
+        set: |r, v| r.dropout_reduction_pct_per_tier = v,
+    },
+    ResponseParameter {
+        key: "goal_gradient_pct",
+        label: "Goal-gradient acceleration",
+        unit: "%",
+        min: 0.0,
+        max: 200.0,
+        meaning: "How much faster a member buys when close to the next tier or reward.",
+        source: "Kivetz, Urminsky & Zheng (2006, JMR): purchase intervals shortened by about 20% \
+                 approaching a coffee-card reward.",
+        get: |r| r.goal_gradient_pct,
+        set: |r, v| r.goal_gradient_pct = v,
+    },
+    ResponseParameter {
+        key: "goal_gradient_distance_pct",
+        label: "Goal-gradient distance",
+        unit: "% of the goal",
+        min: 0.0,
+        max: 100.0,
+        meaning: "How close counts as close: within this share of the goal.",
+        source: "The last part of the card in Kivetz, Urminsky & Zheng (2006).",
+        get: |r| r.goal_gradient_distance_pct,
+        set: |r, v| r.goal_gradient_distance_pct = v,
+    },
+    ResponseParameter {
+        key: "redemption_propensity",
+        label: "Redemption propensity",
+        unit: "probability",
+        min: 0.0,
+        max: 1.0,
+        meaning: "Chance that a member who can afford a reward redeems it.",
+        source: "Industry breakage estimates of 20–30% of points never redeemed.",
+        get: |r| r.redemption_propensity,
+        set: |r, v| r.redemption_propensity = v,
+    },
+    ResponseParameter {
+        key: "enrolment_propensity",
+        label: "Enrolment propensity",
+        unit: "× enrolment rate",
+        min: 0.0,
+        max: 1.0,
+        meaning: "Multiplier on the programme's enrolment rate for this persona.",
+        source: "Neutral default (1).",
+        get: |r| r.enrolment_propensity,
+        set: |r, v| r.enrolment_propensity = v,
+    },
+];
+
 /// How `tierlab generate --project` draws synthetic customers for a persona.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

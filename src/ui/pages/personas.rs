@@ -3,52 +3,169 @@
 use eframe::egui;
 
 use crate::format::{count, money, percent};
-use crate::model::UNASSIGNED;
+use crate::model::{RESPONSE_PARAMETERS, Response, UNASSIGNED};
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
-/// Draws the Personas page.
+/// Draws the Personas page: every persona's card, or the editor of the selected one.
 pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
-    let Some(doc) = &state.doc else { return };
     ui.heading("Personas");
-    for (i, p) in doc.project.personas.iter().enumerate() {
-        if state.selected.is_some_and(|sel| sel != i) {
-            continue;
-        }
-        ui.add_space(6.0);
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                theme::colour_dot(ui, p.colour);
-                ui.strong(&p.name);
-                ui.label(format!("— segment: {}", if p.segment.is_empty() { "all customers" } else { &p.segment }));
-            });
-            let n = &p.narrative;
-            for (label, text) in [
-                ("Summary", &n.summary),
-                ("Motivations", &n.motivations),
-                ("Pain points", &n.pain_points),
-                ("Preferred rewards", &n.preferred_rewards),
-            ] {
-                if !text.is_empty() {
-                    ui.label(egui::RichText::new(label).italics());
-                    ui.label(text);
-                }
+    let selected = state.selected;
+    let Some(doc) = &state.doc else { return };
+    match selected {
+        Some(i) if i < doc.project.personas.len() => {
+            if ui.button("Back to all personas").clicked() {
+                state.selected = None;
+                return;
             }
-            profile_ui(ui, state, &p.segment);
-            let r = &p.response;
-            ui.label(format!(
-                "Response: frequency +{}%, basket +{}%, dropout −{}% per tier, goal gradient +{}% within {}%, redemption propensity {}, enrolment propensity {}",
-                r.frequency_uplift_pct,
-                r.basket_uplift_pct,
-                r.dropout_reduction_pct_per_tier,
-                r.goal_gradient_pct,
-                r.goal_gradient_distance_pct,
-                r.redemption_propensity,
-                r.enrolment_propensity
-            ));
-        });
+            editor_ui(ui, state, i);
+        }
+        _ => {
+            let mut edit = None;
+            for (i, p) in doc.project.personas.iter().enumerate() {
+                ui.add_space(6.0);
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        theme::colour_dot(ui, p.colour);
+                        ui.strong(&p.name);
+                        ui.label(format!(
+                            "— segment: {}",
+                            if p.segment.is_empty() {
+                                "all customers"
+                            } else {
+                                &p.segment
+                            }
+                        ));
+                        if ui.button("Edit").clicked() {
+                            edit = Some(i);
+                        }
+                    });
+                    if !p.narrative.summary.is_empty() {
+                        ui.label(&p.narrative.summary);
+                    }
+                    profile_ui(ui, state, &p.segment);
+                    let r = &p.response;
+                    ui.label(format!(
+                        "Response: frequency +{}%, basket +{}%, dropout −{}% per tier, goal \
+                         gradient +{}% within {}%, redemption propensity {}, enrolment \
+                         propensity {}",
+                        r.frequency_uplift_pct,
+                        r.basket_uplift_pct,
+                        r.dropout_reduction_pct_per_tier,
+                        r.goal_gradient_pct,
+                        r.goal_gradient_distance_pct,
+                        r.redemption_propensity,
+                        r.enrolment_propensity
+                    ));
+                });
+            }
+            super::problems_ui(ui, &doc.project, "personas");
+            if let Some(i) = edit {
+                state.selected = Some(i);
+            }
+        }
     }
-    super::problems_ui(ui, &doc.project, "personas");
+}
+
+/// The editor of persona `i`: name, colour, segment, narrative, and every response parameter as
+/// a slider with its unit, meaning, source and a reset to the default.
+fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
+    let Some(doc) = &mut state.doc else { return };
+    let segments: Vec<String> = doc
+        .project
+        .segments
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let p = &mut doc.project.personas[i];
+    egui::Grid::new("persona_basics")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let l = ui.label("Name");
+            ui.text_edit_singleline(&mut p.name).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Colour");
+            ui.color_edit_button_srgb(&mut p.colour.0).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Segment");
+            let shown = if p.segment.is_empty() {
+                "(all customers)".to_string()
+            } else {
+                p.segment.clone()
+            };
+            egui::ComboBox::from_id_salt("persona_segment")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut p.segment, String::new(), "(all customers)");
+                    for s in &segments {
+                        ui.selectable_value(&mut p.segment, s.clone(), s);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            let n = &mut p.narrative;
+            for (label, text) in [
+                ("Summary", &mut n.summary),
+                ("Motivations", &mut n.motivations),
+                ("Pain points", &mut n.pain_points),
+                ("Preferred rewards", &mut n.preferred_rewards),
+            ] {
+                let l = ui.label(label);
+                ui.add(
+                    egui::TextEdit::multiline(text)
+                        .desired_rows(2)
+                        .desired_width(520.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            }
+        });
+    ui.add_space(8.0);
+    ui.strong("Response to a programme");
+    let defaults = Response::default();
+    egui::Grid::new("persona_response")
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            for param in RESPONSE_PARAMETERS {
+                let l = ui
+                    .label(param.label)
+                    .on_hover_text(format!("{}\n\nDefault: {}", param.meaning, param.source));
+                let mut v = (param.get)(&p.response);
+                let step = if param.max <= 1.0 { 0.01 } else { 0.5 };
+                if ui
+                    .add(
+                        egui::Slider::new(&mut v, param.min..=param.max)
+                            .suffix(format!(" {}", param.unit))
+                            .step_by(step)
+                            .clamping(egui::SliderClamping::Never),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(param.meaning)
+                    .changed()
+                {
+                    (param.set)(&mut p.response, v);
+                }
+                let default = (param.get)(&defaults);
+                if ui
+                    .add_enabled(
+                        (param.get)(&p.response) != default,
+                        egui::Button::new(format!("Reset to {default}")),
+                    )
+                    .on_hover_text(param.source)
+                    .clicked()
+                {
+                    (param.set)(&mut p.response, default);
+                }
+                ui.end_row();
+            }
+        });
+    let segment = p.segment.clone();
+    let project = doc.project.clone();
+    profile_ui(ui, state, &segment);
+    super::problems_ui(ui, &project, &format!("personas[{i}]"));
 }
 
 /// The measured profile of the persona's segment (all customers when it has none).
