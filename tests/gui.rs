@@ -459,3 +459,27 @@ fn persona_responses_are_edited_with_sliders_and_reset() {
             .contains("Loves oat milk.")
     );
 }
+
+#[test]
+fn presentation_mode_shows_only_the_results_in_large_type() {
+    let mut h = harness();
+    open(&mut h, project("cdnow.ron"));
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Presentation mode").click();
+    h.run_steps(3);
+    assert!(h.state().settings.presentation);
+    assert_eq!(h.state().settings.page, tierlab::ui::state::Page::Results);
+    assert!(
+        h.query_by_label("Overview").is_none(),
+        "the navigator is hidden"
+    );
+    h.key_press(eframe::egui::Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().settings.presentation);
+    h.get_by_label("Overview");
+    // F5 toggles it too.
+    h.key_press(eframe::egui::Key::F5);
+    h.run_steps(3);
+    assert!(h.state().settings.presentation);
+}

@@ -77,7 +77,13 @@ pub struct UiSettings {
     pub dark: bool,
     /// Last page shown.
     pub page: Page,
+    /// Presentation mode: larger type and the Results page only (not remembered).
+    #[serde(skip)]
+    pub presentation: bool,
 }
+
+/// Zoom of presentation mode.
+const PRESENTATION_ZOOM: f32 = 1.5;
 
 /// How many recent files are remembered.
 const MAX_RECENT: usize = 10;
@@ -234,6 +240,8 @@ pub enum Command {
     Undo,
     /// Redo the last undone edit.
     Redo,
+    /// Enter (true) or leave presentation mode.
+    Present(bool),
 }
 
 impl Command {
@@ -354,14 +362,20 @@ impl AppState {
         self.dropped_files(&ctx);
 
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));
+        if self.settings.presentation {
+            self.settings.page = Page::Results;
+        } else {
+            egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));
+        }
         if !self.errors.is_empty() {
             egui::Panel::top("errors").show(ui, |ui| self.errors_ui(ui));
         }
-        egui::Panel::left("navigator")
-            .resizable(true)
-            .default_size(theme::NAVIGATOR_WIDTH)
-            .show(ui, |ui| navigator_ui(ui, self));
+        if !self.settings.presentation {
+            egui::Panel::left("navigator")
+                .resizable(true)
+                .default_size(theme::NAVIGATOR_WIDTH)
+                .show(ui, |ui| navigator_ui(ui, self));
+        }
         egui::CentralPanel::default_margins().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink(false)
@@ -523,6 +537,13 @@ impl AppState {
                 self.command(cmd);
             }
         }
+        let present = self.settings.presentation;
+        if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F5)) {
+            self.command(Command::Present(!present));
+        }
+        if present && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+            self.command(Command::Present(false));
+        }
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
@@ -618,6 +639,17 @@ impl AppState {
                 if ui.radio(self.settings.dark, "Dark theme").clicked() {
                     self.settings.dark = true;
                     theme::apply(ui.ctx(), true);
+                }
+                ui.separator();
+                let mut on = self.settings.presentation;
+                if ui
+                    .add(egui::Checkbox::new(&mut on, "Presentation mode"))
+                    .on_hover_text(
+                        "Larger type and the results only, for a projector (F5; Esc leaves)",
+                    )
+                    .changed()
+                {
+                    self.command(Command::Present(on));
                 }
             });
         });
@@ -888,6 +920,13 @@ impl AppState {
             Command::Quit => {
                 self.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Command::Present(on) => {
+                self.settings.presentation = on;
+                ctx.set_zoom_factor(if on { PRESENTATION_ZOOM } else { 1.0 });
+                if on {
+                    self.settings.page = Page::Results;
+                }
             }
             Command::Undo | Command::Redo => {
                 if let Some(doc) = &mut self.doc {

@@ -1,11 +1,14 @@
 //! The Segments page: each segment's rule in precedence order with its measured size and revenue
-//! share, and ready-made starting sets (RFM, ABC, k-means suggestions).
+//! share, ready-made starting sets (RFM, ABC, k-means suggestions), segment sizes over time and
+//! the migration matrix.
 
 use eframe::egui;
+use egui_plot::{FilledArea, Legend, Plot};
 
 use crate::format::{count, money, percent};
 use crate::model::{Combine, UNASSIGNED};
 use crate::sim::segments::presets::{abc_segments, rfm_segments};
+use crate::sim::segments::report::Migration;
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
@@ -20,6 +23,9 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
     );
     starting_sets_ui(ui, state);
     sizes_ui(ui, state);
+    if let Some((_, report)) = &state.segment_report {
+        migration_ui(ui, &report.migration, state);
+    }
     let Some(doc) = &state.doc else { return };
     for (i, s) in doc.project.segments.iter().enumerate() {
         if state.selected.is_some_and(|sel| sel != i) {
@@ -142,6 +148,96 @@ fn sizes_ui(ui: &mut egui::Ui, state: &AppState) {
                 ui.label(format!("{:.1}", p.frequency));
                 ui.label(money(p.average_basket));
                 ui.label(format!("{:.0}", p.recency_days.p50));
+                ui.end_row();
+            }
+        });
+}
+
+/// Segment sizes at each period end (stacked) and the moves between the last two period ends
+/// as a heat map: each row is where the customers of a segment were, each column where they are.
+fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
+    if m.periods.len() < 2 {
+        return;
+    }
+    let colours: Vec<egui::Color32> = m
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            state
+                .doc
+                .as_ref()
+                .and_then(|d| d.project.segments.iter().find(|s| &s.name == name))
+                .map_or(theme::series(k), |s| theme::colour(s.colour))
+        })
+        .collect();
+    ui.add_space(8.0);
+    ui.strong("Segment sizes over time");
+    let periods = m.periods.clone();
+    Plot::new("segment_sizes_plot")
+        .height(200.0)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .allow_scroll(false)
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                return String::new();
+            }
+            periods
+                .get(k as usize)
+                .map_or(String::new(), |d| d.to_string())
+        })
+        .show(ui, |plot| {
+            let xs: Vec<f64> = (0..m.periods.len()).map(|k| k as f64).collect();
+            let mut below = vec![0.0; m.periods.len()];
+            for (j, name) in m.segments.iter().enumerate() {
+                let top: Vec<f64> = below
+                    .iter()
+                    .zip(&m.sizes)
+                    .map(|(b, row)| b + row.get(j).copied().unwrap_or(0) as f64)
+                    .collect();
+                plot.add(
+                    FilledArea::new(name.clone(), &xs, &below, &top)
+                        .fill_color(colours[j].gamma_multiply(0.7)),
+                );
+                below = top;
+            }
+        });
+    let (Some(from), Some(to)) = (m.periods.get(m.periods.len() - 2), m.periods.last()) else {
+        return;
+    };
+    ui.strong(format!("Moves between segments, {from} to {to}"));
+    ui.small("Row: the segment at the start (or new customers); column: the segment at the end; shading: share of the row.");
+    egui::Grid::new("migration_matrix")
+        .striped(false)
+        .spacing([10.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for name in &m.segments {
+                ui.strong(name);
+            }
+            ui.end_row();
+            for (row, name) in m.matrix.iter().zip(&m.from) {
+                ui.strong(name);
+                let total: u64 = row.iter().sum();
+                for &n in row {
+                    let share = if total > 0 {
+                        n as f32 / total as f32
+                    } else {
+                        0.0
+                    };
+                    let fill = theme::series(0).gamma_multiply(0.15 + 0.85 * share);
+                    egui::Frame::new()
+                        .fill(if n > 0 {
+                            fill
+                        } else {
+                            egui::Color32::TRANSPARENT
+                        })
+                        .inner_margin(egui::Margin::symmetric(6, 2))
+                        .show(ui, |ui| {
+                            ui.label(count(n));
+                        });
+                }
                 ui.end_row();
             }
         });
