@@ -483,3 +483,64 @@ fn presentation_mode_shows_only_the_results_in_large_type() {
     h.run_steps(3);
     assert!(h.state().settings.presentation);
 }
+
+/// Copies a sample project and its data into a fresh folder.
+fn sample_copy(dir: &Path) -> PathBuf {
+    for f in ["cdnow.ron", "cdnow_sample.csv"] {
+        std::fs::copy(project(f), dir.join(f)).unwrap();
+    }
+    dir.join("cdnow.ron")
+}
+
+#[test]
+fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let recovery = tierlab::data::project_io::recovery_path(&path);
+    {
+        let mut h = harness();
+        open(&mut h, path.clone());
+        h.state_mut().doc.as_mut().unwrap().project.name = "Edited, not saved".into();
+        h.run_steps(1);
+        h.state_mut()
+            .autosave(tierlab::ui::state::AUTOSAVE_SECONDS * 10.0);
+        assert!(recovery.exists(), "autosaved");
+        // The app "crashes": dropped without saving or quitting.
+    }
+    let mut h = harness();
+    open(&mut h, path.clone());
+    assert_eq!(
+        h.state().recovered.as_ref().map(|p| p.name.as_str()),
+        Some("Edited, not saved")
+    );
+    h.get_by_label("Restore changes").click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.project.name, "Edited, not saved");
+    assert!(doc.is_dirty(), "restored edits still need saving");
+    // Saving them ends the recovery; the project file has them.
+    h.state_mut().command(Command::Save);
+    h.run_steps(2);
+    assert!(!recovery.exists());
+    let saved = tierlab::data::project_io::load_project(&path).unwrap();
+    assert_eq!(saved.name, "Edited, not saved");
+}
+
+#[test]
+fn recovered_edits_can_be_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let mut edited = tierlab::data::project_io::load_project(&path).unwrap();
+    edited.name = "Half-finished".into();
+    tierlab::data::project_io::write_recovery(&path, &edited).unwrap();
+    let mut h = harness();
+    open(&mut h, path.clone());
+    h.get_by_label("Discard them").click();
+    h.run_steps(2);
+    assert!(h.state().recovered.is_none());
+    assert!(!tierlab::data::project_io::recovery_path(&path).exists());
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().project.name,
+        "CDNOW 1997 cohort"
+    );
+}

@@ -149,6 +149,38 @@ pub fn save_project(path: &Path, project: &Project) -> Result<(), ProjectError> 
     write_atomically(path, text.as_bytes(), |file, bytes| file.write_all(bytes))
 }
 
+/// The recovery file of the project at `path`, where unsaved edits are autosaved:
+/// `DIR/NAME.ron` → `DIR/.NAME.ron.recovery`.
+pub fn recovery_path(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".recovery");
+    path.with_file_name(name)
+}
+
+/// Writes unsaved edits of the project at `path` to its recovery file (atomically, no backup).
+pub fn write_recovery(path: &Path, project: &Project) -> Result<(), ProjectError> {
+    let text = to_ron_string(project)?;
+    write_file(
+        &recovery_path(path),
+        text.as_bytes(),
+        false,
+        |file, bytes| file.write_all(bytes),
+    )
+}
+
+/// The autosaved edits of the project at `path`, if a recovery file is there (`Err` when it
+/// cannot be read).
+pub fn read_recovery(path: &Path) -> Option<Result<Project, ProjectError>> {
+    let recovery = recovery_path(path);
+    recovery.exists().then(|| load_project(&recovery))
+}
+
+/// Removes the recovery file of the project at `path` (nothing when there is none).
+pub fn remove_recovery(path: &Path) {
+    let _ = std::fs::remove_file(recovery_path(path));
+}
+
 /// The backup path of `path`: `NAME.ron` → `NAME.ron.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path
@@ -163,6 +195,16 @@ pub fn backup_path(path: &Path) -> PathBuf {
 pub(crate) fn write_atomically(
     path: &Path,
     bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> Result<(), ProjectError> {
+    write_file(path, bytes, true, write)
+}
+
+/// [`write_atomically`], keeping the old file as `.bak` only when `backup` is set.
+fn write_file(
+    path: &Path,
+    bytes: &[u8],
+    backup: bool,
     write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
 ) -> Result<(), ProjectError> {
     let io_err = |action: &'static str, p: &Path| {
@@ -193,7 +235,7 @@ pub(crate) fn write_atomically(
         write(&mut file, bytes).map_err(io_err("cannot write", &tmp))?;
         file.sync_all().map_err(io_err("cannot flush", &tmp))?;
         drop(file);
-        if path.exists() {
+        if backup && path.exists() {
             let bak = backup_path(path);
             fs::copy(path, &bak).map_err(io_err("cannot back up to", &bak))?;
         }

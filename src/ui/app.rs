@@ -38,6 +38,9 @@ impl eframe::App for TierlabApp {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.state.confirm = Some(Command::Quit);
+            } else if let Some(path) = self.state.doc.as_ref().and_then(|d| d.path.as_ref()) {
+                // A normal end: nothing to recover next time.
+                crate::data::project_io::remove_recovery(path);
             }
         }
         self.state.ui(ui);

@@ -11,7 +11,9 @@ use super::pages;
 use super::theme;
 use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, model_key, segment_key};
 use crate::data::import::ImportReport;
-use crate::data::project_io::{data_path, save_project};
+use crate::data::project_io::{
+    data_path, read_recovery, remove_recovery, save_project, write_recovery,
+};
 use crate::data::store::Transactions;
 use crate::format::count;
 use crate::model::Project;
@@ -81,6 +83,9 @@ pub struct UiSettings {
     #[serde(skip)]
     pub presentation: bool,
 }
+
+/// Seconds between autosaves of unsaved edits to the recovery file.
+pub const AUTOSAVE_SECONDS: f64 = 30.0;
 
 /// Zoom of presentation mode.
 const PRESENTATION_ZOOM: f32 = 1.5;
@@ -293,6 +298,10 @@ pub struct AppState {
     pub model_report: Option<(Project, Result<Box<ModelReport>, String>)>,
     /// The model report being made now, for this key.
     modelling: Option<Project>,
+    /// Edits found in the open project's recovery file, offered back to the user.
+    pub recovered: Option<Project>,
+    /// When (egui time) the edits were last autosaved, and what was written.
+    autosaved: (f64, Option<Project>),
     generation: u64,
 }
 
@@ -324,6 +333,8 @@ impl AppState {
             segmenting: None,
             model_report: None,
             modelling: None,
+            recovered: None,
+            autosaved: (0.0, None),
             generation: 0,
         }
     }
@@ -382,10 +393,12 @@ impl AppState {
                 .show(ui, |ui| pages::page_ui(ui, self));
         });
         self.confirm_ui(&ctx);
+        self.recovery_ui(&ctx);
         let now = ctx.input(|i| i.time);
         if let Some(doc) = &mut self.doc {
             doc.record_edits(now);
         }
+        self.autosave(now);
 
         self.keep_results_fresh(&ctx);
         self.keep_segments_fresh(&ctx);
@@ -478,6 +491,7 @@ impl AppState {
         if let Some(p) = &path {
             self.settings.remember(p);
         }
+        let doc_path = path.clone();
         let mut doc = Document::new(path, project);
         doc.set_data(data);
         self.status = match (&doc.report, &doc.path) {
@@ -499,6 +513,16 @@ impl AppState {
         self.segmenting = None;
         self.model_report = None;
         self.modelling = None;
+        self.autosaved = (0.0, None);
+        // Edits autosaved by an earlier session that did not end normally.
+        self.recovered = match doc_path.as_deref().and_then(read_recovery) {
+            Some(Ok(p)) if self.doc.as_ref().is_some_and(|d| d.project != p) => Some(p),
+            Some(Err(e)) => {
+                self.status = format!("could not read the recovery file: {e}");
+                None
+            }
+            _ => None,
+        };
     }
 
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
@@ -734,6 +758,54 @@ impl AppState {
         }
     }
 
+    /// Writes unsaved edits of a project that has a file to its recovery file, at most every
+    /// [`AUTOSAVE_SECONDS`].
+    pub fn autosave(&mut self, now: f64) {
+        let Some(doc) = &self.doc else { return };
+        let Some(path) = &doc.path else { return };
+        if !doc.is_dirty()
+            || now - self.autosaved.0 < AUTOSAVE_SECONDS
+            || self.autosaved.1.as_ref() == Some(&doc.project)
+        {
+            return;
+        }
+        match write_recovery(path, &doc.project) {
+            Ok(()) => self.autosaved = (now, Some(doc.project.clone())),
+            Err(e) => {
+                self.status = format!("autosave failed: {e}");
+                self.autosaved.0 = now;
+            }
+        }
+    }
+
+    /// Offers back the edits found in the recovery file.
+    fn recovery_ui(&mut self, ctx: &egui::Context) {
+        if self.recovered.is_none() {
+            return;
+        }
+        egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+            ui.heading("Unsaved changes found");
+            ui.label(
+                "This project has changes from an earlier session that ended without saving \
+                 them. Restore them?",
+            );
+            ui.horizontal(|ui| {
+                if ui.button("Restore changes").clicked()
+                    && let (Some(doc), Some(p)) = (&mut self.doc, self.recovered.take())
+                {
+                    doc.project = p;
+                    self.status = "restored the unsaved changes; save to keep them".into();
+                }
+                if ui.button("Discard them").clicked() {
+                    self.recovered = None;
+                    if let Some(path) = self.doc.as_ref().and_then(|d| d.path.as_ref()) {
+                        remove_recovery(path);
+                    }
+                }
+            });
+        });
+    }
+
     /// Starts a replay when the project differs from the one the results (or the running replay)
     /// are for; a run for an older version of the project is cancelled. Results stay visible,
     /// marked stale, until the new ones arrive.
@@ -873,6 +945,12 @@ impl AppState {
             .and_then(|d| d.path.as_ref())
             .and_then(|p| p.parent())
             .map(Path::to_path_buf);
+        if cmd.discards_edits()
+            && let Some(path) = self.doc.as_ref().and_then(|d| d.path.as_ref())
+        {
+            // Leaving the project, its edits saved or deliberately discarded.
+            remove_recovery(path);
+        }
         match cmd {
             Command::New => {
                 let mut doc = Document::new(None, Project::default());
@@ -966,6 +1044,7 @@ impl AppState {
                 doc.project = project.clone();
                 doc.saved = project;
                 doc.path = Some(path.clone());
+                remove_recovery(&path);
                 self.settings.remember(&path);
                 self.status = format!("saved {}", path.display());
             }
