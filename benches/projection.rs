@@ -1,5 +1,5 @@
 //! Projection benchmarks: 100k customers × 24 months × 100 runs × 3 scenarios (target ≤ 2 s),
-//! and the GUI's fast mode (20 runs) on the same customers (target ≤ 100 ms).
+//! and the GUI's fast mode (8 runs) on the same customers (target ≤ 100 ms).
 //!
 //! Run with `cargo bench --bench projection`; results go in the README's performance table.
 
