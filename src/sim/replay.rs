@@ -695,18 +695,23 @@ impl<'a> Engine<'a> {
         Standing::Member(Box::new(m))
     }
 
-    /// A customer who joins on `day` (on or after the launch; `None` before it).
+    /// A customer who joins on `day` of projected future `run` (on or after the launch; `None`
+    /// before it).
     pub(crate) fn enrol(
         &self,
         c: u32,
         day: Date,
+        run: usize,
         scratch: &mut Scratch,
     ) -> Option<Member<'_, 'static>> {
         if day < self.ctx.launch {
             return None;
         }
         let (segment, _) = self.ctx.groups_of(c);
-        Some(Member::enrol(&self.ctx, c, segment, day, scratch, None))
+        let mut m = Member::enrol(&self.ctx, c, segment, day, scratch, None);
+        // Redemption draws of its own for each projected future, as in `Member::fork`.
+        m.draws = (run as u64 + 1) << 40;
+        Some(m)
     }
 }
 
@@ -1337,8 +1342,9 @@ impl<'a, 'l> Member<'a, 'l> {
     }
 
     /// A copy of this member's state with no ledger and no flows booked yet (membership only),
-    /// its buffers taken from `scratch`: the start of one projected future.
-    pub(crate) fn fork(&self, scratch: &mut Scratch) -> Member<'a, 'static> {
+    /// its buffers taken from `scratch`: the start of projected future number `run`, whose
+    /// redemption draws are its own (the same in every scenario of that run).
+    pub(crate) fn fork(&self, scratch: &mut Scratch, run: usize) -> Member<'a, 'static> {
         let mut lots = std::mem::take(&mut scratch.lots);
         lots.clone_from(&self.lots);
         let mut rolling = std::mem::take(&mut scratch.rolling);
@@ -1362,7 +1368,7 @@ impl<'a, 'l> Member<'a, 'l> {
             next_month_end: self.next_month_end,
             snap_from: self.snap_from,
             month_points: self.month_points,
-            draws: self.draws,
+            draws: self.draws + ((run as u64 + 1) << 40),
             local: Totals {
                 members: 1,
                 ..Totals::default()

@@ -410,6 +410,7 @@ impl Book<'_> {
 struct Programme<'e, 'b> {
     engine: &'e Engine<'e>,
     customer: u32,
+    run: usize,
     category: u32,
     member: Option<Member<'e, 'static>>,
     joins: bool,
@@ -440,7 +441,9 @@ impl Steer for Programme<'_, '_> {
     fn bought(&mut self, t: f64, amount: f64) {
         let day = self.book.day(t);
         if self.member.is_none() && self.joins {
-            self.member = self.engine.enrol(self.customer, day, self.scratch);
+            self.member = self
+                .engine
+                .enrol(self.customer, day, self.run, self.scratch);
         }
         if let Some(m) = &mut self.member {
             m.purchase(self.agg, day, amount, self.category, &mut self.last_active);
@@ -654,12 +657,13 @@ pub fn project_with(
                             continue;
                         }
                         Standing::Joins => (None, true),
-                        Standing::Member(m) => (Some(m.fork(&mut scratch)), false),
+                        Standing::Member(m) => (Some(m.fork(&mut scratch, run)), false),
                     };
                     let agg = &mut acc.aggs[s][run];
                     let mut steer = Programme {
                         engine: &engines[s],
                         customer: c,
+                        run,
                         category,
                         member,
                         joins,
