@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tierlab::ui::state::{AppState, Command};
 
 fn project(name: &str) -> PathBuf {
@@ -543,4 +543,78 @@ fn recovered_edits_can_be_discarded() {
         h.state().doc.as_ref().unwrap().project.name,
         "CDNOW 1997 cohort"
     );
+}
+
+#[test]
+fn the_import_wizard_previews_a_file_and_maps_its_columns() {
+    use eframe::egui::accesskit::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("export.csv");
+    // Semicolons, day-first dates, decimal commas, and headers tierlab does not know.
+    std::fs::write(
+        &csv,
+        "Kunde;Tag;Wert;Abteilung\nA;03/01/2024;12,50;food\nB;14/01/2024;7,00;toys\n\
+         A;20/02/2024;1.234,00;food\nC;21/02/2024;oops;food\n",
+    )
+    .unwrap();
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 1000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    h.state_mut().command(Command::New);
+    h.run_steps(2);
+    h.state_mut().command(Command::Import(csv.clone()));
+    settle(&mut h);
+    h.get_by_label("Import transactions");
+    h.get_by_value("Detect (found: Semicolon (;))");
+    h.get_by_value("Detect (found: Kunde)");
+    h.get_by_label_contains("Error: no date column recognised");
+    assert!(
+        h.get_by_label("Import").accesskit_node().is_disabled(),
+        "columns missing"
+    );
+
+    // Map the date and amount columns by their labels.
+    assert!(h.query_all_by_value("Detect (none found)").count() >= 3);
+    for (role, column) in [
+        ("Date *", "Tag"),
+        ("Amount *", "Wert"),
+        ("Category", "Abteilung"),
+    ] {
+        h.get_by_role_and_label(Role::ComboBox, role).click();
+        h.run_steps(2);
+        h.get_by_role_and_label(Role::Button, column).click();
+        h.run_steps(2);
+    }
+    h.get_by_value("Detect (found: %d/%m/%Y)");
+    h.get_by_value("Detect (found: Comma (1234,56))");
+    assert!(h.query_by_label_contains("Error:").is_none());
+    h.get_by_label("Import").click();
+    settle(&mut h);
+
+    let doc = h.state().doc.as_ref().unwrap();
+    assert!(h.state().wizard.is_none(), "the wizard closes");
+    let columns = &doc.project.data.columns;
+    assert_eq!(columns.date.as_deref(), Some("Tag"));
+    assert_eq!(columns.amount.as_deref(), Some("Wert"));
+    assert_eq!(columns.customer, None, "detected columns stay detected");
+    let report = doc.report.as_ref().expect("imported");
+    assert_eq!(report.transactions, 3);
+    assert_eq!(report.rejected, 1, "the bad amount is reported, not fatal");
+    assert!(report.decimal_comma);
+    assert_eq!(report.columns.category.as_deref(), Some("Abteilung"));
+
+    // The Data page reopens the wizard with the mapping as saved.
+    h.state_mut().settings.page = tierlab::ui::state::Page::Data;
+    h.run_steps(2);
+    h.get_by_label("Columns and format…").click();
+    h.run_steps(2);
+    h.get_by_label("Import transactions");
+    h.get_by_role_and_label(Role::ComboBox, "Date *");
+    assert_eq!(
+        h.state().wizard.as_ref().unwrap().columns.date.as_deref(),
+        Some("Tag")
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().wizard.is_none());
 }

@@ -200,8 +200,25 @@ impl DateFormat {
         }
     }
 
-    /// Checks that a user-given chrono format is usable: it must name a year, month and day.
+    /// The format as a chrono `strftime` pattern (the ISO format also reads timestamps).
+    pub fn strftime(&self) -> &str {
+        match self {
+            DateFormat::Iso => "%Y-%m-%d",
+            DateFormat::Compact => "%Y%m%d",
+            DateFormat::YmdSlash => "%Y/%m/%d",
+            DateFormat::DmySlash => "%d/%m/%Y",
+            DateFormat::MdySlash => "%m/%d/%Y",
+            DateFormat::DmyDot => "%d.%m.%Y",
+            DateFormat::Custom(s) => s,
+        }
+    }
+
+    /// Checks that a user-given chrono format is usable: it must name a year, month and day. A
+    /// pattern of one of the [`DETECTABLE`] formats gives that format.
     pub fn custom(format: &str) -> Result<DateFormat, String> {
+        if let Some(known) = DETECTABLE.iter().find(|d| d.strftime() == format) {
+            return Ok(known.clone());
+        }
         let has = |spec: &[&str]| spec.iter().any(|s| format.contains(s));
         let ok = (has(&["%Y", "%y", "%F", "%D"])
             && has(&["%m", "%b", "%B", "%F", "%D"])

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::data::dates::{DateFormat, DateProblem, Detection, Detector};
 use crate::data::store::{Transactions, TransactionsBuilder};
-use crate::model::{ColumnMapping, Date, Project};
+use crate::model::{ColumnMapping, DataSource, Date, Project};
 
 /// How to read a transaction file. Everything left `None` is detected.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,9 +35,14 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// The options a project file states for its data.
     pub fn from_project(project: &Project) -> ImportOptions {
-        let o = &project.data.options;
+        ImportOptions::from_source(&project.data)
+    }
+
+    /// The options a data source states.
+    pub fn from_source(source: &DataSource) -> ImportOptions {
+        let o = &source.options;
         ImportOptions {
-            columns: project.data.columns.clone(),
+            columns: source.columns.clone(),
             delimiter: o.delimiter.and_then(|c| u8::try_from(c).ok()),
             date_format: o.date_format.clone(),
             decimal_comma: o.decimal_comma,
@@ -487,7 +492,7 @@ fn open(path: &Path) -> Result<(BufReader<File>, Vec<u8>), ImportError> {
     Ok((reader, sample))
 }
 
-fn csv_reader(reader: BufReader<File>, delimiter: u8) -> csv::Reader<BufReader<File>> {
+fn csv_reader<R: io::Read>(reader: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -521,62 +526,305 @@ fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
             path: path.to_path_buf(),
         });
     }
-    let header: Vec<String> = rec
-        .iter()
+    let header = header_of(&rec);
+    match resolve_columns(&header, &options.columns) {
+        Ok(found) => Ok(Layout::new(delimiter, header, found)),
+        Err(problem) => Err(ImportError::Column {
+            path: path.to_path_buf(),
+            message: problem.message(|role| format!("name it with --{}", role.flag)),
+            header: header
+                .iter()
+                .map(|h| truncate(h))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The header fields of a record, trimmed.
+fn header_of(rec: &csv::ByteRecord) -> Vec<String> {
+    rec.iter()
         .map(|f| String::from_utf8_lossy(f).trim().to_string())
-        .collect();
-    let shown = header
-        .iter()
-        .map(|h| truncate(h))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let column_err = |message: String| ImportError::Column {
-        path: path.to_path_buf(),
-        message,
-        header: shown.clone(),
-    };
-    let m = &options.columns;
-    let require =
-        |explicit: &Option<String>, known: &[&str], role: &str, flag: &str| match find_column(
-            &header,
-            explicit.as_deref(),
-            known,
-        ) {
-            Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(column_err(format!(
-                "no {role} column recognised; name it with {flag}"
-            ))),
-            Err(msg) => Err(column_err(format!("{msg} for the {role}"))),
+        .collect()
+}
+
+/// A column an import can use.
+struct Role {
+    /// The role in words.
+    name: &'static str,
+    /// The CLI flag naming it (without `--`).
+    flag: &'static str,
+    /// Header names recognised for it (normalised).
+    known: &'static [&'static str],
+    /// Whether an import needs it.
+    required: bool,
+}
+
+/// The roles in [`ColumnMapping`] order: customer, date, amount, category, store, channel,
+/// quantity.
+const ROLES: [Role; 7] = [
+    Role {
+        name: "customer id",
+        flag: "customer",
+        known: CUSTOMER_NAMES,
+        required: true,
+    },
+    Role {
+        name: "date",
+        flag: "date",
+        known: DATE_NAMES,
+        required: true,
+    },
+    Role {
+        name: "amount",
+        flag: "amount",
+        known: AMOUNT_NAMES,
+        required: true,
+    },
+    Role {
+        name: "category",
+        flag: "category",
+        known: CATEGORY_NAMES,
+        required: false,
+    },
+    Role {
+        name: "store",
+        flag: "store",
+        known: STORE_NAMES,
+        required: false,
+    },
+    Role {
+        name: "channel",
+        flag: "channel",
+        known: CHANNEL_NAMES,
+        required: false,
+    },
+    Role {
+        name: "quantity",
+        flag: "quantity",
+        known: QUANTITY_NAMES,
+        required: false,
+    },
+];
+
+/// Why the columns of a header cannot be used.
+enum ColumnProblem {
+    /// A required role matches no known header name.
+    Unrecognised(&'static Role),
+    /// The column named for a role is not in the header.
+    NoSuchColumn(&'static Role, String),
+}
+
+impl ColumnProblem {
+    /// The problem in words; `hint` says how to name a column for a role.
+    fn message(&self, hint: impl Fn(&Role) -> String) -> String {
+        match self {
+            ColumnProblem::Unrecognised(role) => {
+                format!("no {} column recognised; {}", role.name, hint(role))
+            }
+            ColumnProblem::NoSuchColumn(role, name) => {
+                format!("no column named '{name}' for the {}", role.name)
+            }
+        }
+    }
+}
+
+/// Finds each role's column in `header`: by the mapping's name, else among the known names.
+fn resolve_columns(
+    header: &[String],
+    m: &ColumnMapping,
+) -> Result<[Option<usize>; 7], ColumnProblem> {
+    let explicit = [
+        &m.customer,
+        &m.date,
+        &m.amount,
+        &m.category,
+        &m.store,
+        &m.channel,
+        &m.quantity,
+    ];
+    let mut found = [None; 7];
+    for ((role, name), slot) in ROLES.iter().zip(explicit).zip(&mut found) {
+        *slot = find_column(header, name.as_deref(), role.known)
+            .map_err(|_| ColumnProblem::NoSuchColumn(role, name.clone().unwrap_or_default()))?;
+        if role.required && slot.is_none() {
+            return Err(ColumnProblem::Unrecognised(role));
+        }
+    }
+    Ok(found)
+}
+
+impl Layout {
+    /// The layout of a header whose columns were resolved (required roles found).
+    fn new(delimiter: u8, header: Vec<String>, found: [Option<usize>; 7]) -> Layout {
+        let name = |i: Option<usize>| i.map(|i| header[i].clone());
+        let columns = ResolvedColumns {
+            customer: name(found[0]).unwrap_or_default(),
+            date: name(found[1]).unwrap_or_default(),
+            amount: name(found[2]).unwrap_or_default(),
+            category: name(found[3]),
+            store: name(found[4]),
+            channel: name(found[5]),
+            quantity: name(found[6]),
         };
-    let customer = require(&m.customer, CUSTOMER_NAMES, "customer id", "--customer")?;
-    let date = require(&m.date, DATE_NAMES, "date", "--date")?;
-    let amount = require(&m.amount, AMOUNT_NAMES, "amount", "--amount")?;
-    let optional = |explicit: &Option<String>, known: &[&str], role: &str| {
-        find_column(&header, explicit.as_deref(), known)
-            .map_err(|msg| column_err(format!("{msg} for the {role}")))
+        Layout {
+            delimiter,
+            customer: found[0].unwrap_or(0),
+            date: found[1].unwrap_or(0),
+            amount: found[2].unwrap_or(0),
+            category: found[3],
+            header,
+            columns,
+        }
+    }
+}
+
+/// How many bytes of a file [`preview`] reads at most.
+pub const PREVIEW_BYTES: u64 = 1 << 20;
+
+/// A first look at a transaction file, for the import wizard: its header, its first rows, and
+/// what an import with the given options would use. Reads at most [`PREVIEW_BYTES`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    /// The delimiter: the one given, else the one sniffed from the first lines.
+    pub delimiter: u8,
+    /// The header fields, trimmed.
+    pub header: Vec<String>,
+    /// The first data rows, as text (invalid UTF-8 replaced), each as many fields as it has.
+    pub rows: Vec<Vec<String>>,
+    /// The line each of [`Preview::rows`] starts on (the header is line 1).
+    pub lines: Vec<u64>,
+    /// The columns an import would use, or why it could not.
+    pub columns: Result<ResolvedColumns, String>,
+    /// The column each role would use, role by role, even when another role's is missing
+    /// (`None`: none found).
+    pub found: ColumnMapping,
+    /// The date format: the one given, else the one detected over the previewed rows; or why
+    /// there is none.
+    pub date_format: Result<String, String>,
+    /// Whether amounts are read with a decimal comma (given, or detected over the previewed rows).
+    pub decimal_comma: bool,
+}
+
+/// Reads the header and up to `max_rows` data rows of `path` and says what an import with
+/// `options` would use. Fails only when the file cannot be read at all (missing, a folder, empty).
+pub fn preview(
+    path: &Path,
+    options: &ImportOptions,
+    max_rows: usize,
+) -> Result<Preview, ImportError> {
+    let (reader, sample) = open(path)?;
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&sample));
+    let mut rdr = csv_reader(io::Read::take(reader, PREVIEW_BYTES), delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let got = rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(path, e))?;
+    if !got {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let header = header_of(&rec);
+    let mut raw: Vec<csv::ByteRecord> = Vec::new();
+    let mut lines = Vec::new();
+    while raw.len() < max_rows {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {
+                lines.push(rec.position().map_or(0, |p| p.line()));
+                raw.push(rec.clone());
+            }
+            Ok(false) => {
+                // At the byte limit the last row may be cut short: leave it out.
+                if rdr.get_ref().limit() == 0 {
+                    raw.pop();
+                    lines.pop();
+                }
+                break;
+            }
+            // A row the csv reader cannot read ends the preview; the import reports it.
+            Err(_) => break,
+        }
+    }
+    let rows = raw
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        })
+        .collect();
+    let m = &options.columns;
+    let each = |explicit: &Option<String>, role: usize| {
+        find_column(&header, explicit.as_deref(), ROLES[role].known)
+            .ok()
+            .flatten()
+            .map(|i| header[i].clone())
     };
-    let category = optional(&m.category, CATEGORY_NAMES, "category")?;
-    let store = optional(&m.store, STORE_NAMES, "store")?;
-    let channel = optional(&m.channel, CHANNEL_NAMES, "channel")?;
-    let quantity = optional(&m.quantity, QUANTITY_NAMES, "quantity")?;
-    let name = |i: usize| header[i].clone();
-    let columns = ResolvedColumns {
-        customer: name(customer),
-        date: name(date),
-        amount: name(amount),
-        category: category.map(name),
-        store: store.map(name),
-        channel: channel.map(name),
-        quantity: quantity.map(name),
+    let found = ColumnMapping {
+        customer: each(&m.customer, 0),
+        date: each(&m.date, 1),
+        amount: each(&m.amount, 2),
+        category: each(&m.category, 3),
+        store: each(&m.store, 4),
+        channel: each(&m.channel, 5),
+        quantity: each(&m.quantity, 6),
     };
-    Ok(Layout {
+    let (columns, date_format, decimal_comma) = match resolve_columns(&header, &options.columns) {
+        Err(problem) => (
+            Err(problem.message(|_| "choose its column".to_string())),
+            Err("choose the columns first".to_string()),
+            options.decimal_comma.unwrap_or(false),
+        ),
+        Ok(found) => {
+            let lay = Layout::new(delimiter, header.clone(), found);
+            let fits = |r: &&csv::ByteRecord| r.len() == header.len();
+            let date_format = match &options.date_format {
+                Some(f) => DateFormat::custom(f).map(|f| f.to_string()),
+                None => {
+                    let mut dates = Detector::default();
+                    for r in raw.iter().filter(fits) {
+                        dates.add(trim_bytes(&r[lay.date]));
+                    }
+                    match dates.verdict() {
+                        Detection::Format(f) => Ok(f.to_string()),
+                        Detection::Ambiguous => Err(format!(
+                            "the dates read both day-first and month-first (e.g. {}): choose the \
+                             date format",
+                            dates.examples.join(", ")
+                        )),
+                        Detection::None => Err(format!(
+                            "no known date format fits column '{}': choose the date format",
+                            lay.columns.date
+                        )),
+                    }
+                }
+            };
+            let decimal_comma = options.decimal_comma.unwrap_or_else(|| {
+                let (mut dot, mut comma) = (0, 0);
+                for r in raw.iter().filter(fits) {
+                    let a = trim_bytes(&r[lay.amount]);
+                    if !a.is_empty() {
+                        dot += u32::from(parse_amount(a, false).is_ok());
+                        comma += u32::from(parse_amount(a, true).is_ok());
+                    }
+                }
+                comma > dot
+            });
+            (Ok(lay.columns), date_format, decimal_comma)
+        }
+    };
+    Ok(Preview {
         delimiter,
         header,
-        customer,
-        date,
-        amount,
-        category,
+        rows,
+        lines,
         columns,
+        found,
+        date_format,
+        decimal_comma,
     })
 }
 
@@ -826,6 +1074,110 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> Date {
         Date::from_ymd(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_preview_shows_the_first_rows_and_what_an_import_would_use() {
+        let f = write(
+            "Kunde;Datum;Betrag;Kategorie\nA;03.01.2024;12,50;food\nB;14.01.2024;7,00;toys\n\
+             C;20.01.2024;1.234,00;food\n"
+                .as_bytes(),
+        );
+        let p = preview(f.path(), &ImportOptions::default(), 2).unwrap();
+        assert_eq!(p.delimiter, b';');
+        assert_eq!(p.header, ["Kunde", "Datum", "Betrag", "Kategorie"]);
+        assert_eq!(p.rows.len(), 2, "capped at max_rows");
+        assert_eq!(p.rows[1], ["B", "14.01.2024", "7,00", "toys"]);
+        assert_eq!(p.lines, [2, 3]);
+        let cols = p.columns.unwrap();
+        assert_eq!(
+            (
+                cols.customer.as_str(),
+                cols.date.as_str(),
+                cols.amount.as_str()
+            ),
+            ("Kunde", "Datum", "Betrag")
+        );
+        assert_eq!(cols.category.as_deref(), Some("Kategorie"));
+        assert_eq!(p.date_format.unwrap(), "%d.%m.%Y");
+        let iso = write(b"customer,date,amount\nA,2024-01-02T10:00:00,3\n");
+        let given = ImportOptions {
+            date_format: Some("%Y-%m-%d".into()),
+            ..ImportOptions::default()
+        };
+        let (tx, _) = import_csv(iso.path(), &given).unwrap();
+        assert_eq!(tx.len(), 1, "the ISO pattern still reads timestamps");
+        assert!(p.decimal_comma);
+    }
+
+    #[test]
+    fn a_preview_says_which_column_or_format_is_missing() {
+        let f = write(b"who,when,paid\nA,01/02/2024,3\nB,03/04/2024,4\n");
+        let p = preview(f.path(), &ImportOptions::default(), 10).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        let err = p.columns.unwrap_err();
+        assert!(err.contains("no customer id column recognised"), "{err}");
+        assert!(
+            !err.contains("--customer"),
+            "GUI wording, not a CLI flag: {err}"
+        );
+        let mapped = ImportOptions {
+            columns: ColumnMapping {
+                customer: Some("who".into()),
+                date: Some("when".into()),
+                amount: Some("paid".into()),
+                ..ColumnMapping::default()
+            },
+            ..ImportOptions::default()
+        };
+        let p = preview(f.path(), &mapped, 10).unwrap();
+        assert_eq!(p.columns.unwrap().amount, "paid");
+        let err = p.date_format.unwrap_err();
+        assert!(err.contains("day-first and month-first"), "{err}");
+        let wrong = ImportOptions {
+            columns: ColumnMapping {
+                amount: Some("total".into()),
+                ..mapped.columns.clone()
+            },
+            ..mapped.clone()
+        };
+        let err = preview(f.path(), &wrong, 10).unwrap().columns.unwrap_err();
+        assert_eq!(err, "no column named 'total' for the amount");
+        let p = preview(f.path(), &wrong, 10).unwrap();
+        assert_eq!(p.found.date.as_deref(), Some("when"), "found role by role");
+        assert_eq!(p.found.amount, None);
+        let given = ImportOptions {
+            date_format: Some("%m/%d/%Y".into()),
+            ..mapped
+        };
+        assert_eq!(
+            preview(f.path(), &given, 10).unwrap().date_format.unwrap(),
+            "%m/%d/%Y"
+        );
+    }
+
+    #[test]
+    fn a_preview_stops_at_its_byte_limit_without_a_cut_row() {
+        let mut content = b"customer,date,amount\n".to_vec();
+        let row = b"customer-with-a-long-id,2024-01-01,10.00\n";
+        while (content.len() as u64) < PREVIEW_BYTES * 2 {
+            content.extend_from_slice(row);
+        }
+        let f = write(&content);
+        let p = preview(f.path(), &ImportOptions::default(), usize::MAX).unwrap();
+        let expected = ((PREVIEW_BYTES as usize) - 21) / row.len();
+        assert_eq!(p.rows.len(), expected);
+        assert!(p.rows.iter().all(|r| r.len() == 3 && r[2] == "10.00"));
+    }
+
+    #[test]
+    fn a_preview_of_nothing_is_an_error_naming_the_file() {
+        let f = write(b"");
+        let err = preview(f.path(), &ImportOptions::default(), 10).unwrap_err();
+        assert!(matches!(err, ImportError::Empty { .. }), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let err = preview(dir.path(), &ImportOptions::default(), 10).unwrap_err();
+        assert!(matches!(err, ImportError::IsDir { .. }), "{err}");
     }
 
     #[test]

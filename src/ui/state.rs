@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::navigator::navigator_ui;
 use super::pages;
+use super::pages::import::ImportWizard;
 use super::theme;
 use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, model_key, segment_key};
 use crate::data::import::ImportReport;
@@ -16,7 +17,7 @@ use crate::data::project_io::{
 };
 use crate::data::store::Transactions;
 use crate::format::count;
-use crate::model::Project;
+use crate::model::{DataSource, Project};
 use crate::sim::models::report::ModelReport;
 use crate::sim::projection::programme::{Projection, ProjectionOptions};
 use crate::sim::replay::Replay;
@@ -235,8 +236,10 @@ pub enum Command {
     SaveAs(PathBuf),
     /// Choose a transaction CSV for the project.
     ImportDialog,
-    /// Use this CSV as the project's data.
+    /// Open the import wizard for this CSV.
     Import(PathBuf),
+    /// Open the import wizard for the project's data file as it is set up.
+    ImportSettings,
     /// Re-read the project's data file.
     Reimport,
     /// Close the window.
@@ -300,6 +303,8 @@ pub struct AppState {
     modelling: Option<Project>,
     /// Edits found in the open project's recovery file, offered back to the user.
     pub recovered: Option<Project>,
+    /// The import wizard, while it is open.
+    pub wizard: Option<ImportWizard>,
     /// When (egui time) the edits were last autosaved, and what was written.
     autosaved: (f64, Option<Project>),
     generation: u64,
@@ -334,6 +339,7 @@ impl AppState {
             model_report: None,
             modelling: None,
             recovered: None,
+            wizard: None,
             autosaved: (0.0, None),
             generation: 0,
         }
@@ -394,6 +400,7 @@ impl AppState {
         });
         self.confirm_ui(&ctx);
         self.recovery_ui(&ctx);
+        pages::import::import_wizard_ui(&ctx, self);
         let now = ctx.input(|i| i.time);
         if let Some(doc) = &mut self.doc {
             doc.record_edits(now);
@@ -982,13 +989,27 @@ impl AppState {
                 if self.doc.is_none() {
                     self.doc = Some(Document::new(None, Project::default()));
                 }
-                if let Some(doc) = &mut self.doc {
-                    doc.project.data.path = relative_to_project(doc.path.as_deref(), &csv);
-                    self.worker
-                        .import(ctx, doc.path.clone(), doc.project.clone());
-                    self.status = format!("importing {}…", csv.display());
+                if let Some(doc) = &self.doc {
+                    // The same file keeps its settings; another starts from detection.
+                    let same = self
+                        .current_data_file()
+                        .is_some_and(|f| same_file(&f, &csv));
+                    let source = if same {
+                        doc.project.data.clone()
+                    } else {
+                        DataSource::default()
+                    };
+                    self.wizard = Some(ImportWizard::new(csv, &source));
                 }
             }
+            Command::ImportSettings => match self.current_data_file() {
+                Some(csv) => {
+                    if let Some(doc) = &self.doc {
+                        self.wizard = Some(ImportWizard::new(csv, &doc.project.data));
+                    }
+                }
+                None => self.worker.dialog(ctx, DialogPurpose::ImportCsv, folder),
+            },
             Command::Reimport => {
                 if let Some(doc) = &self.doc {
                     self.worker
@@ -1023,6 +1044,18 @@ impl AppState {
         }
     }
 
+    /// The open project's transaction file, resolved against the project's folder.
+    fn current_data_file(&self) -> Option<PathBuf> {
+        let doc = self.doc.as_ref()?;
+        if doc.project.data.path.is_empty() {
+            return None;
+        }
+        Some(match &doc.path {
+            Some(p) => data_path(p, &doc.project),
+            None => PathBuf::from(&doc.project.data.path),
+        })
+    }
+
     fn save_to(&mut self, ctx: &egui::Context, path: PathBuf) {
         let Some(doc) = &mut self.doc else { return };
         let path = if path.extension().is_none() {
@@ -1051,6 +1084,14 @@ impl AppState {
             Err(e) => self.errors.push(e.to_string()),
         }
         ctx.request_repaint();
+    }
+}
+
+/// Whether two paths name the same file (compared after resolving them, when they exist).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

@@ -21,8 +21,17 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
         if ui.button("Choose…").clicked() {
             cmd = Some(Command::ImportDialog);
         }
-        if ui.button("Re-import").clicked() {
-            cmd = Some(Command::Reimport);
+        if !doc.project.data.path.is_empty() {
+            if ui
+                .button("Columns and format…")
+                .on_hover_text("preview the file, map its columns, set its date format")
+                .clicked()
+            {
+                cmd = Some(Command::ImportSettings);
+            }
+            if ui.button("Re-import").clicked() {
+                cmd = Some(Command::Reimport);
+            }
         }
     });
     if let Some(e) = &doc.data_error {

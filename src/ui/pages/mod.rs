@@ -1,6 +1,7 @@
 //! The central editor's pages, one file each. Each page is a `fn(&mut Ui, …)`.
 
 mod data;
+pub mod import;
 mod model;
 mod overview;
 mod personas;
