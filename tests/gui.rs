@@ -195,6 +195,10 @@ fn results_page_replays_every_scenario_and_follows_edits() {
         "comparison column"
     );
     h.get_by_label("Total cost");
+    // The status bar says how long the run took.
+    let (seconds, _, _) = h.state().last_run.clone().expect("a finished run");
+    assert!(seconds > 0.0);
+    h.get_by_label_contains("last run ");
     // An edit makes the results stale, then fresh again.
     h.state_mut().doc.as_mut().unwrap().project.scenarios[1].enrolment_rate_pct = 30.0;
     h.run_steps(1);

@@ -305,6 +305,9 @@ pub struct AppState {
     pub recovered: Option<Project>,
     /// The import wizard, while it is open.
     pub wizard: Option<ImportWizard>,
+    /// The last finished run: how long it took (seconds), when it ended (local time), and its
+    /// Monte Carlo runs.
+    pub last_run: Option<(f64, String, usize)>,
     /// When (egui time) the edits were last autosaved, and what was written.
     autosaved: (f64, Option<Project>),
     generation: u64,
@@ -340,6 +343,7 @@ impl AppState {
             modelling: None,
             recovered: None,
             wizard: None,
+            last_run: None,
             autosaved: (0.0, None),
             generation: 0,
         }
@@ -444,6 +448,7 @@ impl AppState {
                     project,
                     replays,
                     projection,
+                    seconds,
                 } => {
                     if self
                         .run
@@ -453,6 +458,12 @@ impl AppState {
                         self.run = None;
                     }
                     if let Some(replays) = replays {
+                        let runs = projection
+                            .as_ref()
+                            .and_then(|p| p.as_ref().ok())
+                            .map_or(0, |p| p.runs);
+                        let at = chrono::Local::now().format("%H:%M:%S").to_string();
+                        self.last_run = Some((seconds, at, runs));
                         self.results = Some((*project, replays));
                         self.projection = projection.map(|p| {
                             let runs = p.as_ref().map_or(0, |p| p.runs);
@@ -516,6 +527,7 @@ impl AppState {
         self.selected = None;
         self.results = None;
         self.projection = None;
+        self.last_run = None;
         self.segment_report = None;
         self.segmenting = None;
         self.model_report = None;
@@ -714,6 +726,16 @@ impl AppState {
                 if doc.is_dirty() {
                     ui.label("unsaved changes");
                 }
+            }
+            if let Some((seconds, at, runs)) = &self.last_run {
+                ui.separator();
+                let what = if *runs > 0 {
+                    format!("replay and {runs}-run projection")
+                } else {
+                    "replay".to_string()
+                };
+                ui.label(format!("last run {seconds:.2} s at {at}"))
+                    .on_hover_text(what);
             }
             ui.separator();
             ui.label(&self.status);

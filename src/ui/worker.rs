@@ -82,6 +82,8 @@ pub enum WorkerMsg {
         /// The projection of every scenario (`None` when cancelled; an error when the customer
         /// model cannot be fitted).
         projection: Option<Result<Box<Projection>, String>>,
+        /// How long the replay and projection took, in seconds.
+        seconds: f64,
     },
 }
 
@@ -193,6 +195,7 @@ impl Worker {
         let run = run.clone();
         let repaint = ctx.clone();
         self.spawn(ctx, move || {
+            let started = std::time::Instant::now();
             let project = run.project;
             let pop = Population::from_project(&project, &tx);
             let n = project.scenarios.len().max(1) as f64;
@@ -239,6 +242,7 @@ impl Worker {
                 project: Box::new(project),
                 replays,
                 projection,
+                seconds: started.elapsed().as_secs_f64(),
             }
         });
     }
