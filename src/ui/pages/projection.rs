@@ -1,6 +1,6 @@
 //! The projection part of the Results page: each scenario against the no-programme baseline —
 //! the comparison table, retention curves with P10–P90 bands, cumulative net benefit, points
-//! liability, tier mix over time and incremental revenue per segment.
+//! liability, tier mix over time and incremental revenue per segment and per persona.
 
 use eframe::egui::{self, Color32};
 use egui_plot::{
@@ -8,7 +8,9 @@ use egui_plot::{
 };
 
 use crate::model::Date;
-use crate::sim::projection::programme::{Bands, Projection, projection_measures};
+use crate::sim::projection::programme::{
+    Bands, GroupOutlook, Projection, ScenarioOutlook, projection_measures,
+};
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
@@ -88,8 +90,17 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
             }
         });
     }
+    let Some(project) = state.doc.as_ref().map(|d| &d.project) else {
+        return;
+    };
     ui.strong("Incremental revenue per segment (median)");
-    segment_bars_ui(ui, p, state);
+    let mut segments: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
+    segments.push(crate::model::UNASSIGNED.to_string());
+    group_bars_ui(ui, "segment_bars", p, segments, |o| &o.by_segment);
+    ui.strong("Incremental revenue per persona (median)");
+    let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
+    personas.push("(no persona)".to_string());
+    group_bars_ui(ui, "persona_bars", p, personas, |o| &o.by_persona);
 }
 
 fn comparison_ui(ui: &mut egui::Ui, p: &Projection) {
@@ -199,20 +210,19 @@ fn month_plot_ui(
     plot.show(ui, add);
 }
 
-fn segment_bars_ui(ui: &mut egui::Ui, p: &Projection, state: &AppState) {
-    let names: Vec<String> = state
-        .doc
-        .as_ref()
-        .map(|d| {
-            let mut n: Vec<String> = d.project.segments.iter().map(|s| s.name.clone()).collect();
-            n.push(crate::model::UNASSIGNED.to_string());
-            n
-        })
-        .unwrap_or_default();
+/// Bars of each group's median incremental revenue, one colour per scenario; `names` label the
+/// groups in the order `groups` lists them.
+fn group_bars_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    p: &Projection,
+    names: Vec<String>,
+    groups_of: fn(&ScenarioOutlook) -> &Vec<GroupOutlook>,
+) {
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
-    Plot::new("segment_bars")
+    Plot::new(id)
         .height(220.0)
         .legend(Legend::default())
         .allow_scroll(false)
@@ -226,8 +236,7 @@ fn segment_bars_ui(ui: &mut egui::Ui, p: &Projection, state: &AppState) {
         })
         .show(ui, |plot| {
             for (s, o) in p.scenarios.iter().enumerate() {
-                let bars: Vec<Bar> = o
-                    .by_segment
+                let bars: Vec<Bar> = groups_of(o)
                     .iter()
                     .enumerate()
                     .filter(|(g, _)| (*g as f64) < groups)
