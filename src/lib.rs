@@ -3,10 +3,11 @@
 //! Layers, each depending only on those before it:
 //! [`model`] (plain data and validation) → [`data`] (files) → [`sim`] (pure engine) →
 //! `ui` (the GUI, behind the `gui` feature) and [`cli`]. Nothing depends on `ui`. [`format`] holds
-//! number formatting shared by the two front ends.
+//! number formatting and [`export`] the result tables as CSV files, shared by the two front ends.
 
 pub mod cli;
 pub mod data;
+pub mod export;
 pub mod format;
 pub mod model;
 pub mod sim;

@@ -624,3 +624,50 @@ fn the_import_wizard_previews_a_file_and_maps_its_columns() {
     h.run_steps(2);
     assert!(h.state().wizard.is_none());
 }
+
+#[test]
+fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
+    let mut h = harness();
+    open(&mut h, project("cdnow.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    let item = h.get_by_label("Export results…");
+    assert!(!item.accesskit_node().is_disabled(), "results are there");
+    // The folder dialog is the platform's; the command it leads to is tested here.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("exported");
+    h.state_mut().command(Command::Export(out.clone()));
+    h.run_steps(2);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let (project, replays) = h.state().results.clone().unwrap();
+    for file in tierlab::export::REPLAY_FILES
+        .iter()
+        .chain(&["projection.csv"])
+    {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    let totals = std::fs::read_to_string(out.join("totals.csv")).unwrap();
+    assert_eq!(totals.lines().count(), 1 + replays.len());
+    assert!(
+        totals
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&project.scenarios[0].name)
+    );
+    let by_persona = std::fs::read_to_string(out.join("by_persona.csv")).unwrap();
+    assert_eq!(
+        by_persona.lines().count(),
+        1 + replays.len() * (project.personas.len() + 1)
+    );
+    assert!(h.state().status.starts_with("exported 6 tables"));
+    // A folder that cannot be made is an error in the panel, not a crash.
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, "x").unwrap();
+    h.state_mut().command(Command::Export(blocked.join("sub")));
+    h.run_steps(2);
+    assert_eq!(h.state().errors.len(), 1);
+    assert!(h.state().errors[0].contains("cannot create the folder"));
+}

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::table::render;
 use crate::data::project_io::{LoadedProject, load_project_with_data};
-use crate::data::write::write_csv;
+use crate::export::write_result_tables;
 use crate::format::count;
 use crate::model::{Date, Severity};
 use crate::sim::projection::programme::{
@@ -141,139 +141,6 @@ fn comparison(replays: &[Replay]) -> Vec<Vec<String>> {
                 .collect()
         }))
         .collect()
-}
-
-const TOTALS_COLUMNS: [&str; 19] = [
-    "members",
-    "active_members",
-    "revenue",
-    "member_revenue",
-    "points_issued",
-    "points_redeemed",
-    "points_expired",
-    "points_outstanding",
-    "points_clawed_back",
-    "clawback_shortfall",
-    "redemptions",
-    "rewards_cost",
-    "benefits_cost",
-    "discount_cost",
-    "total_cost",
-    "cost_to_revenue",
-    "redemption_rate",
-    "upgrades",
-    "downgrades",
-];
-
-fn totals_cells(t: &Totals) -> Vec<String> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    vec![
-        t.members.to_string(),
-        t.active_members.to_string(),
-        format!("{:.2}", t.revenue),
-        format!("{:.2}", t.member_revenue),
-        t.points_issued.to_string(),
-        t.points_redeemed.to_string(),
-        t.points_expired.to_string(),
-        t.points_outstanding.to_string(),
-        t.points_clawed_back.to_string(),
-        t.clawback_shortfall.to_string(),
-        t.redemptions.to_string(),
-        format!("{:.2}", t.rewards_cost),
-        format!("{:.2}", t.benefits_cost),
-        format!("{:.2}", t.discount_cost),
-        format!("{:.2}", t.total_cost()),
-        opt(t.cost_to_revenue()),
-        opt(t.redemption_rate()),
-        t.upgrades.to_string(),
-        t.downgrades.to_string(),
-    ]
-}
-
-fn header<'a>(first: &[&'a str]) -> Vec<&'a str> {
-    let mut h = first.to_vec();
-    h.extend(TOTALS_COLUMNS);
-    h
-}
-
-/// Writes the replay tables as CSV files in `dir`.
-fn write_tables(
-    dir: &Path,
-    replays: &[Replay],
-    pop: &Population,
-    tier_names: &[Vec<String>],
-) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let mut totals_header = header(&["scenario"]);
-    totals_header.extend(["breakage_rate", "liability", "eligible_customers"]);
-    write_csv(
-        &dir.join("totals.csv"),
-        &totals_header,
-        replays.iter().map(|r| {
-            let mut row = vec![r.scenario.clone()];
-            row.extend(totals_cells(&r.totals));
-            row.push(r.breakage_rate.map_or(String::new(), |b| b.to_string()));
-            row.push(format!("{:.2}", r.liability));
-            row.push(r.eligible_customers.to_string());
-            row
-        }),
-    )?;
-    let mut monthly_header = header(&["scenario", "month"]);
-    monthly_header.push("tier_members");
-    write_csv(
-        &dir.join("monthly.csv"),
-        &monthly_header,
-        replays.iter().zip(tier_names).flat_map(|(r, tiers)| {
-            r.monthly.iter().map(move |m| {
-                let (y, mo, _) = m.month.ymd();
-                let mut row = vec![r.scenario.clone(), format!("{y:04}-{mo:02}")];
-                row.extend(totals_cells(&m.totals));
-                row.push(
-                    tiers
-                        .iter()
-                        .zip(&m.tier_members)
-                        .map(|(t, n)| format!("{t}={n}"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
-                row
-            })
-        }),
-    )?;
-    let personas = pop.persona_labels();
-    let n = replays.len();
-    // One file per breakdown: the group names of each scenario, and its rows.
-    type Pick = fn(&Replay) -> &[Totals];
-    let groups: [(&str, &str, Vec<&[String]>, Pick); 3] = [
-        (
-            "by_segment.csv",
-            "segment",
-            vec![&pop.segment_names[..]; n],
-            |r| &r.by_segment,
-        ),
-        ("by_persona.csv", "persona", vec![&personas[..]; n], |r| {
-            &r.by_persona
-        }),
-        (
-            "by_tier.csv",
-            "tier",
-            tier_names.iter().map(Vec::as_slice).collect(),
-            |r| &r.by_tier,
-        ),
-    ];
-    for (file, column, names, pick) in groups {
-        let mut rows = Vec::new();
-        for (k, r) in replays.iter().enumerate() {
-            for (name, t) in names[k].iter().zip(pick(r)) {
-                let mut row = vec![r.scenario.clone(), name.clone()];
-                row.extend(totals_cells(t));
-                rows.push(row);
-            }
-        }
-        write_csv(&dir.join(file), &header(&["scenario", column]), rows)?;
-    }
-    Ok(())
 }
 
 /// Overrides of the project's projection settings from the command line.
@@ -424,10 +291,14 @@ pub fn simulate(
         }
     };
     if let Some(dir) = out {
-        write_tables(dir, &replays, &pop, &tier_names)?;
-        if let Some(p) = &projection {
-            write_projection(dir, p)?;
-        }
+        write_result_tables(
+            dir,
+            &replays,
+            &pop.segment_names,
+            &pop.persona_labels(),
+            &tier_names,
+            projection.as_ref(),
+        )?;
     }
     match format {
         SimFormat::Json => {
@@ -485,74 +356,6 @@ pub fn simulate(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the projection's monthly bands as `projection.csv` in `dir`: one row per scenario
-/// (and the baseline) and month.
-fn write_projection(dir: &Path, p: &Projection) -> Result<()> {
-    let header = [
-        "scenario",
-        "month",
-        "retention_p10",
-        "retention_p50",
-        "retention_p90",
-        "active_customers_p50",
-        "revenue_p10",
-        "revenue_p50",
-        "revenue_p90",
-        "cost_p10",
-        "cost_p50",
-        "cost_p90",
-        "liability_p50",
-        "members",
-        "cumulative_net",
-    ];
-    let cell = |v: f64| format!("{v:.4}");
-    let mut rows = Vec::new();
-    let arms = std::iter::once((
-        "(no programme)".to_string(),
-        &p.baseline.retention,
-        &p.baseline.active_customers,
-        &p.baseline.revenue,
-        None,
-    ))
-    .chain(p.scenarios.iter().map(|o| {
-        (
-            o.scenario.clone(),
-            &o.retention,
-            &o.active_customers,
-            &o.revenue,
-            Some(o),
-        )
-    }));
-    for (name, retention, active, revenue, outlook) in arms {
-        for (k, month) in p.months.iter().enumerate() {
-            let mut row = vec![
-                name.clone(),
-                month.to_string(),
-                cell(retention.p10[k]),
-                cell(retention.p50[k]),
-                cell(retention.p90[k]),
-                cell(active.p50[k]),
-                cell(revenue.p10[k]),
-                cell(revenue.p50[k]),
-                cell(revenue.p90[k]),
-            ];
-            match outlook {
-                Some(o) => row.extend([
-                    cell(o.monthly_cost.p10[k]),
-                    cell(o.monthly_cost.p50[k]),
-                    cell(o.monthly_cost.p90[k]),
-                    cell(o.liability.p50[k]),
-                    cell(o.members[k]),
-                    cell(o.cumulative_net[k]),
-                ]),
-                None => row.extend(std::iter::repeat_n(String::new(), 6)),
-            }
-            rows.push(row);
-        }
-    }
-    Ok(write_csv(&dir.join("projection.csv"), &header, rows)?)
 }
 
 /// Runs `tierlab explain`.

@@ -13,4 +13,4 @@ mod validate;
 pub use colour::Colour;
 pub use date::{Date, DateError, days_in_month, is_leap_year};
 pub use project::*;
-pub use validate::{MAX_VALUE, Problem, Severity, UNASSIGNED};
+pub use validate::{MAX_VALUE, NO_PERSONA, Problem, Severity, UNASSIGNED};

@@ -299,6 +299,9 @@ fn check_response(c: &mut Checker, prefix: &str, r: &crate::model::Response) {
 /// The segment every customer lands in when no rule matches.
 pub const UNASSIGNED: &str = "Unassigned";
 
+/// The label of customers whose segment no persona names, in per-persona breakdowns.
+pub const NO_PERSONA: &str = "(no persona)";
+
 fn validate_scenario(c: &mut Checker, at: &str, s: &Scenario) {
     c.names(
         &format!("{at}.tiers"),

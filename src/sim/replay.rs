@@ -43,7 +43,7 @@ impl Population {
     /// Labels of the per-persona breakdown: the persona names, then "(no persona)".
     pub fn persona_labels(&self) -> Vec<String> {
         let mut labels = self.persona_names.clone();
-        labels.push("(no persona)".into());
+        labels.push(crate::model::NO_PERSONA.into());
         labels
     }
 

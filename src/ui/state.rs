@@ -16,6 +16,7 @@ use crate::data::project_io::{
     data_path, read_recovery, remove_recovery, save_project, write_recovery,
 };
 use crate::data::store::Transactions;
+use crate::export::write_result_tables;
 use crate::format::count;
 use crate::model::{DataSource, Project};
 use crate::sim::models::report::ModelReport;
@@ -242,6 +243,10 @@ pub enum Command {
     ImportSettings,
     /// Re-read the project's data file.
     Reimport,
+    /// Choose a folder to export the result tables to.
+    ExportDialog,
+    /// Write the result tables on screen as CSV files in this folder.
+    Export(PathBuf),
     /// Close the window.
     Quit,
     /// Undo the last edit.
@@ -493,6 +498,7 @@ impl AppState {
                         DialogPurpose::Open => Command::Open(path),
                         DialogPurpose::SaveAs => Command::SaveAs(path),
                         DialogPurpose::ImportCsv => Command::Import(path),
+                        DialogPurpose::ExportFolder => Command::Export(path),
                     };
                     self.execute(ctx, cmd);
                 }
@@ -650,6 +656,13 @@ impl AppState {
                     .clicked()
                 {
                     self.command(Command::ImportDialog);
+                }
+                if ui
+                    .add_enabled(self.results.is_some(), egui::Button::new("Export results…"))
+                    .on_hover_text("the result tables as CSV files in a folder")
+                    .clicked()
+                {
+                    self.command(Command::ExportDialog);
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1032,6 +1045,8 @@ impl AppState {
                 }
                 None => self.worker.dialog(ctx, DialogPurpose::ImportCsv, folder),
             },
+            Command::ExportDialog => self.worker.dialog(ctx, DialogPurpose::ExportFolder, folder),
+            Command::Export(dir) => self.export_results(&dir),
             Command::Reimport => {
                 if let Some(doc) = &self.doc {
                     self.worker
@@ -1063,6 +1078,39 @@ impl AppState {
                     };
                 }
             }
+        }
+    }
+
+    /// Writes the results on screen (replays and, when there is one, the projection) as CSV
+    /// files in `dir`, the same tables as `tierlab simulate --out`.
+    pub fn export_results(&mut self, dir: &Path) {
+        let Some((project, replays)) = &self.results else {
+            self.errors
+                .push("no results to export yet: import data and add a scenario".into());
+            return;
+        };
+        let mut segments: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
+        segments.push(crate::model::UNASSIGNED.to_string());
+        let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
+        personas.push(crate::model::NO_PERSONA.into());
+        let tiers: Vec<Vec<String>> = replays
+            .iter()
+            .map(|r| {
+                project.scenario(&r.scenario).map_or_else(Vec::new, |s| {
+                    s.tiers.iter().map(|t| t.name.clone()).collect()
+                })
+            })
+            .collect();
+        let projection = self
+            .projection
+            .as_ref()
+            .and_then(|(_, p)| p.as_ref().ok())
+            .map(|p| &**p);
+        match write_result_tables(dir, replays, &segments, &personas, &tiers, projection) {
+            Ok(files) => {
+                self.status = format!("exported {} tables to {}", files.len(), dir.display());
+            }
+            Err(e) => self.errors.push(e.to_string()),
         }
     }
 

@@ -42,6 +42,8 @@ pub enum DialogPurpose {
     SaveAs,
     /// Choose a transaction CSV for the open project.
     ImportCsv,
+    /// Choose a folder for the result tables.
+    ExportFolder,
 }
 
 /// A message from a background job.
@@ -184,6 +186,7 @@ impl Worker {
                 DialogPurpose::ImportCsv => d
                     .add_filter("transactions", &["csv", "txt", "tsv"])
                     .pick_file(),
+                DialogPurpose::ExportFolder => d.pick_folder(),
             };
             WorkerMsg::Picked(purpose, picked)
         });

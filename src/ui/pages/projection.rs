@@ -99,7 +99,7 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
     group_bars_ui(ui, "segment_bars", p, segments, |o| &o.by_segment);
     ui.strong("Incremental revenue per persona (median)");
     let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
-    personas.push("(no persona)".to_string());
+    personas.push(crate::model::NO_PERSONA.to_string());
     group_bars_ui(ui, "persona_bars", p, personas, |o| &o.by_persona);
 }
 
