@@ -671,3 +671,117 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
     assert_eq!(h.state().errors.len(), 1);
     assert!(h.state().errors[0].contains("cannot create the folder"));
 }
+
+#[test]
+fn category_multipliers_promotions_and_settings_are_edited_in_the_ui() {
+    use eframe::egui::accesskit::Role;
+    use eframe::egui::{Key, Modifiers};
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 2000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Bean tiers").click();
+    h.run_steps(2);
+    let earning = |h: &Harness<'static, AppState>| {
+        h.state().doc.as_ref().unwrap().project.scenarios[1]
+            .earning
+            .clone()
+    };
+    // The multiplier of the Beans category.
+    h.get_by_label("Category multiplier")
+        .set_value_accesskit(3.0);
+    h.run_steps(2);
+    assert_eq!(earning(&h).category_multipliers[0].multiplier, 3.0);
+    // A new multiplier starts on a category of the data that has none yet.
+    h.get_by_label("Add category multiplier").click();
+    h.run_steps(2);
+    let added = earning(&h).category_multipliers[1].category.clone();
+    let categories = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .categories
+        .clone();
+    assert!(categories.contains(&added) && added != "Beans", "{added}");
+
+    // The promotion's last day, typed: a valid date is taken, an impossible one is not.
+    let set_text = |h: &mut Harness<'static, AppState>, label: &str, text: &str| {
+        h.get_by_role_and_label(Role::TextInput, label).click();
+        h.run_steps(1);
+        h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+        h.run_steps(1);
+        h.get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        h.run_steps(2);
+    };
+    set_text(&mut h, "To", "2024-03-17");
+    assert_eq!(earning(&h).promotions[0].end.to_string(), "2024-03-17");
+    set_text(&mut h, "To", "2024-02-30");
+    assert_eq!(
+        earning(&h).promotions[0].end.to_string(),
+        "2024-03-17",
+        "an impossible day is not taken"
+    );
+    h.get_by_label("Add promotion").click();
+    h.run_steps(2);
+    assert_eq!(earning(&h).promotions.len(), 2);
+    h.get_all_by_label("Remove promotion")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert_eq!(earning(&h).promotions[0].name, "Double points week");
+    assert_eq!(earning(&h).promotions.len(), 1);
+
+    // Settings on the Overview page: the launch date and the customer model.
+    h.get_by_label("Overview").click();
+    h.run_steps(2);
+    let settings =
+        |h: &Harness<'static, AppState>| h.state().doc.as_ref().unwrap().project.settings.clone();
+    assert_eq!(settings(&h).launch_date.unwrap().to_string(), "2024-01-01");
+    let launch_checkbox = |h: &Harness<'static, AppState>| {
+        h.get_all_by_label("on")
+            .next()
+            .expect("launch date checkbox")
+            .click();
+    };
+    launch_checkbox(&h);
+    h.run_steps(2);
+    assert_eq!(
+        settings(&h).launch_date,
+        None,
+        "unticked: the first transaction day"
+    );
+    h.get_by_label("the first transaction day");
+    launch_checkbox(&h);
+    h.run_steps(2);
+    let first_day = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .report
+        .as_ref()
+        .unwrap()
+        .first_date;
+    assert_eq!(
+        settings(&h).launch_date,
+        first_day,
+        "ticked: from the data's first day"
+    );
+    set_text(&mut h, "Programme launch", "2024-02-01");
+    assert_eq!(settings(&h).launch_date.unwrap().to_string(), "2024-02-01");
+    h.get_by_role_and_label(Role::ComboBox, "Customer model")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Pareto/NBD + Gamma-Gamma").click();
+    h.run_steps(2);
+    assert_eq!(
+        settings(&h).transaction_model,
+        tierlab::model::TransactionModel::ParetoNbd
+    );
+}

@@ -11,6 +11,7 @@ mod navigator;
 pub mod pages;
 pub mod state;
 pub mod theme;
+pub mod widgets;
 pub mod worker;
 
 use std::path::PathBuf;

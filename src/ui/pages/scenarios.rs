@@ -5,11 +5,11 @@
 use eframe::egui;
 
 use crate::model::{
-    DowngradePolicy, Expiry, Problem, Project, QualificationWindow, QualifyingMetric, Reward,
-    Scenario, Severity, Tier,
+    CategoryMultiplier, Date, DowngradePolicy, Expiry, Problem, Project, Promotion,
+    QualificationWindow, QualifyingMetric, Reward, Scenario, Severity, Tier,
 };
 use crate::ui::state::AppState;
-use crate::ui::theme;
+use crate::ui::{theme, widgets};
 
 /// What the list of scenarios asked for, applied after it is drawn.
 enum ListAction {
@@ -31,8 +31,15 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 return;
             }
             let currency = doc.project.currency.clone();
+            let data = DataFacts {
+                categories: doc
+                    .data
+                    .as_ref()
+                    .map_or_else(Vec::new, |t| t.categories.clone()),
+                range: doc.data.as_ref().and_then(|t| t.date_range()),
+            };
             let scenario = &mut doc.project.scenarios[i];
-            editor_ui(ui, scenario, i, &currency, &problems);
+            editor_ui(ui, scenario, i, &currency, &data, &problems);
         }
         _ => {
             let mut action = None;
@@ -155,7 +162,20 @@ fn number_ui(
         .on_hover_text(hint);
 }
 
-fn editor_ui(ui: &mut egui::Ui, s: &mut Scenario, i: usize, currency: &str, problems: &[Problem]) {
+/// What the editor shows of the imported data: its categories and date range.
+struct DataFacts {
+    categories: Vec<String>,
+    range: Option<(Date, Date)>,
+}
+
+fn editor_ui(
+    ui: &mut egui::Ui,
+    s: &mut Scenario,
+    i: usize,
+    currency: &str,
+    data: &DataFacts,
+    problems: &[Problem],
+) {
     let at = format!("scenarios[{i}]");
     ui.heading(format!("Scenario: {}", s.name));
     egui::Grid::new("scenario_basics")
@@ -253,6 +273,8 @@ fn editor_ui(ui: &mut egui::Ui, s: &mut Scenario, i: usize, currency: &str, prob
         );
         optional_cap_ui(ui, "Cap per month", &mut s.earning.cap_points_per_month);
     });
+    category_multipliers_ui(ui, s, data);
+    promotions_ui(ui, s, data);
     field_problems_ui(ui, problems, &format!("{at}.earning"));
 
     ui.add_space(8.0);
@@ -273,6 +295,126 @@ fn editor_ui(ui: &mut egui::Ui, s: &mut Scenario, i: usize, currency: &str, prob
     ui.strong("Expiry");
     expiry_ui(ui, &mut s.expiry);
     field_problems_ui(ui, problems, &format!("{at}.expiry"));
+}
+
+/// Extra earning per product category: the category (one of the data's, or typed) and its
+/// multiplier.
+fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
+    let list = &mut s.earning.category_multipliers;
+    let mut remove = None;
+    if !list.is_empty() {
+        egui::Grid::new("category_multipliers")
+            .num_columns(3)
+            .striped(true)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let ids: Vec<egui::Id> = ["Category", "Category multiplier"]
+                    .iter()
+                    .map(|h| ui.strong(*h).id)
+                    .collect();
+                ui.label("");
+                ui.end_row();
+                for (j, m) in list.iter_mut().enumerate() {
+                    ui.horizontal(|ui| {
+                        ui.add(egui::TextEdit::singleline(&mut m.category).desired_width(140.0))
+                            .labelled_by(ids[0]);
+                        if !data.categories.is_empty() {
+                            egui::ComboBox::from_id_salt(("category_pick", j))
+                                .selected_text("from the data")
+                                .show_ui(ui, |ui| {
+                                    for c in &data.categories {
+                                        ui.selectable_value(&mut m.category, c.clone(), c);
+                                    }
+                                });
+                        }
+                    });
+                    ui.add(
+                        egui::DragValue::new(&mut m.multiplier)
+                            .range(0.0..=100.0)
+                            .speed(0.05)
+                            .prefix("×"),
+                    )
+                    .labelled_by(ids[1]);
+                    if ui.button("Remove category").clicked() {
+                        remove = Some(j);
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+    if let Some(j) = remove {
+        list.remove(j);
+    }
+    if ui
+        .button("Add category multiplier")
+        .on_hover_text("earn more (or less) on one product category")
+        .clicked()
+    {
+        let unused = data
+            .categories
+            .iter()
+            .find(|c| !list.iter().any(|m| &&m.category == c))
+            .cloned()
+            .unwrap_or_default();
+        list.push(CategoryMultiplier {
+            category: unused,
+            multiplier: 2.0,
+        });
+    }
+}
+
+/// Promotion windows: name, first and last day, multiplier.
+fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
+    let list = &mut s.earning.promotions;
+    let mut remove = None;
+    if !list.is_empty() {
+        egui::Grid::new("promotions")
+            .num_columns(5)
+            .striped(true)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let ids: Vec<egui::Id> = ["Promotion", "From", "To", "Promotion multiplier"]
+                    .iter()
+                    .map(|h| ui.strong(*h).id)
+                    .collect();
+                ui.label("");
+                ui.end_row();
+                for (j, p) in list.iter_mut().enumerate() {
+                    ui.add(egui::TextEdit::singleline(&mut p.name).desired_width(160.0))
+                        .labelled_by(ids[0]);
+                    widgets::date_ui(ui, ("promotion_start", j), ids[1], &mut p.start);
+                    widgets::date_ui(ui, ("promotion_end", j), ids[2], &mut p.end);
+                    ui.add(
+                        egui::DragValue::new(&mut p.multiplier)
+                            .range(0.0..=100.0)
+                            .speed(0.05)
+                            .prefix("×"),
+                    )
+                    .labelled_by(ids[3]);
+                    if ui.button("Remove promotion").clicked() {
+                        remove = Some(j);
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+    if let Some(j) = remove {
+        list.remove(j);
+    }
+    if ui
+        .button("Add promotion")
+        .on_hover_text("extra points between two dates, e.g. a double points week")
+        .clicked()
+    {
+        // The last week of the data, where its effect shows in the replay.
+        let end = data.range.map_or(Date(0), |(_, last)| last);
+        list.push(Promotion {
+            name: "Double points week".into(),
+            start: end.add_days(-6),
+            end,
+            multiplier: 2.0,
+        });
+    }
 }
 
 fn optional_cap_ui(ui: &mut egui::Ui, label: &str, cap: &mut Option<f64>) {

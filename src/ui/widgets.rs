@@ -1,0 +1,73 @@
+//! Small editing widgets shared by the pages: a date field and an optional date.
+
+use eframe::egui;
+
+use crate::model::Date;
+use crate::ui::theme;
+
+/// A `YYYY-MM-DD` field for `value`, named `label_id` for screen readers and tests. The text is
+/// kept while it is being typed; `value` changes only when the text is a valid date, and a text
+/// that is not one is shown in the error colour with the reason on hover. An outside change of
+/// `value` (undo, reset) replaces the text.
+pub fn date_ui(
+    ui: &mut egui::Ui,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    label_id: egui::Id,
+    value: &mut Date,
+) -> egui::Response {
+    let id = ui.make_persistent_id(id_salt);
+    let (mut text, shown_for) = ui
+        .data(|d| d.get_temp::<(String, Date)>(id))
+        .unwrap_or_else(|| (value.to_string(), *value));
+    if shown_for != *value {
+        text = value.to_string();
+    }
+    let parsed = Date::parse_iso(text.trim());
+    let mut edit = egui::TextEdit::singleline(&mut text)
+        .id(id.with("text"))
+        .desired_width(96.0)
+        .hint_text("YYYY-MM-DD");
+    if parsed.is_err() {
+        edit = edit.text_color(theme::ERROR);
+    }
+    let mut response = ui.add(edit).labelled_by(label_id);
+    if response.changed()
+        && let Ok(d) = Date::parse_iso(text.trim())
+        && d != *value
+    {
+        *value = d;
+        response.mark_changed();
+    }
+    if let Err(e) = Date::parse_iso(text.trim()) {
+        response = response.on_hover_text(e.to_string());
+    }
+    ui.data_mut(|d| d.insert_temp(id, (text, *value)));
+    response
+}
+
+/// An optional date: a checkbox `set_text` that, when ticked, shows a [`date_ui`] field (starting
+/// at `default`); unticked means `None`, described by `unset_text`.
+pub fn optional_date_ui(
+    ui: &mut egui::Ui,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    label_id: egui::Id,
+    value: &mut Option<Date>,
+    default: Date,
+    set_text: &str,
+    unset_text: &str,
+) {
+    ui.horizontal(|ui| {
+        let mut on = value.is_some();
+        if ui.checkbox(&mut on, set_text).changed() {
+            *value = on.then_some(value.unwrap_or(default));
+        }
+        match value {
+            Some(d) => {
+                date_ui(ui, id_salt, label_id, d);
+            }
+            None => {
+                ui.weak(unset_text);
+            }
+        }
+    });
+}
