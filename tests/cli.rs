@@ -722,6 +722,15 @@ fn segment_reports_sizes_profiles_and_migration_as_json() {
         let alive = p["p_alive"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&alive));
     }
+    // The RFM grid: 5 × 5 cells holding every customer once.
+    let grid = v["rfm_grid"]["customers"].as_array().unwrap();
+    assert_eq!(grid.len(), 5);
+    let in_grid: u64 = grid
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(in_grid, customers);
     let m = &v["migration"];
     let periods = m["periods"].as_array().unwrap();
     assert!(periods.len() >= 2);

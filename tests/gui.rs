@@ -785,3 +785,77 @@ fn category_multipliers_promotions_and_settings_are_edited_in_the_ui() {
         tierlab::model::TransactionModel::ParetoNbd
     );
 }
+
+#[test]
+fn segment_rules_are_edited_and_the_rfm_grid_follows_the_data() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 4000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Segments (4)").click();
+    settle(&mut h);
+    // The RFM grid counts every measured customer once.
+    h.get_by_label("RFM grid: customers by recency and frequency score");
+    let (_, report) = h.state().segment_report.as_ref().unwrap();
+    let in_grid: u64 = report.rfm_grid.customers.iter().flatten().sum();
+    assert_eq!(in_grid, report.customers);
+    h.get_by_label("R5");
+    h.get_by_label("F1");
+
+    let segments =
+        |h: &Harness<'static, AppState>| h.state().doc.as_ref().unwrap().project.segments.clone();
+    let first = segments(&h)[0].name.clone();
+    let persona_of_first = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .project
+        .personas
+        .iter()
+        .position(|p| p.segment == first)
+        .expect("a persona on the first segment");
+    // Renaming a segment keeps its persona attached.
+    h.get_all_by_label("Segment name").next().unwrap().click();
+    h.run_steps(1);
+    h.get_all_by_label("Segment name")
+        .next()
+        .unwrap()
+        .type_text(" (renamed)");
+    h.run_steps(2);
+    let renamed = format!("{first} (renamed)");
+    assert_eq!(segments(&h)[0].name, renamed);
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().project.personas[persona_of_first].segment,
+        renamed
+    );
+    // A new segment, with a condition edited by its Value field, then moved up and removed.
+    let n = segments(&h).len();
+    h.get_by_label("Add segment").click();
+    h.run_steps(2);
+    assert_eq!(segments(&h).len(), n + 1);
+    assert_eq!(segments(&h)[n].name, "New segment");
+    h.get_all_by_label("Add condition").last().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(segments(&h)[n].rule.conditions.len(), 2);
+    h.get_all_by_label("Value")
+        .last()
+        .unwrap()
+        .set_value_accesskit(30.0);
+    h.run_steps(2);
+    assert_eq!(segments(&h)[n].rule.conditions[1].value, 30.0);
+    h.get_all_by_label("Move up").last().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(segments(&h)[n - 1].name, "New segment");
+    // The measured sizes follow the new rules.
+    settle(&mut h);
+    let (_, report) = h.state().segment_report.as_ref().unwrap();
+    assert!(report.segments.iter().any(|s| s.name == "New segment"));
+    h.get_all_by_label("Remove segment")
+        .nth(n - 1)
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert_eq!(segments(&h).len(), n);
+    assert!(segments(&h).iter().all(|s| s.name != "New segment"));
+}

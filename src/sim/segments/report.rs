@@ -54,6 +54,52 @@ pub struct SegmentReport {
     pub migration: Migration,
     /// The customer model behind `p_alive_mean` and `expected_value_12m`.
     pub model: ModelNote,
+    /// Customers by RFM recency and frequency score.
+    pub rfm_grid: RfmGrid,
+}
+
+/// Customers by RFM recency score (rows, 1–5) and frequency score (columns, 1–5) at the as-of
+/// date: the classic RFM grid.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RfmGrid {
+    /// Customers in each cell: `customers[r - 1][f - 1]`.
+    pub customers: [[u64; 5]; 5],
+    /// Their total spend to the as-of date, in currency units.
+    pub revenue: [[f64; 5]; 5],
+    /// The segment most of the cell's customers belong to ("" for an empty cell).
+    pub segment: [[String; 5]; 5],
+}
+
+/// The RFM grid of the scored `table`, with `assigned` segments named by `names`.
+fn rfm_grid(table: &FeatureTable, assigned: &[Option<u16>], names: &[String]) -> RfmGrid {
+    let mut grid = RfmGrid::default();
+    let mut members = vec![[[0u64; 5]; 5]; names.len()];
+    for (f, s) in table.rows.iter().zip(assigned) {
+        let Some(f) = f else { continue };
+        let (r, fr) = (usize::from(f.rfm[0]), usize::from(f.rfm[1]));
+        if !(1..=5).contains(&r) || !(1..=5).contains(&fr) {
+            continue;
+        }
+        grid.customers[r - 1][fr - 1] += 1;
+        grid.revenue[r - 1][fr - 1] += f.monetary_total;
+        if let Some(cell) = s.and_then(|s| members.get_mut(usize::from(s))) {
+            cell[r - 1][fr - 1] += 1;
+        }
+    }
+    for (r, row) in grid.segment.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
+            // The first segment wins a tie: precedence order.
+            let best = members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m[r][c] > 0)
+                .max_by_key(|(k, m)| (m[r][c], std::cmp::Reverse(*k)));
+            if let Some((k, _)) = best {
+                *cell = names[k].clone();
+            }
+        }
+    }
+    grid
 }
 
 /// One segment at the as-of date.
@@ -227,6 +273,7 @@ pub fn segment_report(
         as_of,
         customers,
         segments: rows,
+        rfm_grid: rfm_grid(&table, &assigned, &names),
         migration: migration(project, tx, as_of, options.period, names),
         model,
     }
@@ -541,6 +588,21 @@ mod tests {
         // From Regular: a stays; from Unassigned: b moves up; new: c arrives Unassigned.
         assert_eq!(m.matrix, vec![vec![1, 0], vec![1, 0], vec![0, 1]]);
         assert_eq!(m.from.last().map(String::as_str), Some(NEW_CUSTOMERS));
+        // The RFM grid holds every customer once; a and b are Regular, c is not.
+        let g = &r.rfm_grid;
+        assert_eq!(g.customers.iter().flatten().sum::<u64>(), 3);
+        assert!((g.revenue.iter().flatten().sum::<f64>() - 68.0).abs() < 1e-9);
+        let table = FeatureTable::compute(&tx, d(2023, 6, 30));
+        for (c, f) in table.rows.iter().enumerate() {
+            let f = f.unwrap();
+            let cell = &g.segment[usize::from(f.rfm[0]) - 1][usize::from(f.rfm[1]) - 1];
+            let expected = if c == 2 { UNASSIGNED } else { "Regular" };
+            // A cell shared by two customers of different segments names the first segment.
+            assert!(
+                cell == expected || cell == "Regular",
+                "customer {c}: {cell}"
+            );
+        }
     }
 
     #[test]

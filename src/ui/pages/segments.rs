@@ -1,14 +1,15 @@
-//! The Segments page: each segment's rule in precedence order with its measured size and revenue
-//! share, ready-made starting sets (RFM, ABC, k-means suggestions), segment sizes over time and
-//! the migration matrix.
+//! The Segments page: ready-made starting sets (RFM, ABC, k-means suggestions), each segment's
+//! measured size and revenue share, the RFM grid, segment sizes over time and the migration
+//! matrix, and the rule editor: segments in precedence order (add, remove, move), each with its
+//! name, colour, description and conditions.
 
 use eframe::egui;
 use egui_plot::{FilledArea, Legend, Plot};
 
 use crate::format::{count, money, percent};
-use crate::model::{Combine, UNASSIGNED};
+use crate::model::{Combine, Condition, Feature, Op, Segment, SegmentRule, UNASSIGNED};
 use crate::sim::segments::presets::{abc_segments, rfm_segments};
-use crate::sim::segments::report::Migration;
+use crate::sim::segments::report::{Migration, RfmGrid};
 use crate::ui::state::AppState;
 use crate::ui::theme;
 
@@ -24,41 +25,256 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
     starting_sets_ui(ui, state);
     sizes_ui(ui, state);
     if let Some((_, report)) = &state.segment_report {
+        rfm_grid_ui(ui, &report.rfm_grid, state);
         migration_ui(ui, &report.migration, state);
     }
-    let Some(doc) = &state.doc else { return };
-    for (i, s) in doc.project.segments.iter().enumerate() {
-        if state.selected.is_some_and(|sel| sel != i) {
+    ui.add_space(8.0);
+    ui.strong("Rules");
+    let selected = state.selected;
+    let Some(doc) = &mut state.doc else { return };
+    let project = &mut doc.project;
+    let old_names: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
+    let n = project.segments.len();
+    let mut action = None;
+    for (i, seg) in project.segments.iter_mut().enumerate() {
+        if selected.is_some_and(|sel| sel != i) {
             continue;
         }
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            theme::colour_dot(ui, s.colour);
-            ui.strong(format!("{}. {}", i + 1, s.name));
-        });
-        if !s.description.is_empty() {
-            ui.label(&s.description);
-        }
-        let joiner = match s.rule.combine {
-            Combine::All => " and ",
-            Combine::Any => " or ",
-        };
-        let rule: Vec<String> = s
-            .rule
-            .conditions
-            .iter()
-            .map(|c| format!("{} {} {}", c.feature.label(), c.op.symbol(), c.value))
-            .collect();
-        ui.label(if rule.is_empty() {
-            match s.rule.combine {
-                Combine::All => "every customer".to_string(),
-                Combine::Any => "no customer".to_string(),
-            }
-        } else {
-            rule.join(joiner)
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            segment_editor_ui(ui, seg, i, n, &mut action);
         });
     }
-    super::problems_ui(ui, &doc.project, "segments");
+    // A renamed segment keeps its personas.
+    for (old, seg) in old_names.iter().zip(&project.segments) {
+        if *old != seg.name {
+            for p in project.personas.iter_mut().filter(|p| &p.segment == old) {
+                p.segment = seg.name.clone();
+            }
+        }
+    }
+    match action {
+        Some(SegmentAction::Up(i)) if i > 0 => project.segments.swap(i, i - 1),
+        Some(SegmentAction::Down(i)) if i + 1 < n => project.segments.swap(i, i + 1),
+        Some(SegmentAction::Remove(i)) => {
+            project.segments.remove(i);
+            state.selected = None;
+        }
+        _ => {}
+    }
+    if selected.is_none() && ui.button("Add segment").clicked() {
+        let taken = |name: &str| project.segments.iter().any(|s| s.name == name);
+        let name = (1..)
+            .map(|k| {
+                if k == 1 {
+                    "New segment".to_string()
+                } else {
+                    format!("New segment {k}")
+                }
+            })
+            .find(|n| !taken(n))
+            .unwrap_or_default();
+        project.segments.push(Segment {
+            name,
+            rule: SegmentRule {
+                combine: Combine::All,
+                conditions: vec![Condition {
+                    feature: Feature::Frequency,
+                    op: Op::Ge,
+                    value: 2.0,
+                }],
+            },
+            ..Segment::default()
+        });
+    }
+    super::problems_ui(ui, project, "segments");
+}
+
+/// A change to the list of segments asked for by a segment's editor.
+enum SegmentAction {
+    Up(usize),
+    Down(usize),
+    Remove(usize),
+}
+
+/// The editor of segment `i` of `n`: name, colour, description and its rule.
+fn segment_editor_ui(
+    ui: &mut egui::Ui,
+    seg: &mut Segment,
+    i: usize,
+    n: usize,
+    action: &mut Option<SegmentAction>,
+) {
+    ui.horizontal(|ui| {
+        ui.strong(format!("{}.", i + 1));
+        let l = ui.label("Segment name");
+        ui.add(egui::TextEdit::singleline(&mut seg.name).desired_width(180.0))
+            .labelled_by(l.id);
+        let l = ui.label("Colour");
+        ui.color_edit_button_srgb(&mut seg.colour.0)
+            .labelled_by(l.id);
+        if ui
+            .add_enabled(i > 0, egui::Button::new("Move up"))
+            .on_hover_text("evaluated earlier: takes precedence over the segments below")
+            .clicked()
+        {
+            *action = Some(SegmentAction::Up(i));
+        }
+        if ui
+            .add_enabled(i + 1 < n, egui::Button::new("Move down"))
+            .clicked()
+        {
+            *action = Some(SegmentAction::Down(i));
+        }
+        if ui.button("Remove segment").clicked() {
+            *action = Some(SegmentAction::Remove(i));
+        }
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label("Description");
+        ui.add(egui::TextEdit::singleline(&mut seg.description).desired_width(480.0))
+            .labelled_by(l.id);
+    });
+    let rule = &mut seg.rule;
+    ui.horizontal(|ui| {
+        let l = ui.label("Customers matching");
+        egui::ComboBox::from_id_salt(("combine", i))
+            .selected_text(combine_label(rule.combine))
+            .show_ui(ui, |ui| {
+                for c in [Combine::All, Combine::Any] {
+                    ui.selectable_value(&mut rule.combine, c, combine_label(c));
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        ui.label(match (rule.combine, rule.conditions.is_empty()) {
+            (Combine::All, true) => "(no condition: every customer)",
+            (Combine::Any, true) => "(no condition: no customer)",
+            _ => "",
+        });
+    });
+    let mut remove = None;
+    egui::Grid::new(("conditions", i))
+        .num_columns(4)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            if rule.conditions.is_empty() {
+                return;
+            }
+            let ids: Vec<egui::Id> = ["Feature", "Comparison", "Value"]
+                .iter()
+                .map(|h| ui.weak(*h).id)
+                .collect();
+            ui.end_row();
+            for (j, c) in rule.conditions.iter_mut().enumerate() {
+                egui::ComboBox::from_id_salt(("feature", i, j))
+                    .selected_text(c.feature.label())
+                    .width(260.0)
+                    .show_ui(ui, |ui| {
+                        for f in Feature::ALL {
+                            ui.selectable_value(&mut c.feature, f, f.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(ids[0]);
+                egui::ComboBox::from_id_salt(("op", i, j))
+                    .selected_text(c.op.symbol())
+                    .width(50.0)
+                    .show_ui(ui, |ui| {
+                        for op in [Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+                            ui.selectable_value(&mut c.op, op, op.symbol());
+                        }
+                    })
+                    .response
+                    .labelled_by(ids[1]);
+                ui.add(egui::DragValue::new(&mut c.value).speed(0.5))
+                    .labelled_by(ids[2]);
+                if ui.button("Remove condition").clicked() {
+                    remove = Some(j);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(j) = remove {
+        rule.conditions.remove(j);
+    }
+    if ui.button("Add condition").clicked() {
+        rule.conditions.push(Condition {
+            feature: Feature::RecencyDays,
+            op: Op::Le,
+            value: 90.0,
+        });
+    }
+}
+
+fn combine_label(c: Combine) -> &'static str {
+    match c {
+        Combine::All => "all of these conditions",
+        Combine::Any => "any of these conditions",
+    }
+}
+
+/// The RFM grid: customers by recency score (rows, 5 = most recent on top) and frequency score
+/// (columns), shaded by count and labelled with the segment most of them are in.
+fn rfm_grid_ui(ui: &mut egui::Ui, g: &RfmGrid, state: &AppState) {
+    let total: u64 = g.customers.iter().flatten().sum();
+    if total == 0 {
+        return;
+    }
+    let max = g
+        .customers
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let currency = state
+        .doc
+        .as_ref()
+        .map_or("", |d| d.project.currency.as_str());
+    ui.add_space(8.0);
+    ui.strong("RFM grid: customers by recency and frequency score");
+    ui.small("Rows: recency score (5 = bought most recently); columns: frequency score (5 = buys most often); shading: customers; the name is the segment most of them are in.");
+    egui::Grid::new("rfm_grid")
+        .spacing([4.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for f in 1..=5 {
+                ui.strong(format!("F{f}"));
+            }
+            ui.end_row();
+            for r in (0..5).rev() {
+                ui.strong(format!("R{}", r + 1));
+                for f in 0..5 {
+                    let n = g.customers[r][f];
+                    let share = n as f32 / max as f32;
+                    egui::Frame::new()
+                        .fill(theme::series(0).gamma_multiply(0.1 + 0.9 * share))
+                        .inner_margin(egui::Margin::symmetric(6, 3))
+                        .show(ui, |ui| {
+                            ui.set_min_width(110.0);
+                            ui.vertical(|ui| {
+                                ui.label(format!(
+                                    "{} ({})",
+                                    count(n),
+                                    percent(Some(n as f64 / total as f64))
+                                ));
+                                ui.small(&g.segment[r][f]);
+                            });
+                        })
+                        .response
+                        .on_hover_text(format!(
+                            "R{} F{}: {} customers, {} {currency} spent",
+                            r + 1,
+                            f + 1,
+                            count(n),
+                            money(g.revenue[r][f])
+                        ));
+                }
+                ui.end_row();
+            }
+        });
 }
 
 /// Buttons that replace the segments with a ready-made set.
