@@ -859,3 +859,56 @@ fn segment_rules_are_edited_and_the_rfm_grid_follows_the_data() {
     assert_eq!(segments(&h).len(), n);
     assert!(segments(&h).iter().all(|s| s.name != "New segment"));
 }
+
+#[test]
+fn a_never_saved_project_is_autosaved_and_offered_back_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let untitled = dir.path().join("untitled.ron");
+    let recovery = tierlab::data::project_io::recovery_path(&untitled);
+    {
+        let mut h = harness();
+        h.state_mut().untitled_path = Some(untitled.clone());
+        h.state_mut().command(Command::New);
+        h.run_steps(2);
+        h.state_mut().doc.as_mut().unwrap().project.name = "Typed, never saved".into();
+        h.run_steps(1);
+        h.state_mut()
+            .autosave(tierlab::ui::state::AUTOSAVE_SECONDS * 10.0);
+        assert!(recovery.exists(), "autosaved without a project file");
+        // The app "crashes".
+    }
+    // The next start offers it back instead of opening the fallback project.
+    let mut h = harness();
+    h.state_mut().untitled_path = Some(untitled.clone());
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .start(&ctx, None, Some(project("coffee-chain.ron")));
+    settle(&mut h);
+    assert_eq!(
+        h.state().recovered.as_ref().map(|p| p.name.as_str()),
+        Some("Typed, never saved")
+    );
+    h.get_by_label("Restore changes").click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.project.name, "Typed, never saved");
+    assert!(doc.path.is_none() && doc.is_dirty());
+    // Saving it for the first time ends the recovery.
+    let saved = dir.path().join("kept.ron");
+    h.state_mut().command(Command::SaveAs(saved.clone()));
+    h.run_steps(2);
+    assert!(saved.exists());
+    assert!(!recovery.exists());
+    // With nothing to recover, a start opens the fallback.
+    let mut h = harness();
+    h.state_mut().untitled_path = Some(untitled);
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .start(&ctx, None, Some(project("coffee-chain.ron")));
+    settle(&mut h);
+    assert!(h.state().recovered.is_none());
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().project.name,
+        "Bean & Co coffee chain"
+    );
+}

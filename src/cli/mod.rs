@@ -403,11 +403,9 @@ pub fn run() -> ExitCode {
 
 #[cfg(feature = "gui")]
 fn open_gui(project: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let project = project.or_else(|| {
-        let default = PathBuf::from("projects/coffee-chain.ron");
-        default.exists().then_some(default)
-    });
-    crate::ui::run(project)?;
+    let default = PathBuf::from("projects/coffee-chain.ron");
+    let fallback = default.exists().then_some(default);
+    crate::ui::run(project, fallback)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,17 +14,21 @@ pub struct TierlabApp {
 }
 
 impl TierlabApp {
-    /// Restores settings, applies the theme, and starts loading `project` when given.
-    pub fn new(cc: &eframe::CreationContext<'_>, project: Option<PathBuf>) -> TierlabApp {
+    /// Restores settings, applies the theme, and starts loading the first project
+    /// ([`AppState::start`]: `named`, an autosaved never-saved project, or `fallback`).
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        named: Option<PathBuf>,
+        fallback: Option<PathBuf>,
+    ) -> TierlabApp {
         let settings: UiSettings = cc
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
         theme::apply(&cc.egui_ctx, settings.dark);
         let mut state = AppState::new(settings);
-        if let Some(p) = project {
-            state.execute(&cc.egui_ctx, Command::Open(p));
-        }
+        state.untitled_path = eframe::storage_dir(super::APP_ID).map(|d| d.join("untitled.ron"));
+        state.start(&cc.egui_ctx, named, fallback);
         TierlabApp { state }
     }
 }
@@ -38,9 +42,9 @@ impl eframe::App for TierlabApp {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.state.confirm = Some(Command::Quit);
-            } else if let Some(path) = self.state.doc.as_ref().and_then(|d| d.path.as_ref()) {
+            } else {
                 // A normal end: nothing to recover next time.
-                crate::data::project_io::remove_recovery(path);
+                self.state.ended();
             }
         }
         self.state.ui(ui);

@@ -16,8 +16,12 @@ pub mod worker;
 
 use std::path::PathBuf;
 
-/// Opens the main window, with `project` loaded when given.
-pub fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
+/// The application's id: names its folder of saved settings and autosaves.
+pub const APP_ID: &str = "tierlab";
+
+/// Opens the main window on `named` when given; otherwise on an autosaved never-saved project
+/// when an earlier session left one, else on `fallback`.
+pub fn run(named: Option<PathBuf>, fallback: Option<PathBuf>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("tierlab")
@@ -27,9 +31,9 @@ pub fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
         ..Default::default()
     };
     eframe::run_native(
-        "tierlab",
+        APP_ID,
         options,
-        Box::new(move |cc| Ok(Box::new(app::TierlabApp::new(cc, project)))),
+        Box::new(move |cc| Ok(Box::new(app::TierlabApp::new(cc, named, fallback)))),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

@@ -308,6 +308,10 @@ pub struct AppState {
     modelling: Option<Project>,
     /// Edits found in the open project's recovery file, offered back to the user.
     pub recovered: Option<Project>,
+    /// Where a project that has no file yet autosaves: its recovery file is this path's
+    /// (`<app data folder>/untitled.ron` gives `.untitled.ron.recovery`). `None`: no autosave
+    /// for such projects.
+    pub untitled_path: Option<PathBuf>,
     /// The import wizard, while it is open.
     pub wizard: Option<ImportWizard>,
     /// The last finished run: how long it took (seconds), when it ended (local time), and its
@@ -347,6 +351,7 @@ impl AppState {
             model_report: None,
             modelling: None,
             recovered: None,
+            untitled_path: None,
             wizard: None,
             last_run: None,
             autosaved: (0.0, None),
@@ -800,11 +805,60 @@ impl AppState {
         }
     }
 
-    /// Writes unsaved edits of a project that has a file to its recovery file, at most every
-    /// [`AUTOSAVE_SECONDS`].
+    /// Where the open project's unsaved edits are autosaved: next to its file, or for a project
+    /// without one at [`AppState::untitled_path`].
+    fn recovery_target(&self) -> Option<&Path> {
+        let doc = self.doc.as_ref()?;
+        doc.path.as_deref().or(self.untitled_path.as_deref())
+    }
+
+    /// Opens the first project of a session: `named` when given; else the edits of a never-saved
+    /// project that an earlier session autosaved, offered back; else `fallback`.
+    pub fn start(
+        &mut self,
+        ctx: &egui::Context,
+        named: Option<PathBuf>,
+        fallback: Option<PathBuf>,
+    ) {
+        if let Some(p) = named {
+            self.execute(ctx, Command::Open(p));
+            return;
+        }
+        match self.untitled_path.as_deref().and_then(read_recovery) {
+            Some(Ok(p)) => {
+                self.execute(ctx, Command::New);
+                self.recovered = Some(p);
+            }
+            Some(Err(e)) => {
+                self.errors
+                    .push(format!("could not read the autosaved unsaved project: {e}"));
+                if let Some(p) = fallback {
+                    self.execute(ctx, Command::Open(p));
+                }
+            }
+            None => {
+                if let Some(p) = fallback {
+                    self.execute(ctx, Command::Open(p));
+                }
+            }
+        }
+    }
+
+    /// A normal end of the session: the open project's recovery file goes (the caller has made
+    /// sure there are no unsaved edits, or the user discarded them).
+    pub fn ended(&self) {
+        if let Some(path) = self.recovery_target() {
+            remove_recovery(path);
+        }
+    }
+
+    /// Writes unsaved edits of the open project to its recovery file ([`AppState::recovery_target`]),
+    /// at most every [`AUTOSAVE_SECONDS`].
     pub fn autosave(&mut self, now: f64) {
         let Some(doc) = &self.doc else { return };
-        let Some(path) = &doc.path else { return };
+        let Some(path) = self.recovery_target() else {
+            return;
+        };
         if !doc.is_dirty()
             || now - self.autosaved.0 < AUTOSAVE_SECONDS
             || self.autosaved.1.as_ref() == Some(&doc.project)
@@ -835,12 +889,16 @@ impl AppState {
                 if ui.button("Restore changes").clicked()
                     && let (Some(doc), Some(p)) = (&mut self.doc, self.recovered.take())
                 {
+                    let other_data = p.data != doc.project.data;
                     doc.project = p;
+                    if other_data && !doc.project.data.path.is_empty() {
+                        self.command(Command::Reimport);
+                    }
                     self.status = "restored the unsaved changes; save to keep them".into();
                 }
                 if ui.button("Discard them").clicked() {
                     self.recovered = None;
-                    if let Some(path) = self.doc.as_ref().and_then(|d| d.path.as_ref()) {
+                    if let Some(path) = self.recovery_target() {
                         remove_recovery(path);
                     }
                 }
@@ -988,7 +1046,7 @@ impl AppState {
             .and_then(|p| p.parent())
             .map(Path::to_path_buf);
         if cmd.discards_edits()
-            && let Some(path) = self.doc.as_ref().and_then(|d| d.path.as_ref())
+            && let Some(path) = self.recovery_target()
         {
             // Leaving the project, its edits saved or deliberately discarded.
             remove_recovery(path);
@@ -1142,8 +1200,12 @@ impl AppState {
             };
             project.data.path = relative_to_project(Some(&path), &csv);
         }
+        let untitled = doc.path.is_none();
         match save_project(&path, &project) {
             Ok(()) => {
+                if untitled && let Some(u) = &self.untitled_path {
+                    remove_recovery(u);
+                }
                 doc.project = project.clone();
                 doc.saved = project;
                 doc.path = Some(path.clone());
