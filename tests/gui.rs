@@ -912,3 +912,65 @@ fn a_never_saved_project_is_autosaved_and_offered_back_at_the_next_start() {
         "Bean & Co coffee chain"
     );
 }
+
+#[test]
+fn a_plot_is_saved_as_a_png_of_its_own_rectangle() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 4000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("cdnow.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    // Every plot of the page has its button.
+    assert!(h.query_all_by_label("Save PNG…").count() >= 6);
+    // The file dialog is the platform's; the command it leads to is tested here.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retention.png");
+    h.state_mut()
+        .command(Command::SavePlot("retention_plot".into(), path.clone()));
+    // The plot asks for a screenshot when it is next drawn; this harness does not render, so
+    // the test answers with a window-sized image of one colour.
+    let mut callback = None;
+    for _ in 0..5 {
+        h.step();
+        callback = h.output().viewport_output.values().find_map(|v| {
+            v.commands.iter().find_map(|c| match c {
+                eframe::egui::ViewportCommand::Screenshot(cb) => Some(cb.clone()),
+                _ => None,
+            })
+        });
+        if callback.is_some() {
+            break;
+        }
+    }
+    let callback = callback.expect("the plot asked for a screenshot");
+    let ppp = h.ctx.pixels_per_point();
+    let size = [(1280.0 * ppp) as usize, (4000.0 * ppp) as usize];
+    let colour = eframe::egui::Color32::from_rgb(10, 200, 30);
+    callback.complete(std::sync::Arc::new(eframe::egui::ColorImage::new(
+        size,
+        vec![colour; size[0] * size[1]],
+    )));
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(
+        h.state().status.starts_with("saved the plot"),
+        "{}",
+        h.state().status
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    let (w, hgt) = (reader.info().width, reader.info().height);
+    // The retention plot is 220 points high and most of the page wide.
+    assert_eq!(hgt, (220.0 * ppp).round() as u32);
+    assert!(w > 600 && w <= 1280, "{w}");
+
+    // A save whose plot is not on screen is reported, not left hanging.
+    h.get_by_label("Overview").click();
+    h.run_steps(2);
+    h.state_mut()
+        .command(Command::SavePlot("retention_plot".into(), path));
+    h.run_steps(3);
+    assert!(!h.state().is_busy());
+    assert!(h.state().errors[0].contains("no longer on screen"));
+}

@@ -9,6 +9,7 @@
 pub mod app;
 mod navigator;
 pub mod pages;
+pub mod plot_export;
 pub mod state;
 pub mod theme;
 pub mod widgets;

@@ -247,6 +247,8 @@ pub enum Command {
     ExportDialog,
     /// Write the result tables on screen as CSV files in this folder.
     Export(PathBuf),
+    /// Save the plot with this id, as it is next drawn, to this PNG file.
+    SavePlot(String, PathBuf),
     /// Close the window.
     Quit,
     /// Undo the last edit.
@@ -314,6 +316,8 @@ pub struct AppState {
     pub untitled_path: Option<PathBuf>,
     /// The import wizard, while it is open.
     pub wizard: Option<ImportWizard>,
+    /// The plot whose PNG file is being chosen.
+    png_plot: Option<String>,
     /// The last finished run: how long it took (seconds), when it ended (local time), and its
     /// Monte Carlo runs.
     pub last_run: Option<(f64, String, usize)>,
@@ -354,6 +358,7 @@ impl AppState {
             untitled_path: None,
             wizard: None,
             last_run: None,
+            png_plot: None,
             autosaved: (0.0, None),
             generation: 0,
         }
@@ -412,6 +417,7 @@ impl AppState {
                 .auto_shrink(false)
                 .show(ui, |ui| pages::page_ui(ui, self));
         });
+        self.plot_exports(&ctx);
         self.confirm_ui(&ctx);
         self.recovery_ui(&ctx);
         pages::import::import_wizard_ui(&ctx, self);
@@ -434,6 +440,35 @@ impl AppState {
         }
         for cmd in std::mem::take(&mut self.commands) {
             self.execute(&ctx, cmd);
+        }
+    }
+
+    /// After the pages are drawn: a plot's "Save PNG…" asks for a file; a save no plot took up
+    /// (its page is gone) is reported.
+    fn plot_exports(&mut self, ctx: &egui::Context) {
+        if let Some(plot) = super::plot_export::take_wanted(ctx) {
+            let folder = self
+                .doc
+                .as_ref()
+                .and_then(|d| d.path.as_ref())
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf);
+            self.worker.dialog_named(
+                ctx,
+                DialogPurpose::SavePng,
+                folder,
+                Some(format!(
+                    "{}.png",
+                    plot.replace(|c: char| !c.is_alphanumeric() && c != '-', "_")
+                )),
+            );
+            self.png_plot = Some(plot);
+        }
+        if let Some(plot) = super::plot_export::take_unclaimed(ctx) {
+            self.worker.forget_job();
+            self.errors.push(format!(
+                "the plot '{plot}' is no longer on screen: not saved"
+            ));
         }
     }
 
@@ -497,13 +532,21 @@ impl AppState {
                     let n = s.segments.len();
                     self.replace_segments(s.segments, &format!("{n} k-means suggestions"));
                 }
-                WorkerMsg::Picked(_, None) => {}
+                WorkerMsg::Picked(_, None) => self.png_plot = None,
+                WorkerMsg::PlotSaved(outcome) => match outcome {
+                    Ok(path) => self.status = format!("saved the plot to {}", path.display()),
+                    Err(e) => self.errors.push(e),
+                },
                 WorkerMsg::Picked(purpose, Some(path)) => {
                     let cmd = match purpose {
                         DialogPurpose::Open => Command::Open(path),
                         DialogPurpose::SaveAs => Command::SaveAs(path),
                         DialogPurpose::ImportCsv => Command::Import(path),
                         DialogPurpose::ExportFolder => Command::Export(path),
+                        DialogPurpose::SavePng => match self.png_plot.take() {
+                            Some(plot) => Command::SavePlot(plot, path),
+                            None => continue,
+                        },
                     };
                     self.execute(ctx, cmd);
                 }
@@ -1105,6 +1148,11 @@ impl AppState {
             },
             Command::ExportDialog => self.worker.dialog(ctx, DialogPurpose::ExportFolder, folder),
             Command::Export(dir) => self.export_results(&dir),
+            Command::SavePlot(plot, path) => {
+                let report = self.worker.job_sender();
+                super::plot_export::request_save(ctx, plot, path, report);
+                ctx.request_repaint();
+            }
             Command::Reimport => {
                 if let Some(doc) = &self.doc {
                     self.worker

@@ -44,6 +44,8 @@ pub enum DialogPurpose {
     ImportCsv,
     /// Choose a folder for the result tables.
     ExportFolder,
+    /// Choose a PNG file for a plot.
+    SavePng,
 }
 
 /// A message from a background job.
@@ -57,6 +59,8 @@ pub enum WorkerMsg {
     DataImported(Result<Box<(Transactions, ImportReport)>, String>),
     /// A file dialog closed with this choice.
     Picked(DialogPurpose, Option<PathBuf>),
+    /// A plot was saved as PNG (its file), or why not.
+    PlotSaved(Result<PathBuf, String>),
     /// The segment report of a project (as [`segment_key`] of it) finished.
     Segmented {
         /// The project it was made for.
@@ -175,10 +179,24 @@ impl Worker {
 
     /// Opens a native file dialog without blocking the UI.
     pub fn dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose, folder: Option<PathBuf>) {
+        self.dialog_named(ctx, purpose, folder, None);
+    }
+
+    /// [`Worker::dialog`] with a file name to start from.
+    pub fn dialog_named(
+        &mut self,
+        ctx: &egui::Context,
+        purpose: DialogPurpose,
+        folder: Option<PathBuf>,
+        file_name: Option<String>,
+    ) {
         self.spawn(ctx, move || {
             let mut d = rfd::FileDialog::new();
             if let Some(f) = folder {
                 d = d.set_directory(f);
+            }
+            if let Some(name) = file_name {
+                d = d.set_file_name(name);
             }
             let picked = match purpose {
                 DialogPurpose::Open => d.add_filter("tierlab project", &["ron"]).pick_file(),
@@ -187,6 +205,7 @@ impl Worker {
                     .add_filter("transactions", &["csv", "txt", "tsv"])
                     .pick_file(),
                 DialogPurpose::ExportFolder => d.pick_folder(),
+                DialogPurpose::SavePng => d.add_filter("PNG image", &["png"]).save_file(),
             };
             WorkerMsg::Picked(purpose, picked)
         });
@@ -299,6 +318,18 @@ impl Worker {
     }
 
     /// The messages that arrived since the last call.
+    /// A sender for a job run elsewhere (a screenshot callback): counted as busy until it sends
+    /// its one message, or [`Worker::forget_job`] is called.
+    pub fn job_sender(&mut self) -> Sender<WorkerMsg> {
+        self.busy += 1;
+        self.tx.clone()
+    }
+
+    /// A job from [`Worker::job_sender`] that will never report.
+    pub fn forget_job(&mut self) {
+        self.busy = self.busy.saturating_sub(1);
+    }
+
     pub fn poll(&mut self) -> Vec<WorkerMsg> {
         let msgs: Vec<WorkerMsg> = self.rx.try_iter().collect();
         self.busy = self.busy.saturating_sub(msgs.len());

@@ -160,57 +160,63 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
                 .collect::<Vec<_>>(),
         )
     };
-    Plot::new("backtest_plot")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_label("months into the holdout")
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("predicted", series(|m| m.transactions.predicted))
-                    .color(theme::series(0)),
-            );
-            plot.add(
-                FilledArea::new("predicted", &xs, &lo, &hi)
-                    .fill_color(theme::series(0).gamma_multiply(0.2)),
-            );
-            plot.line(
-                Line::new("actual", series(|m| m.transactions.actual)).color(theme::series(1)),
-            );
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new("backtest_plot")
+            .height(200.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_label("months into the holdout")
+            .show(ui, |plot| {
+                plot.line(
+                    Line::new("predicted", series(|m| m.transactions.predicted))
+                        .color(theme::series(0)),
+                );
+                plot.add(
+                    FilledArea::new("predicted", &xs, &lo, &hi)
+                        .fill_color(theme::series(0).gamma_multiply(0.2)),
+                );
+                plot.line(
+                    Line::new("actual", series(|m| m.transactions.actual)).color(theme::series(1)),
+                );
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, "backtest_plot", shown.response.rect);
 }
 
 fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let last = r.histogram.len().saturating_sub(1);
-    Plot::new("histogram_plot")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_formatter(move |mark, _| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
-                String::new()
-            } else if k as usize == last {
-                format!("{k}+")
-            } else {
-                format!("{k}")
-            }
-        })
-        .show(ui, |plot| {
-            let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
-                        offset: f64| {
-                r.histogram
-                    .iter()
-                    .map(|b| Bar::new(f64::from(b.x) + offset, f(b)).width(0.38))
-                    .collect::<Vec<_>>()
-            };
-            plot.bar_chart(
-                BarChart::new("actual", bars(|b| b.actual, -0.2)).color(theme::series(1)),
-            );
-            plot.bar_chart(
-                BarChart::new("model", bars(|b| b.expected, 0.2)).color(theme::series(0)),
-            );
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new("histogram_plot")
+            .height(200.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                let k = mark.value.round();
+                if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                    String::new()
+                } else if k as usize == last {
+                    format!("{k}+")
+                } else {
+                    format!("{k}")
+                }
+            })
+            .show(ui, |plot| {
+                let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
+                            offset: f64| {
+                    r.histogram
+                        .iter()
+                        .map(|b| Bar::new(f64::from(b.x) + offset, f(b)).width(0.38))
+                        .collect::<Vec<_>>()
+                };
+                plot.bar_chart(
+                    BarChart::new("actual", bars(|b| b.actual, -0.2)).color(theme::series(1)),
+                );
+                plot.bar_chart(
+                    BarChart::new("model", bars(|b| b.expected, 0.2)).color(theme::series(0)),
+                );
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, "histogram_plot", shown.response.rect);
 }
 
 fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
@@ -223,42 +229,48 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 .collect::<Vec<_>>(),
         )
     };
-    Plot::new("tracking_plot")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
-        .show(ui, |plot| {
-            plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
-            plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
-            plot.vline(
-                egui_plot::VLine::new("calibration end", calibration_end)
-                    .color(theme::BASELINE)
-                    .style(LineStyle::dashed_loose()),
-            );
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new("tracking_plot")
+            .height(200.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
+            .show(ui, |plot| {
+                plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
+                plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
+                plot.vline(
+                    egui_plot::VLine::new("calibration end", calibration_end)
+                        .color(theme::BASELINE)
+                        .style(LineStyle::dashed_loose()),
+                );
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, "tracking_plot", shown.response.rect);
 }
 
 fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
-    Plot::new("p_alive_plot")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_label("recency: last purchase, as a share of the customer's age")
-        .include_y(0.0)
-        .include_y(1.0)
-        .show(ui, |plot| {
-            for (k, (x, curve)) in r.p_alive_curves.iter().enumerate() {
-                let n = curve.len().saturating_sub(1).max(1) as f64;
-                let points: Vec<[f64; 2]> = curve
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| [i as f64 / n, *p])
-                    .collect();
-                plot.line(
-                    Line::new(format!("{x} repeat purchases"), PlotPoints::from(points))
-                        .color(theme::series(k)),
-                );
-            }
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new("p_alive_plot")
+            .height(200.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_label("recency: last purchase, as a share of the customer's age")
+            .include_y(0.0)
+            .include_y(1.0)
+            .show(ui, |plot| {
+                for (k, (x, curve)) in r.p_alive_curves.iter().enumerate() {
+                    let n = curve.len().saturating_sub(1).max(1) as f64;
+                    let points: Vec<[f64; 2]> = curve
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| [i as f64 / n, *p])
+                        .collect();
+                    plot.line(
+                        Line::new(format!("{x} repeat purchases"), PlotPoints::from(points))
+                            .color(theme::series(k)),
+                    );
+                }
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, "p_alive_plot", shown.response.rect);
 }

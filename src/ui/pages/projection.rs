@@ -207,7 +207,8 @@ fn month_plot_ui(
     if unit == "%" {
         plot = plot.y_axis_formatter(|mark, _| format!("{:.0}%", mark.value * 100.0));
     }
-    plot.show(ui, add);
+    let shown = ui.scope(|ui| plot.show(ui, add));
+    crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }
 
 /// Bars of each group's median incremental revenue, one colour per scenario; `names` label the
@@ -222,34 +223,37 @@ fn group_bars_ui(
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
-    Plot::new(id)
-        .height(220.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_formatter(move |mark, _| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                labels.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .show(ui, |plot| {
-            for (s, o) in p.scenarios.iter().enumerate() {
-                let bars: Vec<Bar> = groups_of(o)
-                    .iter()
-                    .enumerate()
-                    .filter(|(g, _)| (*g as f64) < groups)
-                    .map(|(g, out)| {
-                        Bar::new(
-                            g as f64 - 0.4 + width * (s as f64 + 0.5),
-                            out.incremental_revenue.p50,
-                        )
-                        .width(width)
-                        .name(names.get(g).cloned().unwrap_or_default())
-                    })
-                    .collect();
-                plot.bar_chart(BarChart::new(o.scenario.clone(), bars).color(theme::series(s)));
-            }
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new(id)
+            .height(220.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                let k = mark.value.round();
+                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                    labels.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| {
+                for (s, o) in p.scenarios.iter().enumerate() {
+                    let bars: Vec<Bar> = groups_of(o)
+                        .iter()
+                        .enumerate()
+                        .filter(|(g, _)| (*g as f64) < groups)
+                        .map(|(g, out)| {
+                            Bar::new(
+                                g as f64 - 0.4 + width * (s as f64 + 0.5),
+                                out.incremental_revenue.p50,
+                            )
+                            .width(width)
+                            .name(names.get(g).cloned().unwrap_or_default())
+                        })
+                        .collect();
+                    plot.bar_chart(BarChart::new(o.scenario.clone(), bars).color(theme::series(s)));
+                }
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }

@@ -94,30 +94,33 @@ fn monthly_plot_ui(
         .first()
         .and_then(|r| r.monthly.first())
         .map(|m| m.month);
-    Plot::new(id)
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_label("months since launch")
-        .label_formatter(move |pos| match pos {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => {
-                let month = first
-                    .and_then(|f| f.add_months(position.x.round() as i32))
-                    .map_or(String::new(), |d| {
-                        let (y, m, _) = d.ymd();
-                        format!("{y:04}-{m:02}")
-                    });
-                Some(format!("{plot_name}\n{month}: {:.0}", position.y))
-            }
-            _ => None,
-        })
-        .show(ui, |plot| {
-            for r in replays {
-                plot.line(Line::new(r.scenario.clone(), PlotPoints::from(series(r))));
-            }
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new(id)
+            .height(200.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_label("months since launch")
+            .label_formatter(move |pos| match pos {
+                HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => {
+                    let month = first
+                        .and_then(|f| f.add_months(position.x.round() as i32))
+                        .map_or(String::new(), |d| {
+                            let (y, m, _) = d.ymd();
+                            format!("{y:04}-{m:02}")
+                        });
+                    Some(format!("{plot_name}\n{month}: {:.0}", position.y))
+                }
+                _ => None,
+            })
+            .show(ui, |plot| {
+                for r in replays {
+                    plot.line(Line::new(r.scenario.clone(), PlotPoints::from(series(r))));
+                }
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }

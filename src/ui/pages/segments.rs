@@ -390,35 +390,38 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
     ui.add_space(8.0);
     ui.strong("Segment sizes over time");
     let periods = m.periods.clone();
-    Plot::new("segment_sizes_plot")
-        .height(200.0)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .allow_scroll(false)
-        .x_axis_formatter(move |mark, _| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
-                return String::new();
-            }
-            periods
-                .get(k as usize)
-                .map_or(String::new(), |d| d.to_string())
-        })
-        .show(ui, |plot| {
-            let xs: Vec<f64> = (0..m.periods.len()).map(|k| k as f64).collect();
-            let mut below = vec![0.0; m.periods.len()];
-            for (j, name) in m.segments.iter().enumerate() {
-                let top: Vec<f64> = below
-                    .iter()
-                    .zip(&m.sizes)
-                    .map(|(b, row)| b + row.get(j).copied().unwrap_or(0) as f64)
-                    .collect();
-                plot.add(
-                    FilledArea::new(name.clone(), &xs, &below, &top)
-                        .fill_color(colours[j].gamma_multiply(0.7)),
-                );
-                below = top;
-            }
-        });
+    let shown = ui.scope(|ui| {
+        Plot::new("segment_sizes_plot")
+            .height(200.0)
+            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                let k = mark.value.round();
+                if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                    return String::new();
+                }
+                periods
+                    .get(k as usize)
+                    .map_or(String::new(), |d| d.to_string())
+            })
+            .show(ui, |plot| {
+                let xs: Vec<f64> = (0..m.periods.len()).map(|k| k as f64).collect();
+                let mut below = vec![0.0; m.periods.len()];
+                for (j, name) in m.segments.iter().enumerate() {
+                    let top: Vec<f64> = below
+                        .iter()
+                        .zip(&m.sizes)
+                        .map(|(b, row)| b + row.get(j).copied().unwrap_or(0) as f64)
+                        .collect();
+                    plot.add(
+                        FilledArea::new(name.clone(), &xs, &below, &top)
+                            .fill_color(colours[j].gamma_multiply(0.7)),
+                    );
+                    below = top;
+                }
+            })
+    });
+    crate::ui::plot_export::png_button_ui(ui, "segment_sizes_plot", shown.response.rect);
     let (Some(from), Some(to)) = (m.periods.get(m.periods.len() - 2), m.periods.last()) else {
         return;
     };
