@@ -92,6 +92,18 @@ fn cdnow_sample_imports_whole() {
         assert_eq!(doc["last_date"], "1998-06-30");
         assert!(doc["rejects_by_reason"].as_object().unwrap().is_empty());
         assert!(doc["revenue"].as_f64().unwrap() > 200_000.0);
+        // 18 months, January 1997 to June 1998, adding up to the totals.
+        let monthly = doc["monthly"].as_array().unwrap();
+        assert_eq!(monthly.len(), 18);
+        assert_eq!(monthly[0]["month"], "1997-01-01");
+        let sum = |key: &str| -> f64 { monthly.iter().map(|m| m[key].as_f64().unwrap()).sum() };
+        assert_eq!(sum("transactions"), 6919.0);
+        assert!((sum("revenue") - doc["revenue"].as_f64().unwrap()).abs() < 0.5);
+        assert!(
+            monthly
+                .iter()
+                .all(|m| m["active_customers"].as_u64().unwrap() > 0)
+        );
     }
 }
 

@@ -66,6 +66,20 @@ fn open_navigate_edit_save_and_reload() {
     h.get_by_label("Data").click();
     h.run_steps(2);
     h.get_by_label("Import report");
+    h.get_by_label("Transactions per customer");
+    h.get_by_label("Revenue per month (EUR)");
+    h.get_by_label("Active customers per month");
+    let months = h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .report
+        .as_ref()
+        .unwrap()
+        .monthly
+        .len();
+    assert_eq!(months, 30, "January 2023 to June 2025");
 
     // Edit the name through the UI: the title gets a dirty marker.
     h.get_by_label("Overview").click();

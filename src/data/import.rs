@@ -14,7 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::data::dates::{DateFormat, DateProblem, Detection, Detector};
-use crate::data::store::{Transactions, TransactionsBuilder};
+use crate::data::store::{MonthActivity, Transactions, TransactionsBuilder};
 use crate::model::{ColumnMapping, DataSource, Date, Project};
 
 /// How to read a transaction file. Everything left `None` is detected.
@@ -156,6 +156,8 @@ pub struct ImportReport {
     pub decimal_comma: bool,
     /// Columns used.
     pub columns: ResolvedColumns,
+    /// Transactions, revenue and active customers per calendar month of the accepted rows.
+    pub monthly: Vec<MonthActivity>,
     /// The first [`MAX_REJECTS_KEPT`] rejects, in file order.
     #[serde(skip)]
     pub rejects: Vec<Reject>,
@@ -990,6 +992,7 @@ pub fn import_csv(
         report.first_date = Some(a);
         report.last_date = Some(b);
     }
+    report.monthly = tx.monthly_activity();
     Ok((tx, report))
 }
 

@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use serde::Serialize;
+
 use crate::model::Date;
 
 /// Marks a transaction without a category in [`Transactions::category`].
@@ -74,6 +76,54 @@ impl Transactions {
         range
     }
 
+    /// Transactions, revenue and active customers in each calendar month from the first
+    /// transaction's to the last's (months without a transaction included, at zero).
+    pub fn monthly_activity(&self) -> Vec<MonthActivity> {
+        let Some((first, last)) = self.date_range() else {
+            return Vec::new();
+        };
+        let m0 = first.month_index();
+        let mut out: Vec<MonthActivity> = (m0..=last.month_index())
+            .map(|k| MonthActivity {
+                month: Date::first_of_month_index(k).unwrap_or(first),
+                transactions: 0,
+                revenue: 0.0,
+                active_customers: 0,
+            })
+            .collect();
+        // Month starts, and the day after the last month, to place days without a calendar
+        // computation each.
+        let starts: Vec<Date> = out
+            .iter()
+            .map(|m| m.month)
+            .chain(Date::first_of_month_index(last.month_index() + 1))
+            .collect();
+        for w in self.offsets.windows(2) {
+            // A customer's days are sorted: the month only moves forward, and each month the
+            // customer buys in is counted once.
+            let mut k = usize::MAX;
+            for i in w[0]..w[1] {
+                let day = self.day[i];
+                let same =
+                    k < out.len() && day < starts.get(k + 1).copied().unwrap_or(Date(i32::MAX));
+                if !same {
+                    k = starts.partition_point(|&s| s <= day).saturating_sub(1);
+                    if let Some(m) = out.get_mut(k) {
+                        m.active_customers += 1;
+                    }
+                }
+                if let Some(m) = out.get_mut(k) {
+                    m.transactions += 1;
+                    m.revenue += self.amount[i];
+                }
+            }
+        }
+        for m in &mut out {
+            m.revenue = (m.revenue * 100.0).round() / 100.0;
+        }
+        out
+    }
+
     /// Sum of all amounts (refunds subtract).
     pub fn revenue(&self) -> f64 {
         self.amount.iter().sum()
@@ -94,6 +144,19 @@ impl Transactions {
             + self.category.capacity() * 4
             + self.offsets.capacity() * 8
     }
+}
+
+/// One calendar month of a transaction history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MonthActivity {
+    /// The month's first day.
+    pub month: Date,
+    /// Transactions (refunds included).
+    pub transactions: u64,
+    /// Sum of the amounts, in currency units (refunds subtract).
+    pub revenue: f64,
+    /// Customers with at least one transaction in the month.
+    pub active_customers: u64,
 }
 
 /// Builds a [`Transactions`] from rows in any order.
@@ -252,5 +315,25 @@ mod tests {
         assert_eq!(t.date_range(), Some((Date(1), Date(9))));
         assert_eq!(t.revenue(), 15.0);
         assert_eq!(t.find_customer("a"), Some(1));
+    }
+
+    #[test]
+    fn monthly_activity_counts_each_customer_once_a_month_and_keeps_empty_months() {
+        let d = |y, m, day| Date::from_ymd(y, m, day).unwrap();
+        let mut b = TransactionsBuilder::default();
+        b.push("a", d(2024, 1, 3), 10.0, None);
+        b.push("a", d(2024, 1, 20), 5.0, None);
+        b.push("b", d(2024, 1, 31), 7.5, None);
+        b.push("a", d(2024, 3, 1), -2.0, None);
+        let m = b.finish().monthly_activity();
+        let months: Vec<String> = m.iter().map(|m| m.month.to_string()).collect();
+        assert_eq!(months, ["2024-01-01", "2024-02-01", "2024-03-01"]);
+        assert_eq!(
+            m.iter()
+                .map(|m| (m.transactions, m.revenue, m.active_customers))
+                .collect::<Vec<_>>(),
+            [(3, 22.5, 2), (0, 0.0, 0), (1, -2.0, 1)]
+        );
+        assert!(Transactions::default().monthly_activity().is_empty());
     }
 }

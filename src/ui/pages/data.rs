@@ -1,8 +1,13 @@
-//! The Data page: the transaction file, the columns used and the import report.
+//! The Data page: the transaction file, the columns used, the import report with the rejected
+//! rows, and revenue and active customers per month.
 
 use eframe::egui;
 
+use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
+
+use crate::data::store::MonthActivity;
 use crate::format::{count, money};
+use crate::ui::plot_export::png_button_ui;
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
 
@@ -46,9 +51,22 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .striped(true)
             .spacing([16.0, 4.0])
             .show(ui, |ui| {
-                let rows: [(&str, String); 12] = [
+                let per = |a: f64, b: usize| if b > 0 { a / b as f64 } else { 0.0 };
+                let rows: [(&str, String); 14] = [
                     ("Customers", count(r.customers as u64)),
                     ("Transactions", count(r.transactions as u64)),
+                    (
+                        "Transactions per customer",
+                        format!("{:.1}", per(r.transactions as f64, r.customers)),
+                    ),
+                    (
+                        "Average transaction",
+                        format!(
+                            "{} {}",
+                            money(per(r.revenue, r.transactions)),
+                            doc.project.currency
+                        ),
+                    ),
                     ("Rows read", count(r.rows_read)),
                     ("Rows rejected", count(r.rejected)),
                     ("First date", date(r.first_date)),
@@ -84,6 +102,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     ui.end_row();
                 }
             });
+        monthly_ui(ui, &r.monthly, &doc.project.currency);
         if r.rejected > 0 {
             ui.add_space(6.0);
             ui.colored_label(
@@ -113,4 +132,65 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
     if let Some(c) = cmd {
         state.command(c);
     }
+}
+
+/// Revenue and active customers per month of the imported history, side by side.
+fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
+    if monthly.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    let labels: Vec<String> = monthly
+        .iter()
+        .map(|m| {
+            let (y, mo, _) = m.month.ymd();
+            format!("{y:04}-{mo:02}")
+        })
+        .collect();
+    let axis = move |labels: Vec<String>| {
+        move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                return String::new();
+            }
+            labels.get(k as usize).cloned().unwrap_or_default()
+        }
+    };
+    ui.columns(2, |cols| {
+        cols[0].strong(format!("Revenue per month ({currency})"));
+        let shown = cols[0].scope(|ui| {
+            Plot::new("data_revenue_plot")
+                .height(200.0)
+                .allow_scroll(false)
+                .x_axis_formatter(axis(labels.clone()))
+                .show(ui, |plot| {
+                    let bars: Vec<Bar> = monthly
+                        .iter()
+                        .enumerate()
+                        .map(|(k, m)| Bar::new(k as f64, m.revenue).width(0.8).name(&labels[k]))
+                        .collect();
+                    plot.bar_chart(BarChart::new("revenue", bars).color(theme::series(0)));
+                })
+        });
+        png_button_ui(&mut cols[0], "data_revenue_plot", shown.response.rect);
+        cols[1].strong("Active customers per month");
+        let shown = cols[1].scope(|ui| {
+            Plot::new("data_active_plot")
+                .height(200.0)
+                .allow_scroll(false)
+                .x_axis_formatter(axis(labels.clone()))
+                .show(ui, |plot| {
+                    let points: Vec<[f64; 2]> = monthly
+                        .iter()
+                        .enumerate()
+                        .map(|(k, m)| [k as f64, m.active_customers as f64])
+                        .collect();
+                    plot.line(
+                        Line::new("active customers", PlotPoints::from(points))
+                            .color(theme::series(1)),
+                    );
+                })
+        });
+        png_button_ui(&mut cols[1], "data_active_plot", shown.response.rect);
+    });
 }
