@@ -20,6 +20,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     click() { xdotool mousemove "$1" "$2" click 1; sleep 1.5; }
     shot overview
     click 29 91;  shot data
+    click 569 67; shot import-wizard
+    xdotool key Escape; sleep 1
     click 53 114; shot segments
     click 50 229; shot personas
     click 51 321; shot scenarios

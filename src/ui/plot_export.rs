@@ -30,11 +30,15 @@ fn pending_id() -> egui::Id {
 
 /// The "Save PNG…" button of the plot `plot` drawn in `rect`; carries out a pending save of it.
 pub fn png_button_ui(ui: &mut egui::Ui, plot: &str, rect: egui::Rect) {
-    if ui
-        .small_button("Save PNG…")
-        .on_hover_text("save this plot as a PNG image")
-        .clicked()
-    {
+    // In a row of its own, so that a justified layout does not stretch it.
+    let clicked = ui
+        .horizontal(|ui| {
+            ui.small_button("Save PNG…")
+                .on_hover_text("save this plot as a PNG image")
+                .clicked()
+        })
+        .inner;
+    if clicked {
         ui.data_mut(|d| d.insert_temp(wanted_id(), plot.to_string()));
     }
     let ctx = ui.ctx().clone();

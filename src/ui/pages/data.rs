@@ -161,6 +161,7 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
         let shown = cols[0].scope(|ui| {
             Plot::new("data_revenue_plot")
                 .height(200.0)
+                .include_y(0.0)
                 .allow_scroll(false)
                 .x_axis_formatter(axis(labels.clone()))
                 .show(ui, |plot| {
@@ -177,6 +178,7 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
         let shown = cols[1].scope(|ui| {
             Plot::new("data_active_plot")
                 .height(200.0)
+                .include_y(0.0)
                 .allow_scroll(false)
                 .x_axis_formatter(axis(labels.clone()))
                 .show(ui, |plot| {

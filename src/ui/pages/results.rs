@@ -117,8 +117,12 @@ fn monthly_plot_ui(
                 _ => None,
             })
             .show(ui, |plot| {
-                for r in replays {
-                    plot.line(Line::new(r.scenario.clone(), PlotPoints::from(series(r))));
+                // The same colour per scenario as in the projection's plots.
+                for (k, r) in replays.iter().enumerate() {
+                    plot.line(
+                        Line::new(r.scenario.clone(), PlotPoints::from(series(r)))
+                            .color(theme::series(k)),
+                    );
                 }
             })
     });
