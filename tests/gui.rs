@@ -988,3 +988,39 @@ fn a_plot_is_saved_as_a_png_of_its_own_rectangle() {
     assert!(!h.state().is_busy());
     assert!(h.state().errors[0].contains("no longer on screen"));
 }
+
+#[test]
+fn k_means_suggestions_are_reviewed_before_they_replace_the_segments() {
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 3000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Segments (4)").click();
+    settle(&mut h);
+    h.get_by_label("k-means suggestions").click();
+    settle(&mut h);
+    let k = h.state().suggestion.as_ref().expect("clusters suggested").k;
+    assert!((2..=10).contains(&k));
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(
+        doc.project.segments.len(),
+        4,
+        "nothing replaced before accepting"
+    );
+    assert!(!doc.is_dirty());
+    h.get_by_label(&format!("k-means suggestion: {k} clusters"));
+    // Dismissing leaves the segments as they were.
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(h.state().suggestion.is_none());
+    assert_eq!(h.state().doc.as_ref().unwrap().project.segments.len(), 4);
+    // Accepting replaces them with the suggested rules.
+    h.get_by_label("k-means suggestions").click();
+    settle(&mut h);
+    h.get_by_label("Accept these segments").click();
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.project.segments.len(), k);
+    assert!(doc.is_dirty());
+    assert!(h.state().suggestion.is_none());
+}

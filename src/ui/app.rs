@@ -27,6 +27,7 @@ impl TierlabApp {
             .unwrap_or_default();
         theme::apply(&cc.egui_ctx, settings.dark);
         let mut state = AppState::new(settings);
+        state.autosave_on = true;
         state.untitled_path = eframe::storage_dir(super::APP_ID).map(|d| d.join("untitled.ron"));
         state.start(&cc.egui_ctx, named, fallback);
         TierlabApp { state }

@@ -22,6 +22,7 @@ use crate::model::{DataSource, Project};
 use crate::sim::models::report::ModelReport;
 use crate::sim::projection::programme::{Projection, ProjectionOptions};
 use crate::sim::replay::Replay;
+use crate::sim::segments::kmeans::Suggestion;
 use crate::sim::segments::report::SegmentReport;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -310,12 +311,17 @@ pub struct AppState {
     modelling: Option<Project>,
     /// Edits found in the open project's recovery file, offered back to the user.
     pub recovered: Option<Project>,
+    /// Whether frames autosave unsaved edits (the app turns this on; tests driving the state
+    /// call [`AppState::autosave`] themselves, so that they never write next to the samples).
+    pub autosave_on: bool,
     /// Where a project that has no file yet autosaves: its recovery file is this path's
     /// (`<app data folder>/untitled.ron` gives `.untitled.ron.recovery`). `None`: no autosave
     /// for such projects.
     pub untitled_path: Option<PathBuf>,
     /// The import wizard, while it is open.
     pub wizard: Option<ImportWizard>,
+    /// k-means suggestions waiting to be accepted or dismissed on the Segments page.
+    pub suggestion: Option<Suggestion>,
     /// The plot whose PNG file is being chosen.
     png_plot: Option<String>,
     /// The last finished run: how long it took (seconds), when it ended (local time), and its
@@ -355,8 +361,10 @@ impl AppState {
             model_report: None,
             modelling: None,
             recovered: None,
+            autosave_on: false,
             untitled_path: None,
             wizard: None,
+            suggestion: None,
             last_run: None,
             png_plot: None,
             autosaved: (0.0, None),
@@ -425,7 +433,9 @@ impl AppState {
         if let Some(doc) = &mut self.doc {
             doc.record_edits(now);
         }
-        self.autosave(now);
+        if self.autosave_on {
+            self.autosave(now);
+        }
 
         self.keep_results_fresh(&ctx);
         self.keep_segments_fresh(&ctx);
@@ -529,8 +539,11 @@ impl AppState {
                     self.model_report = Some((*key, report));
                 }
                 WorkerMsg::Suggested(s) => {
-                    let n = s.segments.len();
-                    self.replace_segments(s.segments, &format!("{n} k-means suggestions"));
+                    self.status = format!(
+                        "k-means found {} clusters: review them on the Segments page",
+                        s.k
+                    );
+                    self.suggestion = Some(*s);
                 }
                 WorkerMsg::Picked(_, None) => self.png_plot = None,
                 WorkerMsg::PlotSaved(outcome) => match outcome {
@@ -583,6 +596,7 @@ impl AppState {
         self.projection = None;
         self.last_run = None;
         self.segment_report = None;
+        self.suggestion = None;
         self.segmenting = None;
         self.model_report = None;
         self.modelling = None;

@@ -317,7 +317,6 @@ impl Worker {
         });
     }
 
-    /// The messages that arrived since the last call.
     /// A sender for a job run elsewhere (a screenshot callback): counted as busy until it sends
     /// its one message, or [`Worker::forget_job`] is called.
     pub fn job_sender(&mut self) -> Sender<WorkerMsg> {
@@ -330,6 +329,7 @@ impl Worker {
         self.busy = self.busy.saturating_sub(1);
     }
 
+    /// The messages that arrived since the last call.
     pub fn poll(&mut self) -> Vec<WorkerMsg> {
         let msgs: Vec<WorkerMsg> = self.rx.try_iter().collect();
         self.busy = self.busy.saturating_sub(msgs.len());

@@ -23,6 +23,7 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
         "Evaluated top to bottom: a customer belongs to the first segment whose rule matches.",
     );
     starting_sets_ui(ui, state);
+    suggestion_ui(ui, state);
     sizes_ui(ui, state);
     if let Some((_, report)) = &state.segment_report {
         rfm_grid_ui(ui, &report.rfm_grid, state);
@@ -309,6 +310,96 @@ fn starting_sets_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
     });
     ui.small("Replacing the segments detaches personas from segments that are gone; the file on disk changes only when you save.");
+}
+
+/// The k-means suggestions, when they have arrived: the clusters measured, the rule segments
+/// that approximate them, and the choice to accept or dismiss them.
+fn suggestion_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let Some(s) = &state.suggestion else { return };
+    let mut decision = None;
+    ui.add_space(6.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong(format!("k-means suggestion: {} clusters", s.k));
+        if !s.silhouette_by_k.is_empty() {
+            let scores: Vec<String> = s
+                .silhouette_by_k
+                .iter()
+                .map(|(k, v)| format!("{k}: {v:.2}"))
+                .collect();
+            ui.small(format!(
+                "k chosen by the silhouette (higher is better): {}",
+                scores.join(", ")
+            ));
+        }
+        ui.small(format!(
+            "The rules below put {} of customers in their own cluster; the largest cluster comes last and takes everyone else.",
+            percent(Some(s.agreement))
+        ));
+        egui::Grid::new("suggested_clusters")
+            .striped(true)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                for h in [
+                    "suggested segment",
+                    "customers",
+                    "revenue share",
+                    "recency (days)",
+                    "frequency",
+                    "basket",
+                    "rule",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for (c, seg) in s.clusters.iter().zip(&s.segments) {
+                    ui.label(&c.name).on_hover_text(&c.description);
+                    ui.label(format!("{} ({})", count(c.customers), percent(Some(c.share))));
+                    ui.label(percent(Some(c.revenue_share)));
+                    ui.label(format!("{:.0}", c.recency_days));
+                    ui.label(format!("{:.1}", c.frequency));
+                    ui.label(money(c.average_basket));
+                    ui.label(rule_text(&seg.rule));
+                    ui.end_row();
+                }
+            });
+        ui.horizontal(|ui| {
+            if ui.button("Accept these segments").clicked() {
+                decision = Some(true);
+            }
+            if ui.button("Dismiss").clicked() {
+                decision = Some(false);
+            }
+        });
+    });
+    match decision {
+        Some(true) => {
+            if let Some(s) = state.suggestion.take() {
+                let n = s.segments.len();
+                state.replace_segments(s.segments, &format!("{n} k-means suggestions"));
+            }
+        }
+        Some(false) => state.suggestion = None,
+        None => {}
+    }
+}
+
+/// A rule in words: "frequency (purchase days) >= 2 and recency (days) <= 90".
+fn rule_text(rule: &SegmentRule) -> String {
+    if rule.conditions.is_empty() {
+        return match rule.combine {
+            Combine::All => "every customer".into(),
+            Combine::Any => "no customer".into(),
+        };
+    }
+    let joiner = match rule.combine {
+        Combine::All => " and ",
+        Combine::Any => " or ",
+    };
+    rule.conditions
+        .iter()
+        .map(|c| format!("{} {} {}", c.feature.label(), c.op.symbol(), c.value))
+        .collect::<Vec<_>>()
+        .join(joiner)
 }
 
 /// The measured sizes of the segments.
