@@ -1104,7 +1104,7 @@ impl Member<'_, '_> {
         };
         let grace = self.ctx.scenario.qualification.grace_days as i32;
         self.pending_downgrade = Some((end.add_days(1 + grace), target));
-        let (label, retain, name) = (cur.metric.label(), cur.retain_threshold, cur.name.clone());
+        let (label, retain, name) = (cur.metric.label(), cur.retain_threshold, &cur.name);
         let on = end.add_days(1 + grace);
         self.log(
             end,
@@ -1155,7 +1155,11 @@ impl Member<'_, '_> {
     /// The booking part of [`Member::snapshot_before`], once a month end has passed.
     fn snapshot_months(&mut self, agg: &mut Agg, day: Date) {
         let slots = &self.ctx.slot_end;
-        let mut to = self.snap_from;
+        // Every month before `day`'s own has ended before it: start there, then step over a
+        // last month cut short by the end of the history.
+        let mut to = month_slot(self.ctx, day)
+            .min(slots.len())
+            .max(self.snap_from);
         while to < slots.len() && slots[to] < day {
             to += 1;
         }
@@ -1613,13 +1617,14 @@ fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
             .iter()
             .filter(|r| r.points_cost <= m.balance as f64)
             .max_by(|a, b| a.points_cost.total_cmp(&b.points_cost));
-        let (points, cost, what) = match (scenario.rewards.is_empty(), choice) {
+        // `what` is borrowed: redeeming allocates nothing.
+        let (points, cost, what): (i64, f64, &str) = match (scenario.rewards.is_empty(), choice) {
             (true, _) => (
                 m.balance,
                 m.balance as f64 * scenario.cost_per_point,
-                "points as payment".to_string(),
+                "points as payment",
             ),
-            (false, Some(r)) => (r.points_cost.ceil() as i64, r.cost, r.name.clone()),
+            (false, Some(r)) => (r.points_cost.ceil() as i64, r.cost, &r.name),
             (false, None) => return,
         };
         let u = uniform_draw(m.ctx.seed ^ REDEMPTION_STREAM, m.customer, m.draws);
