@@ -372,6 +372,8 @@ struct Ctx<'a> {
     redeem_propensity: Vec<f64>,
     /// Category multiplier per interned category.
     category_multiplier: Vec<f64>,
+    /// Earn multiplier and discount rate (share of spend) per tier, worked out once.
+    tier_rates: Vec<(f64, f64)>,
     /// First day of the first month: the origin of the day tables.
     day0: i32,
     /// Month slot of each day from `day0` to the end of the history.
@@ -437,6 +439,11 @@ fn context<'a>(
         })
         .collect();
     Ctx {
+        tier_rates: scenario
+            .tiers
+            .iter()
+            .map(|t| (t.earn_multiplier, t.discount_pct / 100.0))
+            .collect(),
         scenario,
         tx,
         pop,
@@ -800,6 +807,13 @@ fn month_end_after(ctx: &Ctx, day: Date) -> Date {
     if let Some(&end) = ctx.slot_end.get(month_slot(ctx, day.add_days(1))) {
         return end;
     }
+    month_end_beyond_table(ctx, day)
+}
+
+/// [`month_end_after`] past the month table (cold, see [`slot_beyond_table`]).
+#[cold]
+#[inline(never)]
+fn month_end_beyond_table(ctx: &Ctx, day: Date) -> Date {
     let next = Date::first_of_month_index(day.add_days(1).month_index() + 1)
         .map_or(ctx.end, |d| d.add_days(-1));
     next.min(ctx.end)
@@ -810,8 +824,24 @@ fn month_slot(ctx: &Ctx, day: Date) -> usize {
     match ctx.slot_of.get(k.max(0) as usize) {
         Some(&slot) if k >= 0 => usize::from(slot),
         _ if k < 0 => 0,
-        _ => (day.month_index() - ctx.first_month).max(0) as usize,
+        _ => slot_beyond_table(ctx, day),
     }
+}
+
+/// [`month_slot`] of a day past the day table. Cold and out of line: otherwise the compiler
+/// hoists this calendar arithmetic out of hot loops, where it is never needed.
+#[cold]
+#[inline(never)]
+fn slot_beyond_table(ctx: &Ctx, day: Date) -> usize {
+    (day.month_index() - ctx.first_month).max(0) as usize
+}
+
+/// `day` moved by `months` calendar months, for days past the day tables (cold, see
+/// [`slot_beyond_table`]).
+#[cold]
+#[inline(never)]
+fn add_months_beyond_table(day: Date, months: i32) -> Option<Date> {
+    day.add_months(months)
 }
 
 /// When points earned on `day` expire (table lookup within the history); never without
@@ -828,7 +858,7 @@ fn months_later(ctx: &Ctx, day: Date, months: u32) -> Date {
     let k = day.0 - ctx.day0;
     match ctx.expiry_of.get(k.max(0) as usize) {
         Some(&d) if k >= 0 => Date(d),
-        _ => day.add_months(months as i32).unwrap_or(Date(i32::MAX)),
+        _ => add_months_beyond_table(day, months as i32).unwrap_or(Date(i32::MAX)),
     }
 }
 
@@ -837,7 +867,7 @@ fn year_ago(ctx: &Ctx, day: Date) -> Date {
     let k = day.0 - ctx.day0;
     match ctx.year_ago.get(k.max(0) as usize) {
         Some(&d) if k >= 0 => Date(d),
-        _ => day.add_months(-12).unwrap_or(day),
+        _ => add_months_beyond_table(day, -12).unwrap_or(day),
     }
 }
 
@@ -1409,8 +1439,9 @@ impl<'a, 'l> Member<'a, 'l> {
         }
         let tier_idx = m.tier;
         let tier = scenario.tiers.get(tier_idx);
-        let tier_mult = tier.map_or(1.0, |t| t.earn_multiplier);
-        let discount = tier.map_or(0.0, |t| t.discount_pct / 100.0) * amount;
+        let (tier_mult, discount_rate) =
+            ctx.tier_rates.get(tier_idx).copied().unwrap_or((1.0, 0.0));
+        let discount = discount_rate * amount;
         m.book_in(agg, slot, |t| {
             t.revenue += amount;
             t.member_revenue += amount;
