@@ -12,6 +12,8 @@ packages=(
     libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-egl1
     # Headless window tests and screenshots.
     xvfb xauth x11-apps imagemagick xdotool
+    # The HTML report rendered headless (scripts/report-check.sh).
+    chromium
 )
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -29,3 +29,10 @@ if command -v xvfb-run >/dev/null 2>&1; then
 else
     echo "(xvfb-run not installed: skipping the window smoke test; run scripts/setup.sh)"
 fi
+
+if command -v chromium >/dev/null 2>&1; then
+    step "HTML report rendered in headless Chromium"
+    scripts/report-check.sh
+else
+    echo "(chromium not installed: skipping the report rendering check; run scripts/setup.sh)"
+fi

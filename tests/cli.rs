@@ -1142,3 +1142,91 @@ fn simulate_reports_no_roi_for_a_free_programme() {
     assert_eq!(cells[1].trim(), "-", "{roi}");
     assert!(cells[2].contains('%'), "{roi}");
 }
+
+#[test]
+fn report_is_one_self_contained_html_file_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "report",
+            "projects/coffee-chain.ron",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args, 0);
+        assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let charts = dir.path().join("charts");
+    let html = write(
+        "a.html",
+        &["--runs", "4", "--charts", charts.to_str().unwrap()],
+    );
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // Offline: nothing fetched from anywhere, no scripts.
+    for banned in ["http:", "https:", "<script", "<link", "src=", "@import", "url("] {
+        assert!(!html.contains(banned), "{banned} in the report");
+    }
+    let project = tierlab::data::load_project(&root().join("projects/coffee-chain.ron")).unwrap();
+    for s in &project.scenarios {
+        assert!(html.contains(&s.name), "scenario {}", s.name);
+        for t in &s.tiers {
+            assert!(html.contains(&format!("<td>{}</td>", t.name)), "tier {}", t.name);
+        }
+    }
+    for p in &project.personas {
+        assert!(html.contains(&p.name), "persona {}", p.name);
+    }
+    assert!(html.contains("coffee-chain.csv"), "provenance names the file");
+    assert!(html.contains("Backtest:"), "the backtest score");
+    assert!(html.contains("with 4 Monte Carlo runs"));
+    let svgs = html.matches("<svg").count();
+    assert!(svgs >= 7, "{svgs} charts");
+    assert_eq!(html.matches("</svg>").count(), svgs);
+    // The same charts as files.
+    let files: Vec<_> = std::fs::read_dir(&charts).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), svgs);
+    for f in &files {
+        let svg = std::fs::read_to_string(f).unwrap();
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{f:?}");
+    }
+    // Same project and seed, same bytes; another seed, another projection.
+    assert_eq!(html, write("b.html", &["--runs", "4"]));
+    assert_ne!(html, write("c.html", &["--runs", "4", "--seed", "99"]));
+    // History only: no outlook section.
+    let replay = write("d.html", &["--replay-only", "--scenario", "Bean tiers"]);
+    assert!(!replay.contains("Outlook") && replay.contains("Bean tiers"));
+    assert!(!replay.contains("Stamp card"));
+}
+
+#[test]
+fn report_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder/r.html");
+    let o = run(
+        &[
+            "report",
+            "projects/coffee-chain.ron",
+            "--replay-only",
+            "--out",
+            missing.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("cannot create"), "{}", stderr(&o));
+    let o = run(
+        &[
+            "report",
+            "projects/coffee-chain.ron",
+            "--scenario",
+            "Nope",
+            "--out",
+            dir.path().join("r.html").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("no scenario is called 'Nope'"));
+    run(&["report", "projects/coffee-chain.ron"], 2);
+}

@@ -676,7 +676,16 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
         by_persona.lines().count(),
         1 + replays.len() * (project.personas.len() + 1)
     );
-    assert!(h.state().status.starts_with("exported 6 tables"));
+    assert!(
+        h.state().status.starts_with("exported 6 tables (CSV) and "),
+        "{}",
+        h.state().status
+    );
+    // The charts of the report come along as SVG files.
+    for chart in ["retention", "liability", "net_value", "data_revenue"] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg xmlns=") && svg.ends_with("</svg>"), "{chart}");
+    }
     // A folder that cannot be made is an error in the panel, not a crash.
     let blocked = dir.path().join("a-file");
     std::fs::write(&blocked, "x").unwrap();
@@ -684,6 +693,40 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
     h.run_steps(2);
     assert_eq!(h.state().errors.len(), 1);
     assert!(h.state().errors[0].contains("cannot create the folder"));
+}
+
+#[test]
+fn the_client_report_is_exported_from_the_file_menu() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    let item = h.get_by_label("Export report…");
+    assert!(!item.accesskit_node().is_disabled(), "results are there");
+    // The save dialog is the platform's; the command it leads to is tested here.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("for the client");
+    h.state_mut().command(Command::Report(out.clone()));
+    h.run_steps(2);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let html = std::fs::read_to_string(out.with_extension("html")).unwrap();
+    let (project, replays) = h.state().results.clone().unwrap();
+    assert!(html.contains(&project.name.replace('&', "&amp;")));
+    for r in &replays {
+        assert!(html.contains(&r.scenario), "{} in the report", r.scenario);
+    }
+    // What the Results page shows: the projection of the runs on screen.
+    let runs = h.state().projection.as_ref().unwrap().1.as_ref().unwrap().runs;
+    assert!(html.contains(&format!("with {runs} Monte Carlo runs")), "runs shown");
+    assert!(!html.contains("<script") && !html.contains("http"));
+    assert!(h.state().status.starts_with("wrote the report"));
+    // A folder that does not exist is an error in the panel, not a crash.
+    h.state_mut()
+        .command(Command::Report(dir.path().join("missing/r.html")));
+    h.run_steps(2);
+    assert_eq!(h.state().errors.len(), 1, "{:?}", h.state().errors);
 }
 
 #[test]

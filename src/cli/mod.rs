@@ -61,6 +61,10 @@ enum Command {
     Simulate(SimulateArgs),
     /// One customer's ledger under a scenario, line by line.
     Explain(ExplainArgs),
+    /// Write the client report: one self-contained HTML file (inline SVG charts, no network)
+    /// with each programme in plain words, the assumptions, the comparison and the data's
+    /// provenance.
+    Report(ReportArgs),
     /// Segments at a date: sizes, revenue shares, profiles and migration over time; `segment
     /// suggest` proposes segments (k-means clusters, RFM or ABC).
     Segment(SegmentArgs),
@@ -164,6 +168,33 @@ struct SimulateArgs {
     /// Also write the tables as CSV files into this folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The HTML file to write (replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Only this scenario (repeatable); all when left out.
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// The replayed history only, without the forward projection.
+    #[arg(long, conflicts_with_all = ["runs", "horizon", "seed"])]
+    replay_only: bool,
+    /// Monte Carlo runs of the projection and the backtest (default: the project's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: Option<u32>,
+    /// Projection horizon in months (default: the project's `horizon_months`).
+    #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=240))]
+    horizon: Option<u32>,
+    /// Seed of the projection's draws (default: the project's seed).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Also write each chart as an SVG file into this folder.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -349,6 +380,18 @@ pub fn run() -> ExitCode {
             &a.scenarios,
             a.format,
             a.out.as_deref(),
+            simulate::ProjectionArgs {
+                replay_only: a.replay_only,
+                runs: a.runs,
+                horizon_months: a.horizon,
+                seed: a.seed,
+            },
+        ),
+        Some(Command::Report(a)) => simulate::report(
+            &a.project,
+            &a.scenarios,
+            &a.out,
+            a.charts.as_deref(),
             simulate::ProjectionArgs {
                 replay_only: a.replay_only,
                 runs: a.runs,

@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use crate::data::project_io::{LoadedProject, load_project_with_data};
 use crate::export::write_result_tables;
+use crate::report::{ReportInput, write_charts, write_report};
+use crate::sim::models::report::{ModelReport, model_report};
 use crate::format::count;
 use crate::model::{Date, Severity};
 use crate::sim::projection::programme::{
@@ -230,14 +232,23 @@ fn projection_rows(p: &Projection) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Runs `tierlab simulate`.
-pub fn simulate(
-    path: &Path,
-    scenarios: &[String],
-    format: SimFormat,
-    out: Option<&Path>,
-    args: ProjectionArgs,
-) -> Result<ExitCode> {
+/// A project's replays and projection, as `simulate` and `report` compute them.
+pub(super) struct Computed {
+    /// The project and its data.
+    pub loaded: LoadedProject,
+    /// Its customers' segments and personas.
+    pub pop: Population,
+    /// One replay per chosen scenario.
+    pub replays: Vec<Replay>,
+    /// The tier names of each chosen scenario.
+    pub tier_names: Vec<Vec<String>>,
+    /// The projection (`None` with `--replay-only`, or when it cannot run: a warning says why).
+    pub projection: Option<Projection>,
+}
+
+/// Loads the project at `path`, replays the chosen `scenarios` (all when empty) and projects
+/// them forward unless `args.replay_only`.
+pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -> Result<Computed> {
     let loaded = load(path)?;
     let project = &loaded.project;
     for name in scenarios {
@@ -290,27 +301,70 @@ pub fn simulate(
             }
         }
     };
+    Ok(Computed {
+        loaded,
+        pop,
+        replays,
+        tier_names,
+        projection,
+    })
+}
+
+impl Computed {
+    /// The report's view of these results.
+    pub fn report_input<'a>(
+        &'a self,
+        model: Option<Result<&'a ModelReport, &'a str>>,
+    ) -> ReportInput<'a> {
+        ReportInput {
+            project: &self.loaded.project,
+            import: &self.loaded.report,
+            replays: &self.replays,
+            projection: self.projection.as_ref(),
+            model,
+        }
+    }
+}
+
+/// Runs `tierlab simulate`.
+pub fn simulate(
+    path: &Path,
+    scenarios: &[String],
+    format: SimFormat,
+    out: Option<&Path>,
+    args: ProjectionArgs,
+) -> Result<ExitCode> {
+    let computed = compute(path, scenarios, args)?;
+    let Computed {
+        loaded,
+        pop,
+        replays,
+        tier_names,
+        projection,
+    } = &computed;
+    let project = &loaded.project;
     if let Some(dir) = out {
         write_result_tables(
             dir,
-            &replays,
+            replays,
             &pop.segment_names,
             &pop.persona_labels(),
-            &tier_names,
+            tier_names,
             projection.as_ref(),
         )?;
+        write_charts(dir, &computed.report_input(None))?;
     }
     match format {
         SimFormat::Json => {
             let doc = json!({
                 "project": project.name,
-                "scenarios": replays.iter().zip(&tier_names).enumerate().map(|(k, (r, t))| {
+                "scenarios": replays.iter().zip(tier_names).enumerate().map(|(k, (r, t))| {
                     let mut v = json!({
                         "name": r.scenario,
-                        "replay": replay_json(r, &pop, t),
+                        "replay": replay_json(r, pop, t),
                     });
                     if let Some(p) = &projection {
-                        v["projection"] = projection_json(p, &p.scenarios[k], &pop, t);
+                        v["projection"] = projection_json(p, &p.scenarios[k], pop, t);
                     }
                     v
                 }).collect::<Vec<_>>(),
@@ -354,6 +408,34 @@ pub fn simulate(
             }
             out!("{}", render(&rows))?;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `tierlab report`: the HTML client report of the chosen scenarios (and their charts as
+/// SVG files into `charts`, when given).
+pub fn report(
+    path: &Path,
+    scenarios: &[String],
+    out: &Path,
+    charts: Option<&Path>,
+    args: ProjectionArgs,
+) -> Result<ExitCode> {
+    let computed = compute(path, scenarios, args)?;
+    let project = &computed.loaded.project;
+    let runs = args
+        .runs
+        .map_or(project.settings.monte_carlo_runs as usize, |r| r as usize)
+        .max(1);
+    let model = model_report(project, &computed.loaded.transactions, runs).map_err(|e| e.to_string());
+    let input = computed.report_input(Some(model.as_ref().map_err(String::as_str)));
+    write_report(out, &input)?;
+    let mut written = vec![out.to_path_buf()];
+    if let Some(dir) = charts {
+        written.extend(write_charts(dir, &input)?);
+    }
+    for file in written {
+        outln!("wrote {}", file.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,11 @@ where
     write_atomically(path, &bytes, std::io::Write::write_all)
 }
 
+/// Writes a text file (a report, an SVG chart) atomically like project saves.
+pub fn write_text_atomically(path: &Path, text: &str) -> Result<(), ProjectError> {
+    write_atomically(path, text.as_bytes(), std::io::Write::write_all)
+}
+
 /// Writes rejected rows as `line,field,reason,detail`.
 pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<(), ProjectError> {
     write_csv(

@@ -20,6 +20,25 @@ impl Colour {
     }
 }
 
+/// Colour of the no-programme baseline in plots and charts.
+pub const BASELINE_COLOUR: Colour = Colour([0x80, 0x80, 0x80]);
+
+/// Colours of scenarios (and tiers) in plots and charts, in order: one palette for the GUI and
+/// the HTML report.
+pub const SERIES_PALETTE: [Colour; 6] = [
+    Colour([0x1f, 0x77, 0xb4]),
+    Colour([0xff, 0x7f, 0x0e]),
+    Colour([0x2c, 0xa0, 0x2c]),
+    Colour([0xd6, 0x27, 0x28]),
+    Colour([0x94, 0x67, 0xbd]),
+    Colour([0x8c, 0x56, 0x4b]),
+];
+
+/// The colour of the `k`-th scenario (or tier) in plots and charts.
+pub fn series_colour(k: usize) -> Colour {
+    SERIES_PALETTE[k % SERIES_PALETTE.len()]
+}
+
 impl Default for Colour {
     fn default() -> Self {
         Colour([0x4c, 0x78, 0xa8])

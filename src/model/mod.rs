@@ -5,7 +5,7 @@
 //! struct is `#[serde(default)]`, so a hand-written project may leave out any field that has a
 //! sensible default, and `deny_unknown_fields`, so a misspelt field is an error, not silently lost.
 
-mod colour;
+pub mod colour;
 mod date;
 mod project;
 mod validate;

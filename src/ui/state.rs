@@ -17,6 +17,7 @@ use crate::data::project_io::{
 };
 use crate::data::store::Transactions;
 use crate::export::write_result_tables;
+use crate::report::{ReportInput, write_charts, write_report};
 use crate::format::count;
 use crate::model::{DataSource, Project};
 use crate::sim::models::report::ModelReport;
@@ -248,6 +249,10 @@ pub enum Command {
     ExportDialog,
     /// Write the result tables on screen as CSV files in this folder.
     Export(PathBuf),
+    /// Choose the HTML file for the client report.
+    ReportDialog,
+    /// Write the client report of the results on screen to this HTML file.
+    Report(PathBuf),
     /// Save the plot with this id, as it is next drawn, to this PNG file.
     SavePlot(String, PathBuf),
     /// Close the window.
@@ -556,6 +561,7 @@ impl AppState {
                         DialogPurpose::SaveAs => Command::SaveAs(path),
                         DialogPurpose::ImportCsv => Command::Import(path),
                         DialogPurpose::ExportFolder => Command::Export(path),
+                        DialogPurpose::SaveReport => Command::Report(path),
                         DialogPurpose::SavePng => match self.png_plot.take() {
                             Some(plot) => Command::SavePlot(plot, path),
                             None => continue,
@@ -725,6 +731,16 @@ impl AppState {
                     .clicked()
                 {
                     self.command(Command::ExportDialog);
+                }
+                if ui
+                    .add_enabled(self.results.is_some(), egui::Button::new("Export report…"))
+                    .on_hover_text(
+                        "one HTML file for the client: the programmes, assumptions, comparison \
+                         and charts, readable offline",
+                    )
+                    .clicked()
+                {
+                    self.command(Command::ReportDialog);
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1162,6 +1178,15 @@ impl AppState {
             },
             Command::ExportDialog => self.worker.dialog(ctx, DialogPurpose::ExportFolder, folder),
             Command::Export(dir) => self.export_results(&dir),
+            Command::ReportDialog => {
+                let name = self
+                    .doc
+                    .as_ref()
+                    .map(|d| format!("{} report.html", d.project.name));
+                self.worker
+                    .dialog_named(ctx, DialogPurpose::SaveReport, folder, name);
+            }
+            Command::Report(path) => self.export_report(&path),
             Command::SavePlot(plot, path) => {
                 let report = self.worker.job_sender();
                 super::plot_export::request_save(ctx, plot, path, report);
@@ -1221,16 +1246,79 @@ impl AppState {
                 })
             })
             .collect();
-        let projection = self
-            .projection
-            .as_ref()
-            .and_then(|(_, p)| p.as_ref().ok())
-            .map(|p| &**p);
-        match write_result_tables(dir, replays, &segments, &personas, &tiers, projection) {
-            Ok(files) => {
-                self.status = format!("exported {} tables to {}", files.len(), dir.display());
+        let written = write_result_tables(
+            dir,
+            replays,
+            &segments,
+            &personas,
+            &tiers,
+            self.shown_projection(),
+        )
+        .and_then(|tables| {
+            let default = ImportReport::default();
+            let charts = match self.report_input(&default) {
+                Some(input) => write_charts(dir, &input)?,
+                None => Vec::new(),
+            };
+            Ok((tables, charts))
+        });
+        match written {
+            Ok((tables, charts)) => {
+                self.status = format!(
+                    "exported {} tables (CSV) and {} charts (SVG) to {}",
+                    tables.len(),
+                    charts.len(),
+                    dir.display()
+                );
             }
             Err(e) => self.errors.push(e.to_string()),
+        }
+    }
+
+    /// The projection on screen, when it succeeded.
+    fn shown_projection(&self) -> Option<&Projection> {
+        self.projection
+            .as_ref()
+            .and_then(|(_, p)| p.as_ref().ok())
+            .map(|p| &**p)
+    }
+
+    /// The report's view of the results on screen (`fallback` stands in for a missing import
+    /// report); `None` without results.
+    fn report_input<'a>(&'a self, fallback: &'a ImportReport) -> Option<ReportInput<'a>> {
+        let (project, replays) = self.results.as_ref()?;
+        Some(ReportInput {
+            project,
+            import: self
+                .doc
+                .as_ref()
+                .and_then(|d| d.report.as_ref())
+                .unwrap_or(fallback),
+            replays: replays.as_slice(),
+            projection: self.shown_projection(),
+            model: self.model_report.as_ref().map(|(_, m)| match m {
+                Ok(m) => Ok(&**m),
+                Err(e) => Err(e.as_str()),
+            }),
+        })
+    }
+
+    /// Writes the client report of the results on screen (what the Results page shows, the
+    /// fitted model, the data's provenance) to `path`.
+    pub fn export_report(&mut self, path: &Path) {
+        let path = if path.extension().is_none() {
+            path.with_extension("html")
+        } else {
+            path.to_path_buf()
+        };
+        let default = ImportReport::default();
+        let written = match self.report_input(&default) {
+            Some(input) => write_report(&path, &input).map_err(|e| e.to_string()),
+            None => Err("no results to report yet: import data and add a scenario".into()),
+        };
+        match written {
+            Ok(()) => self.status = format!("wrote the report to {}", path.display()),
+            Err(e) => self.errors.push(e),
         }
     }
 

@@ -9,27 +9,19 @@ pub const WARNING: Color32 = Color32::from_rgb(0xd8, 0x8a, 0x1a);
 /// Colour of good news (valid, saved).
 pub const OK: Color32 = Color32::from_rgb(0x3a, 0x9a, 0x5a);
 /// Colour of the no-programme baseline in plots.
-pub const BASELINE: Color32 = Color32::from_rgb(0x80, 0x80, 0x80);
-/// Colours of scenarios (and tiers) in plots, in order.
-const SERIES: [Color32; 6] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0xff, 0x7f, 0x0e),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0x8c, 0x56, 0x4b),
-];
+pub const BASELINE: Color32 = colour(crate::model::colour::BASELINE_COLOUR);
 
-/// The colour of the `k`-th scenario (or tier) in plots.
+/// The colour of the `k`-th scenario (or tier) in plots (the palette is shared with the HTML
+/// report: [`crate::model::colour::SERIES_PALETTE`]).
 pub fn series(k: usize) -> Color32 {
-    SERIES[k % SERIES.len()]
+    colour(crate::model::colour::series_colour(k))
 }
 
 /// Width of the navigator panel, in points.
 pub const NAVIGATOR_WIDTH: f32 = 220.0;
 
 /// Converts a project colour to egui's.
-pub fn colour(c: crate::model::Colour) -> Color32 {
+pub const fn colour(c: crate::model::Colour) -> Color32 {
     let [r, g, b] = c.0;
     Color32::from_rgb(r, g, b)
 }

@@ -46,6 +46,8 @@ pub enum DialogPurpose {
     ExportFolder,
     /// Choose a PNG file for a plot.
     SavePng,
+    /// Choose the HTML file of the client report.
+    SaveReport,
 }
 
 /// A message from a background job.
@@ -206,6 +208,7 @@ impl Worker {
                     .pick_file(),
                 DialogPurpose::ExportFolder => d.pick_folder(),
                 DialogPurpose::SavePng => d.add_filter("PNG image", &["png"]).save_file(),
+                DialogPurpose::SaveReport => d.add_filter("HTML report", &["html"]).save_file(),
             };
             WorkerMsg::Picked(purpose, picked)
         });
