@@ -1230,3 +1230,103 @@ fn report_errors_name_the_file() {
     assert!(stderr(&o).contains("no scenario is called 'Nope'"));
     run(&["report", "projects/coffee-chain.ron"], 2);
 }
+
+/// One case of `tests/data/bad/expected.txt`.
+struct BadCase {
+    file: String,
+    args: Vec<String>,
+    code: i32,
+    texts: Vec<String>,
+}
+
+fn bad_cases() -> Vec<BadCase> {
+    let manifest = std::fs::read_to_string(fixture("bad/expected.txt")).unwrap();
+    manifest
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let parts: Vec<&str> = l.split(" | ").collect();
+            assert_eq!(parts.len(), 4, "malformed case: {l}");
+            BadCase {
+                file: parts[0].trim().to_string(),
+                args: parts[1].split_whitespace().map(String::from).collect(),
+                code: parts[2].trim().parse().unwrap(),
+                texts: parts[3].split(" && ").map(|t| t.trim().to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Runs `args` then `file`; checks the exit code, that the messages contain `texts`, and that
+/// a failure names the file.
+fn check_bad(args: &[String], file: &str, code: i32, texts: &[String]) {
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.push(file);
+    let o = run(&all, code);
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    for t in texts {
+        assert!(out.contains(t.as_str()), "{all:?}: '{t}' not in\n{out}");
+    }
+    if code == 1 {
+        assert!(out.contains(file), "{all:?}: the message names the file:\n{out}");
+    }
+}
+
+#[test]
+fn every_bad_input_in_the_corpus_gives_its_error_and_never_a_panic() {
+    let cases = bad_cases();
+    for c in &cases {
+        let file = format!("tests/data/bad/{}", c.file);
+        check_bad(&c.args, &file, c.code, &c.texts);
+    }
+    // Every file of the corpus has a case.
+    for entry in std::fs::read_dir(fixture("bad")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name == "expected.txt" || name == "README.md" {
+            continue;
+        }
+        assert!(cases.iter().any(|c| c.file == name), "{name} has no case");
+    }
+    // Too big for git: a 20 MB customer id and a 20 MB amount, made here.
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long_line.csv");
+    let mut text = String::from("customer,date,amount\nC1,2024-01-05,1.00\n");
+    text.push_str(&"X".repeat(20_000_000));
+    text.push_str(",2024-01-06,3.00\nC3,2024-01-07,");
+    text.push_str(&"9".repeat(20_000_000));
+    text.push_str("\nC4,2024-01-08,4.00\n");
+    std::fs::write(&long, text).unwrap();
+    let long = long.to_str().unwrap();
+    let texts = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    check_bad(
+        &texts(&["import"]),
+        long,
+        0,
+        &texts(&[
+            "transactions   2",
+            "line 3, field 'customer': 20000000 bytes, more than the 256",
+            "line 4, field 'amount': '999999",
+            "is not a finite number",
+        ]),
+    );
+    check_bad(
+        &texts(&["import", "--strict"]),
+        long,
+        1,
+        &texts(&["bad row at line 3, field 'customer'"]),
+    );
+    let missing = dir.path().join("nowhere.csv");
+    check_bad(
+        &texts(&["import"]),
+        missing.to_str().unwrap(),
+        1,
+        &texts(&["cannot read transactions: No such file"]),
+    );
+    let missing = dir.path().join("nowhere.ron");
+    check_bad(
+        &texts(&["validate"]),
+        missing.to_str().unwrap(),
+        1,
+        &texts(&["cannot read", "No such file"]),
+    );
+}

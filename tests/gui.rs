@@ -1067,3 +1067,55 @@ fn k_means_suggestions_are_reviewed_before_they_replace_the_segments() {
     assert!(doc.is_dirty());
     assert!(h.state().suggestion.is_none());
 }
+
+#[test]
+fn bad_inputs_of_the_corpus_show_an_error_and_leave_the_open_project_untouched() {
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad");
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    let before = h.state().doc.as_ref().unwrap().project.clone();
+    let rows = h.state().doc.as_ref().unwrap().data.as_ref().unwrap().len();
+    for file in [
+        "empty.ron",
+        "truncated.ron",
+        "garbled.ron",
+        "binary_garbage.ron",
+        "not_utf8.ron",
+        "overflowing_integer.ron",
+        "future_version.ron",
+    ] {
+        h.state_mut().command(Command::Open(bad.join(file)));
+        settle(&mut h);
+        assert_eq!(h.state().errors.len(), 1, "{file}: {:?}", h.state().errors);
+        assert!(h.state().errors[0].contains(file), "{file} named");
+        let doc = h.state().doc.as_ref().unwrap();
+        assert_eq!(doc.project, before, "{file}: the open project is untouched");
+        assert!(!doc.is_dirty());
+        h.get_by_label("Dismiss").click();
+        h.run_steps(2);
+    }
+    // Bad transaction files: the import wizard says why and imports nothing.
+    for (file, why) in [
+        ("binary_garbage.csv", "not a text file"),
+        ("utf16.csv", "UTF-16"),
+        ("empty.csv", "is empty"),
+        ("folder.csv", "is a folder"),
+        ("no_amount_column.csv", "no amount column"),
+    ] {
+        h.state_mut().command(Command::Import(bad.join(file)));
+        h.run_steps(3);
+        assert!(h.state().wizard.is_some(), "{file}: the wizard opens");
+        assert!(
+            h.query_by_label_contains(why).is_some(),
+            "{file}: '{why}' shown"
+        );
+        let import = h.get_by_label("Import");
+        assert!(import.accesskit_node().is_disabled(), "{file}: nothing to import");
+        h.get_by_label("Cancel").click();
+        h.run_steps(2);
+        assert!(h.state().wizard.is_none());
+        let doc = h.state().doc.as_ref().unwrap();
+        assert_eq!(doc.project, before, "{file}: the project is untouched");
+        assert_eq!(doc.data.as_ref().unwrap().len(), rows, "{file}: the data too");
+    }
+}

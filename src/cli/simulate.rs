@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::table::render;
-use crate::data::project_io::{LoadedProject, load_project_with_data};
+use crate::data::project_io::{LoadError, LoadedProject, load_project_with_data};
 use crate::export::write_result_tables;
 use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::{ModelReport, model_report};
@@ -34,7 +34,13 @@ pub enum SimFormat {
 
 /// Loads a project and its data, refusing one with validation errors.
 pub(super) fn load(path: &Path) -> Result<LoadedProject> {
-    let loaded = load_project_with_data(path)?;
+    let loaded = load_project_with_data(path).map_err(|e| match e {
+        // The data file is named last; say which project wanted it first.
+        LoadError::Import(e) => {
+            anyhow::Error::new(e).context(format!("the data of {}", path.display()))
+        }
+        e => e.into(),
+    })?;
     let errors: Vec<String> = loaded
         .project
         .validate()

@@ -67,7 +67,16 @@ pub enum RejectReason {
     WrongFieldCount,
     /// A field needed is not valid UTF-8 text.
     InvalidUtf8,
+    /// A customer id or category is longer than [`MAX_TEXT_BYTES`].
+    TooLong,
 }
+
+/// The longest customer id or category accepted, in bytes.
+pub const MAX_TEXT_BYTES: usize = 256;
+
+/// The largest amount accepted, in currency units (either sign): larger ones are typing or
+/// export errors, and would swamp every total.
+pub const MAX_AMOUNT: f64 = 1e12;
 
 impl RejectReason {
     /// The snake_case key used in reports and JSON.
@@ -79,6 +88,7 @@ impl RejectReason {
             RejectReason::MissingCustomer => "missing_customer",
             RejectReason::WrongFieldCount => "wrong_field_count",
             RejectReason::InvalidUtf8 => "invalid_utf8",
+            RejectReason::TooLong => "field_too_long",
         }
     }
 }
@@ -188,6 +198,21 @@ pub enum ImportError {
     Empty {
         /// The file.
         path: PathBuf,
+    },
+    /// The file is not text (or is text in UTF-16, which CSV tools rarely read).
+    #[error(
+        "not a text file: {what} at line {line} (byte {offset}); a CSV export is text \
+         (UTF-16 text must be saved as UTF-8 first): {path}"
+    )]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// What was found, e.g. `byte 0x00`.
+        what: String,
+        /// 1-based line of the first such byte.
+        line: u64,
+        /// Its byte offset.
+        offset: usize,
     },
     /// A required column is missing.
     #[error("{message} (the header has: {header}): {path}")]
@@ -371,7 +396,24 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
 }
 
 /// Why an amount was not accepted.
+/// Parses an amount: a finite number of at most [`MAX_AMOUNT`] in size.
 fn parse_amount(raw: &[u8], decimal_comma: bool) -> Result<f64, String> {
+    let v = parse_number(raw, decimal_comma)?;
+    let shown = || truncate(&String::from_utf8_lossy(raw.trim_ascii()));
+    if !v.is_finite() {
+        return Err(format!("'{}' is not a finite number", shown()));
+    }
+    if v.abs() > MAX_AMOUNT {
+        return Err(format!(
+            "'{}' is larger than the {} an amount may be",
+            shown(),
+            crate::format::count(MAX_AMOUNT as u64)
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_number(raw: &[u8], decimal_comma: bool) -> Result<f64, String> {
     // Fast path, no allocation: a plain decimal such as `-12.50` (or `-12,50` with a decimal comma).
     let plain = raw.trim_ascii();
     let mark = if decimal_comma { b',' } else { b'.' };
@@ -486,12 +528,36 @@ fn open(path: &Path) -> Result<(BufReader<File>, Vec<u8>), ImportError> {
             path: path.to_path_buf(),
         });
     }
+    if let Some((offset, what)) = binary_content(buf) {
+        let line = 1 + buf[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+        return Err(ImportError::Binary {
+            path: path.to_path_buf(),
+            what,
+            line,
+            offset,
+        });
+    }
     let bom = buf.starts_with(b"\xEF\xBB\xBF");
     let sample = buf[if bom { 3 } else { 0 }..].to_vec();
     if bom {
         reader.consume(3);
     }
     Ok((reader, sample))
+}
+
+/// Where the start of a file shows it is not text: a UTF-16 byte-order mark, or control bytes
+/// (NUL and the like, never in text exports) in more than 1 in 200 of the first 64 KiB.
+/// Returns the first offending byte's offset and a description.
+fn binary_content(buf: &[u8]) -> Option<(usize, String)> {
+    if buf.starts_with(b"\xFF\xFE") || buf.starts_with(b"\xFE\xFF") {
+        return Some((0, "a UTF-16 byte-order mark".into()));
+    }
+    let head = &buf[..buf.len().min(1 << 16)];
+    let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c) || b == 0x7f;
+    let first = head.iter().position(|&b| control(b))?;
+    let n = head.iter().filter(|&&b| control(b)).count();
+    (n * 200 > head.len() || head[first] == 0)
+        .then(|| (first, format!("byte 0x{:02x}", head[first])))
 }
 
 fn csv_reader<R: io::Read>(reader: R, delimiter: u8) -> csv::Reader<R> {
@@ -1006,10 +1072,30 @@ fn parse_row<'r>(
     decimal_comma: bool,
 ) -> Result<(&'r str, Date, f64, Option<&'r str>), RowError> {
     if rec.len() != expected {
+        // A quote that never closes swallows the following lines into one field.
+        let hint = if rec.iter().any(|f| f.contains(&b'\n')) {
+            " (a quoted field runs over several lines: is a closing quote missing?)"
+        } else {
+            ""
+        };
         return Err((
             None,
             RejectReason::WrongFieldCount,
-            format!("expected {expected} fields, found {}", rec.len()),
+            format!("expected {expected} fields, found {}{hint}", rec.len()),
+        ));
+    }
+    if let Some(i) = [Some(lay.customer), lay.category]
+        .into_iter()
+        .flatten()
+        .find(|&i| rec[i].len() > MAX_TEXT_BYTES)
+    {
+        return Err((
+            Some(i),
+            RejectReason::TooLong,
+            format!(
+                "{} bytes, more than the {MAX_TEXT_BYTES} an id or category may have",
+                rec[i].len()
+            ),
         ));
     }
     let text = |i: usize| -> Result<&'r str, RowError> {

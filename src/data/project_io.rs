@@ -50,10 +50,15 @@ pub enum ProjectError {
         found: u32,
     },
     /// The file is not UTF-8 text.
-    #[error("not a text file (invalid UTF-8 at byte {offset}): {path}")]
+    #[error(
+        "not a text file: invalid UTF-8 at line {line} (byte {offset}); project files are \
+         UTF-8 text: {path}"
+    )]
     NotText {
         /// The file.
         path: PathBuf,
+        /// 1-based line of the first invalid byte.
+        line: usize,
         /// Byte offset of the first invalid byte.
         offset: usize,
     },
@@ -111,7 +116,19 @@ pub fn parse_project(text: &str, path: &Path) -> Result<Project, ProjectError> {
     };
     de.end()
         .map_err(|e| parse_error(de.span_error(e), String::new()))?;
-    Ok(project)
+    Ok(migrate(project))
+}
+
+/// Brings a project of an older format version up to [`FORMAT_VERSION`]. Each version's
+/// changes are applied in turn; saving then writes the current version.
+///
+/// - 0 → 1: version 0 is the form written before files carried a version; its fields are
+///   those of version 1, so only the version changes.
+pub fn migrate(mut project: Project) -> Project {
+    if project.format_version == 0 {
+        project.format_version = 1;
+    }
+    project
 }
 
 /// Reads and parses a project file.
@@ -123,6 +140,10 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|e| ProjectError::NotText {
         path: path.to_path_buf(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         offset: e.valid_up_to(),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -411,6 +432,9 @@ mod tests {
     fn failed_write_leaves_previous_file_intact() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.ron");
+        let mut first = sample();
+        first.name = "First".into();
+        save_project(&path, &first).unwrap();
         let before = sample();
         save_project(&path, &before).unwrap();
         let before_text = fs::read_to_string(&path).unwrap();
@@ -435,6 +459,17 @@ mod tests {
             "temporary file removed: {leftovers:?}"
         );
         assert_eq!(load_project(&path).unwrap(), before);
+        // The backup of the save before is still there.
+        assert_eq!(load_project(&backup_path(&path)).unwrap(), first);
+    }
+
+    #[test]
+    fn older_format_versions_migrate_on_load() {
+        let text = "(format_version: 0, name: \"old\", data: (path: \"d.csv\"))";
+        let p = parse_project(text, Path::new("old.ron")).unwrap();
+        assert_eq!(p.format_version, FORMAT_VERSION);
+        assert!(to_ron_string(&p).unwrap().contains("format_version: 1"));
+        assert!(p.validate().iter().all(|pr| pr.severity != crate::model::Severity::Error));
     }
 
     #[test]
@@ -449,10 +484,14 @@ mod tests {
     fn non_utf8_project_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.ron");
-        fs::write(&path, b"(name: \"\xff\")").unwrap();
+        fs::write(&path, b"(\nname: \"\xff\")").unwrap();
         assert!(matches!(
             load_project(&path),
-            Err(ProjectError::NotText { offset: 8, .. })
+            Err(ProjectError::NotText {
+                line: 2,
+                offset: 9,
+                ..
+            })
         ));
     }
 }

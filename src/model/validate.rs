@@ -69,7 +69,12 @@ impl Checker {
         } else if value < min || value > max {
             self.error(
                 path,
-                format!("must be between {min} and {max} (is {value})"),
+                format!(
+                    "must be between {} and {} (is {})",
+                    number(min),
+                    number(max),
+                    number(value)
+                ),
             );
         }
     }
@@ -294,6 +299,16 @@ fn check_response(c: &mut Checker, prefix: &str, r: &crate::model::Response) {
         1.0,
     );
     c.range(at("enrolment_propensity"), r.enrolment_propensity, 0.0, 1.0);
+}
+
+/// A number as people read it in a message: plain up to a trillion, in scientific notation
+/// beyond (`1e300`, not three hundred digits).
+fn number(v: f64) -> String {
+    if v.abs() >= 1e13 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// The segment every customer lands in when no rule matches.
