@@ -1166,31 +1166,46 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
     );
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     // Offline: nothing fetched from anywhere, no scripts.
-    for banned in ["http:", "https:", "<script", "<link", "src=", "@import", "url("] {
+    for banned in [
+        "http:", "https:", "<script", "<link", "src=", "@import", "url(",
+    ] {
         assert!(!html.contains(banned), "{banned} in the report");
     }
     let project = tierlab::data::load_project(&root().join("projects/coffee-chain.ron")).unwrap();
     for s in &project.scenarios {
         assert!(html.contains(&s.name), "scenario {}", s.name);
         for t in &s.tiers {
-            assert!(html.contains(&format!("<td>{}</td>", t.name)), "tier {}", t.name);
+            assert!(
+                html.contains(&format!("<td>{}</td>", t.name)),
+                "tier {}",
+                t.name
+            );
         }
     }
     for p in &project.personas {
         assert!(html.contains(&p.name), "persona {}", p.name);
     }
-    assert!(html.contains("coffee-chain.csv"), "provenance names the file");
+    assert!(
+        html.contains("coffee-chain.csv"),
+        "provenance names the file"
+    );
     assert!(html.contains("Backtest:"), "the backtest score");
     assert!(html.contains("with 4 Monte Carlo runs"));
     let svgs = html.matches("<svg").count();
     assert!(svgs >= 7, "{svgs} charts");
     assert_eq!(html.matches("</svg>").count(), svgs);
     // The same charts as files.
-    let files: Vec<_> = std::fs::read_dir(&charts).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), svgs);
     for f in &files {
         let svg = std::fs::read_to_string(f).unwrap();
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{f:?}");
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{f:?}"
+        );
     }
     // Same project and seed, same bytes; another seed, another projection.
     assert_eq!(html, write("b.html", &["--runs", "4"]));
@@ -1251,7 +1266,10 @@ fn bad_cases() -> Vec<BadCase> {
                 file: parts[0].trim().to_string(),
                 args: parts[1].split_whitespace().map(String::from).collect(),
                 code: parts[2].trim().parse().unwrap(),
-                texts: parts[3].split(" && ").map(|t| t.trim().to_string()).collect(),
+                texts: parts[3]
+                    .split(" && ")
+                    .map(|t| t.trim().to_string())
+                    .collect(),
             }
         })
         .collect()
@@ -1268,7 +1286,10 @@ fn check_bad(args: &[String], file: &str, code: i32, texts: &[String]) {
         assert!(out.contains(t.as_str()), "{all:?}: '{t}' not in\n{out}");
     }
     if code == 1 {
-        assert!(out.contains(file), "{all:?}: the message names the file:\n{out}");
+        assert!(
+            out.contains(file),
+            "{all:?}: the message names the file:\n{out}"
+        );
     }
 }
 

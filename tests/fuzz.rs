@@ -22,7 +22,12 @@ fn root() -> &'static Path {
 /// The starting inputs: every small file under `tests/data` and the samples' first 8 KiB.
 fn seeds(ext: &str) -> Vec<Vec<u8>> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["tests/data/import", "tests/data/bad", "tests/data/projects", "projects"] {
+    for dir in [
+        "tests/data/import",
+        "tests/data/bad",
+        "tests/data/projects",
+        "projects",
+    ] {
         for entry in std::fs::read_dir(root().join(dir)).unwrap() {
             let p = entry.unwrap().path();
             if p.is_file() && p.extension().is_some_and(|e| e == ext) {

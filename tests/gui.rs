@@ -684,7 +684,10 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
     // The charts of the report come along as SVG files.
     for chart in ["retention", "liability", "net_value", "data_revenue"] {
         let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
-        assert!(svg.starts_with("<svg xmlns=") && svg.ends_with("</svg>"), "{chart}");
+        assert!(
+            svg.starts_with("<svg xmlns=") && svg.ends_with("</svg>"),
+            "{chart}"
+        );
     }
     // A folder that cannot be made is an error in the panel, not a crash.
     let blocked = dir.path().join("a-file");
@@ -718,8 +721,19 @@ fn the_client_report_is_exported_from_the_file_menu() {
         assert!(html.contains(&r.scenario), "{} in the report", r.scenario);
     }
     // What the Results page shows: the projection of the runs on screen.
-    let runs = h.state().projection.as_ref().unwrap().1.as_ref().unwrap().runs;
-    assert!(html.contains(&format!("with {runs} Monte Carlo runs")), "runs shown");
+    let runs = h
+        .state()
+        .projection
+        .as_ref()
+        .unwrap()
+        .1
+        .as_ref()
+        .unwrap()
+        .runs;
+    assert!(
+        html.contains(&format!("with {runs} Monte Carlo runs")),
+        "runs shown"
+    );
     assert!(!html.contains("<script") && !html.contains("http"));
     assert!(h.state().status.starts_with("wrote the report"));
     // A folder that does not exist is an error in the panel, not a crash.
@@ -1110,12 +1124,19 @@ fn bad_inputs_of_the_corpus_show_an_error_and_leave_the_open_project_untouched()
             "{file}: '{why}' shown"
         );
         let import = h.get_by_label("Import");
-        assert!(import.accesskit_node().is_disabled(), "{file}: nothing to import");
+        assert!(
+            import.accesskit_node().is_disabled(),
+            "{file}: nothing to import"
+        );
         h.get_by_label("Cancel").click();
         h.run_steps(2);
         assert!(h.state().wizard.is_none());
         let doc = h.state().doc.as_ref().unwrap();
         assert_eq!(doc.project, before, "{file}: the project is untouched");
-        assert_eq!(doc.data.as_ref().unwrap().len(), rows, "{file}: the data too");
+        assert_eq!(
+            doc.data.as_ref().unwrap().len(),
+            rows,
+            "{file}: the data too"
+        );
     }
 }

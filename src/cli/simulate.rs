@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use crate::data::project_io::{LoadError, LoadedProject, load_project_with_data};
 use crate::export::write_result_tables;
-use crate::report::{ReportInput, write_charts, write_report};
-use crate::sim::models::report::{ModelReport, model_report};
 use crate::format::count;
 use crate::model::{Date, Severity};
+use crate::report::{ReportInput, write_charts, write_report};
+use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
     GroupOutlook, Projection, ProjectionOptions, ScenarioOutlook, project as project_forward,
     projection_measures,
@@ -381,7 +381,7 @@ pub fn simulate(
             )?;
         }
         SimFormat::Csv => {
-            let mut rows = comparison(&replays);
+            let mut rows = comparison(replays);
             if let Some(p) = &projection {
                 rows.extend(projection_rows(p));
             }
@@ -407,7 +407,7 @@ pub fn simulate(
                 project.settings.launch_date.unwrap_or(first)
             )?;
             outln!("")?;
-            let mut rows = comparison(&replays);
+            let mut rows = comparison(replays);
             if let Some(p) = &projection {
                 rows.push(Vec::new());
                 rows.extend(projection_rows(p));
@@ -433,7 +433,8 @@ pub fn report(
         .runs
         .map_or(project.settings.monte_carlo_runs as usize, |r| r as usize)
         .max(1);
-    let model = model_report(project, &computed.loaded.transactions, runs).map_err(|e| e.to_string());
+    let model =
+        model_report(project, &computed.loaded.transactions, runs).map_err(|e| e.to_string());
     let input = computed.report_input(Some(model.as_ref().map_err(String::as_str)));
     write_report(out, &input)?;
     let mut written = vec![out.to_path_buf()];

@@ -1480,12 +1480,54 @@ c3,2024-01-09,-4.5\n";
     }
 
     #[test]
-    fn invalid_utf8_and_nul_bytes_do_not_panic() {
+    fn invalid_utf8_is_rejected_and_nul_bytes_mean_binary() {
         let (t, r) =
-            import(b"customer,date,amount\n\xff\xfe,2024-01-01,1\nc\x002,2024-01-01,2\n").unwrap();
+            import(b"customer,date,amount\nM\xfcller,2024-01-01,1\nc2,2024-01-01,2\n").unwrap();
         assert_eq!(r.rejects[0].reason, RejectReason::InvalidUtf8);
+        assert_eq!(r.rejects[0].line, 2);
         assert_eq!(t.len(), 1);
-        assert!(import(b"\x00\x01\x02\xff\xfe\n\x03\x04").is_err());
+        // Text exports never hold NUL bytes: the file is refused, naming where.
+        let err =
+            import(b"customer,date,amount\nc1,2024-01-01,1\nc\x002,2024-01-01,2\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ImportError::Binary {
+                    line: 3,
+                    offset: 38,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(matches!(
+            import(b"\x00\x01\x02\xff\xfe\n\x03\x04"),
+            Err(ImportError::Binary { line: 1, .. })
+        ));
+        assert!(matches!(
+            import(b"\xff\xfec\x00,\x00"),
+            Err(ImportError::Binary { offset: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn amounts_beyond_a_trillion_and_long_ids_are_rejected() {
+        let long = "x".repeat(MAX_TEXT_BYTES + 1);
+        let csv = format!(
+            "customer,date,amount\nc1,2024-01-01,1e13\n{long},2024-01-01,1\nc2,2024-01-01,-2e12\nc3,2024-01-01,999999999999\n"
+        );
+        let (t, r) = import(csv.as_bytes()).unwrap();
+        let reasons: Vec<_> = r.rejects.iter().map(|j| (j.line, j.reason)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (2, RejectReason::BadAmount),
+                (3, RejectReason::TooLong),
+                (4, RejectReason::BadAmount)
+            ]
+        );
+        assert_eq!(t.len(), 1);
+        assert_eq!(r.rejects_by_reason["field_too_long"], 1);
     }
 
     #[test]

@@ -469,7 +469,11 @@ mod tests {
         let p = parse_project(text, Path::new("old.ron")).unwrap();
         assert_eq!(p.format_version, FORMAT_VERSION);
         assert!(to_ron_string(&p).unwrap().contains("format_version: 1"));
-        assert!(p.validate().iter().all(|pr| pr.severity != crate::model::Severity::Error));
+        assert!(
+            p.validate()
+                .iter()
+                .all(|pr| pr.severity != crate::model::Severity::Error)
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 
 use std::ops::Range;
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::BuildHasher;
+use std::sync::LazyLock;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use serde::Serialize;
 
@@ -162,41 +165,72 @@ pub struct MonthActivity {
 /// Builds a [`Transactions`] from rows in any order.
 #[derive(Debug, Default)]
 pub struct TransactionsBuilder {
-    /// The last customer interned, to skip the lookup on runs of the same customer.
-    last: Option<(Box<str>, u32)>,
-    ids: HashMap<Box<str>, u32>,
-    id_list: Vec<String>,
-    cats: HashMap<Box<str>, u32>,
-    cat_list: Vec<String>,
+    ids: Interner,
+    cats: Interner,
     customer: Vec<u32>,
     day: Vec<Date>,
     amount: Vec<f64>,
     category: Vec<u32>,
 }
 
-fn intern(map: &mut HashMap<Box<str>, u32>, list: &mut Vec<String>, key: &str) -> u32 {
-    if let Some(&i) = map.get(key) {
-        return i;
+/// The hasher of the interning tables (foldhash; its seed only affects speed, never the order
+/// ids are numbered in, which is the file's).
+static HASHER: LazyLock<DefaultHashBuilder> = LazyLock::new(DefaultHashBuilder::default);
+
+fn hash_of(key: &str) -> u64 {
+    HASHER.hash_one(key)
+}
+
+/// Numbers distinct strings in the order they first appear. Each string is stored once, in the
+/// table itself (one memory access finds and compares it).
+#[derive(Debug, Default)]
+struct Interner {
+    table: HashTable<(Box<str>, u32)>,
+    /// The last string interned and its number, to skip the lookup on runs of the same one.
+    last: Option<(String, u32)>,
+}
+
+impl Interner {
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some((last, i)) = &self.last
+            && last == key
+        {
+            return *i;
+        }
+        let hash = hash_of(key);
+        let i = match self.table.find(hash, |(k, _)| **k == *key) {
+            Some(&(_, i)) => i,
+            None => {
+                let i = self.table.len() as u32;
+                self.table
+                    .insert_unique(hash, (key.into(), i), |(k, _)| hash_of(k));
+                i
+            }
+        };
+        // Reuse the buffer of the last string: no allocation per row.
+        let (last, n) = self.last.get_or_insert_with(|| (String::new(), 0));
+        last.clear();
+        last.push_str(key);
+        *n = i;
+        i
     }
-    let i = list.len() as u32;
-    map.insert(key.into(), i);
-    list.push(key.to_string());
-    i
+
+    /// The strings by number.
+    fn into_list(self) -> Vec<String> {
+        let mut list = vec![String::new(); self.table.len()];
+        for (k, i) in self.table {
+            list[i as usize] = k.into_string();
+        }
+        list
+    }
 }
 
 impl TransactionsBuilder {
     /// Adds one transaction.
     pub fn push(&mut self, customer_id: &str, day: Date, amount: f64, category: Option<&str>) {
-        let c = match &self.last {
-            Some((id, c)) if **id == *customer_id => *c,
-            _ => {
-                let c = intern(&mut self.ids, &mut self.id_list, customer_id);
-                self.last = Some((customer_id.into(), c));
-                c
-            }
-        };
+        let c = self.ids.intern(customer_id);
         let k = match category {
-            Some(cat) if !cat.is_empty() => intern(&mut self.cats, &mut self.cat_list, cat),
+            Some(cat) if !cat.is_empty() => self.cats.intern(cat),
             _ => NO_CATEGORY,
         };
         self.customer.push(c);
@@ -218,18 +252,15 @@ impl TransactionsBuilder {
     /// Sorts by customer (counting sort, stable) then by day within each customer.
     pub fn finish(self) -> Transactions {
         let TransactionsBuilder {
-            last: _,
             ids,
-            id_list,
             cats,
-            cat_list,
             customer,
             day,
             amount,
             category,
         } = self;
-        drop(ids);
-        drop(cats);
+        let id_list = ids.into_list();
+        let cat_list = cats.into_list();
         let n = customer.len();
         let mut offsets = vec![0usize; id_list.len() + 1];
         for &c in &customer {
@@ -238,7 +269,10 @@ impl TransactionsBuilder {
         for i in 1..offsets.len() {
             offsets[i] += offsets[i - 1];
         }
-        // Destination of each row, then scatter one column at a time to bound peak memory.
+        // Destination of each row, then scatter one column at a time to bound peak memory. The
+        // customer column is not moved but dropped and rebuilt from the offsets, so that the
+        // peak of a 10M-row import holds only the day, amount and category columns, the
+        // destinations and one scattered column.
         let mut next = offsets.clone();
         let mut dest = Vec::with_capacity(n);
         for &c in &customer {
@@ -246,6 +280,7 @@ impl TransactionsBuilder {
             next[c as usize] += 1;
         }
         drop(next);
+        drop(customer);
         fn scatter<T: Copy + Default>(src: Vec<T>, dest: &[u32]) -> Vec<T> {
             let mut out = vec![T::default(); src.len()];
             for (v, &d) in src.into_iter().zip(dest) {
@@ -253,11 +288,14 @@ impl TransactionsBuilder {
             }
             out
         }
-        let mut customer = scatter(customer, &dest);
-        let mut day = scatter(day_raw(day), &dest);
         let mut amount = scatter(amount, &dest);
+        let mut day = scatter(day_raw(day), &dest);
         let mut category = scatter(category, &dest);
         drop(dest);
+        let mut customer: Vec<u32> = Vec::with_capacity(n);
+        for c in 0..id_list.len() {
+            customer.extend(std::iter::repeat_n(c as u32, offsets[c + 1] - offsets[c]));
+        }
         // Within each customer, order by day (stable: same-day rows keep file order).
         let mut perm: Vec<usize> = Vec::new();
         for c in 0..id_list.len() {
@@ -273,8 +311,7 @@ impl TransactionsBuilder {
             let k: Vec<u32> = perm.iter().map(|&i| category[i]).collect();
             day[r.clone()].copy_from_slice(&d);
             amount[r.clone()].copy_from_slice(&a);
-            category[r.clone()].copy_from_slice(&k);
-            customer[r].fill(c as u32);
+            category[r].copy_from_slice(&k);
         }
         Transactions {
             customer_ids: id_list,

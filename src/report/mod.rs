@@ -363,7 +363,11 @@ fn programme_html(out: &mut String, s: &Scenario, currency: &str) {
     let mut earning = format!(
         "Members earn {} point{} per {currency} 1 spent",
         e.points_per_currency_unit,
-        if e.points_per_currency_unit == 1.0 { "" } else { "s" }
+        if e.points_per_currency_unit == 1.0 {
+            ""
+        } else {
+            "s"
+        }
     );
     if e.min_spend > 0.0 {
         let _ = write!(
@@ -646,10 +650,10 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
 fn provenance_html(out: &mut String, input: &ReportInput) {
     let r = input.import;
     out.push_str("<h2>Data</h2>");
-    let file = r
-        .file
-        .file_name()
-        .map_or_else(|| r.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file = r.file.file_name().map_or_else(
+        || r.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let range = match (r.first_date, r.last_date) {
         (Some(a), Some(b)) => format!("{a} to {b}"),
         _ => "no dates".into(),

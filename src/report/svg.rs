@@ -279,14 +279,24 @@ pub fn line_chart(chart: &Chart, lines: &[Line], from_zero: bool, standalone: bo
 }
 
 /// A stacked area chart: `layers` (name, colour, one value per month) piled from the first up.
-pub fn stacked_chart(chart: &Chart, layers: &[(String, Colour, Vec<f64>)], standalone: bool) -> String {
+pub fn stacked_chart(
+    chart: &Chart,
+    layers: &[(String, Colour, Vec<f64>)],
+    standalone: bool,
+) -> String {
     let months = chart.months.len();
-    let mut cumulative = vec![vec![0.0; months]; layers.len() + 1];
-    for (k, (_, _, values)) in layers.iter().enumerate() {
-        for m in 0..months {
-            let v = values.get(m).copied().filter(|v| v.is_finite()).unwrap_or(0.0);
-            cumulative[k + 1][m] = cumulative[k][m] + v.max(0.0);
-        }
+    let mut cumulative = vec![vec![0.0; months]];
+    for (_, _, values) in layers {
+        let below = cumulative.last().cloned().unwrap_or_default();
+        let level = below
+            .iter()
+            .enumerate()
+            .map(|(m, b)| {
+                let v = values.get(m).copied().filter(|v| v.is_finite());
+                b + v.unwrap_or(0.0).max(0.0)
+            })
+            .collect();
+        cumulative.push(level);
     }
     let top = cumulative
         .last()

@@ -17,9 +17,9 @@ use crate::data::project_io::{
 };
 use crate::data::store::Transactions;
 use crate::export::write_result_tables;
-use crate::report::{ReportInput, write_charts, write_report};
 use crate::format::count;
 use crate::model::{DataSource, Project};
+use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::ModelReport;
 use crate::sim::projection::programme::{Projection, ProjectionOptions};
 use crate::sim::replay::Replay;
