@@ -1351,3 +1351,195 @@ fn every_bad_input_in_the_corpus_gives_its_error_and_never_a_panic() {
         &texts(&["cannot read", "No such file"]),
     );
 }
+
+#[test]
+fn pseudonymised_imports_copies_and_bundles_hold_no_real_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("secret.key");
+    let key_arg = key.to_str().unwrap();
+    let data = "projects/coffee-chain.csv";
+    let real: Vec<String> = std::fs::read_to_string(root().join(data))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take(50)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    // Import: the ids are pseudonyms, the numbers do not change.
+    let plain = json(&["import", data, "--format", "json"]);
+    let pseudo = json(&[
+        "import",
+        data,
+        "--pseudonymise",
+        "--key-file",
+        key_arg,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pseudo["pseudonymised"], true);
+    assert_eq!(plain["pseudonymised"], false);
+    for k in [
+        "customers",
+        "transactions",
+        "revenue",
+        "first_date",
+        "last_date",
+    ] {
+        assert_eq!(plain[k], pseudo[k], "{k}");
+    }
+    assert!(key.is_file(), "the key file is made on first use");
+    // A pseudonymised copy: same rows, no real id, the same pseudonyms with the same key.
+    let copy = dir.path().join("copy.csv");
+    let o = run(
+        &[
+            "pseudonymise",
+            data,
+            "--key-file",
+            key_arg,
+            "--out",
+            copy.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(
+        stdout(&o).contains("81,463 rows of 3,000 customers"),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&copy).unwrap();
+    for id in &real {
+        assert!(!text.contains(&format!("{id},")), "{id} leaked");
+    }
+    let again = dir.path().join("again.csv");
+    run(
+        &[
+            "pseudonymise",
+            data,
+            "--key-file",
+            key_arg,
+            "--out",
+            again.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&again).unwrap(),
+        "same key, same copy"
+    );
+    let other_key = dir.path().join("other.key");
+    let other = dir.path().join("other.csv");
+    run(
+        &[
+            "pseudonymise",
+            data,
+            "--key-file",
+            other_key.to_str().unwrap(),
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_ne!(
+        text,
+        std::fs::read_to_string(&other).unwrap(),
+        "another key, other ids"
+    );
+    // A bundle: unpacks into a project that loads, with the key nowhere in it.
+    let zip = dir.path().join("b.zip");
+    let o = run(
+        &[
+            "bundle",
+            "projects/coffee-chain.ron",
+            "--out",
+            zip.to_str().unwrap(),
+            "--pseudonymise",
+            "--key-file",
+            key_arg,
+        ],
+        0,
+    );
+    assert!(stdout(&o).contains("customer ids pseudonymised"));
+    let into = dir.path().join("unpacked");
+    let o = run(
+        &[
+            "unbundle",
+            zip.to_str().unwrap(),
+            "--into",
+            into.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(
+        stdout(&o).contains("81,463 transactions of 3,000 customers"),
+        "{}",
+        stdout(&o)
+    );
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    for f in ["project.ron", "data.csv", "README.txt"] {
+        let body = std::fs::read_to_string(into.join(f)).unwrap();
+        assert!(!body.contains(key_text.trim()), "the key is not in {f}");
+        for id in &real {
+            assert!(!body.contains(&format!("{id},")), "{id} in {f}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(into.join("data.csv")).unwrap(),
+        text
+    );
+    let bundled = json(&[
+        "simulate",
+        into.join("project.ron").to_str().unwrap(),
+        "--replay-only",
+        "--format",
+        "json",
+    ]);
+    let original = json(&[
+        "simulate",
+        "projects/coffee-chain.ron",
+        "--replay-only",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        bundled["scenarios"], original["scenarios"],
+        "the same results"
+    );
+    // Unpacking again never overwrites; a file that is not a bundle says so.
+    let o = run(
+        &[
+            "unbundle",
+            zip.to_str().unwrap(),
+            "--into",
+            into.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(stderr(&o).contains("will not overwrite"), "{}", stderr(&o));
+    let o = run(
+        &[
+            "unbundle",
+            data,
+            "--into",
+            dir.path().join("x").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(
+        stderr(&o).contains("not a tierlab bundle"),
+        "{}",
+        stderr(&o)
+    );
+    // A plain bundle keeps the ids and says it may hold personal data.
+    let plain_zip = dir.path().join("plain.zip");
+    let o = run(
+        &[
+            "bundle",
+            "projects/coffee-chain.ron",
+            "--out",
+            plain_zip.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(stdout(&o).contains("may hold personal data"));
+}

@@ -29,6 +29,8 @@ impl MappingArgs {
             date_format: self.date_format.clone(),
             decimal_comma: self.decimal_comma.then_some(true),
             strict: self.strict,
+            pseudonymise: self.pseudonymise,
+            key_file: self.key_file.clone(),
         }
     }
 }
@@ -173,6 +175,15 @@ pub fn import_table(r: &ImportReport) -> String {
         vec!["last date".into(), date(r.last_date)],
         vec!["revenue".into(), money(r.revenue)],
         vec!["refunds".into(), count(r.refunds)],
+        vec![
+            "customer ids".into(),
+            if r.pseudonymised {
+                "pseudonymised (keyed hashes)"
+            } else {
+                "as in the file"
+            }
+            .into(),
+        ],
         vec!["columns".into(), mapped],
         vec!["delimiter".into(), r.delimiter.clone()],
         vec!["date format".into(), r.date_format.clone()],
@@ -229,6 +240,97 @@ pub fn generate(
         start,
         end,
         out.display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tierlab pseudonymise`: a copy of a transaction CSV with every customer id replaced by its
+/// keyed hash.
+pub fn pseudonymise(csv: &Path, mapping: &MappingArgs, out: &Path) -> Result<ExitCode> {
+    use crate::data::bundle::pseudonymise_csv;
+    use crate::data::pseudonym::Key;
+    let options = mapping.to_options();
+    let key_file = Key::location(options.key_file.as_deref())?;
+    let key = Key::load_or_create(&key_file)?;
+    let mut copy = None;
+    let mut failure = None;
+    let written = crate::data::project_io::write_atomically(out, &[], |file, _| {
+        match pseudonymise_csv(csv, &options, &key, std::io::BufWriter::new(file)) {
+            Ok(c) => {
+                copy = Some(c);
+                Ok(())
+            }
+            Err(e) => {
+                failure = Some(e);
+                Err(std::io::Error::other("the copy failed"))
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    written?;
+    let copy = copy.context("the copy was not made")?;
+    outln!(
+        "wrote {} rows of {} customers with pseudonymised ids to {} (key: {})",
+        count(copy.rows),
+        count(copy.customers),
+        out.display(),
+        key_file.display()
+    )?;
+    if !copy.dropped_lines.is_empty() {
+        let lines: Vec<String> = copy
+            .dropped_lines
+            .iter()
+            .take(20)
+            .map(u64::to_string)
+            .collect();
+        outln!(
+            "left out {} rows without a customer field (lines {}{})",
+            count(copy.dropped_lines.len() as u64),
+            lines.join(", "),
+            if copy.dropped_lines.len() > 20 {
+                ", …"
+            } else {
+                ""
+            }
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tierlab bundle`: the project and its data in one zip.
+pub fn bundle(
+    project: &Path,
+    out: &Path,
+    pseudonymise: bool,
+    key_file: Option<&Path>,
+) -> Result<ExitCode> {
+    let summary = crate::data::bundle::write_bundle(project, out, pseudonymise, key_file)?;
+    outln!(
+        "wrote {} ({}, customer ids {})",
+        summary.path.display(),
+        project.display(),
+        if summary.pseudonymised {
+            "pseudonymised"
+        } else {
+            "as in the data: the bundle may hold personal data"
+        }
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tierlab unbundle`: unpacks a bundle into a new folder and checks the project loads.
+pub fn unbundle(zip: &Path, into: &Path) -> Result<ExitCode> {
+    let project = crate::data::bundle::open_bundle(zip, into)?;
+    let loaded = crate::data::project_io::load_project_with_data(&project)?;
+    outln!(
+        "unpacked {} into {}: open {} ({} transactions of {} customers)",
+        zip.display(),
+        into.display(),
+        project.display(),
+        count(loaded.transactions.len() as u64),
+        count(loaded.transactions.customer_count() as u64)
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -61,6 +61,12 @@ enum Command {
     Simulate(SimulateArgs),
     /// One customer's ledger under a scenario, line by line.
     Explain(ExplainArgs),
+    /// Write a copy of a transaction CSV with every customer id replaced by a keyed hash.
+    Pseudonymise(PseudonymiseArgs),
+    /// Pack a project and its data into one zip (pseudonymised on request).
+    Bundle(BundleArgs),
+    /// Unpack a bundle into a new folder.
+    Unbundle(UnbundleArgs),
     /// Write the client report: one self-contained HTML file (inline SVG charts, no network)
     /// with each programme in plain words, the assumptions, the comparison and the data's
     /// provenance.
@@ -171,6 +177,42 @@ struct SimulateArgs {
 }
 
 #[derive(Debug, Args)]
+struct PseudonymiseArgs {
+    /// The transaction CSV.
+    csv: PathBuf,
+    #[command(flatten)]
+    mapping: MappingArgs,
+    /// The copy to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct BundleArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The zip to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Pseudonymise the customer ids of the bundled data (always done when the project's data
+    /// options ask for it).
+    #[arg(long)]
+    pseudonymise: bool,
+    /// The pseudonymisation key file (see `tierlab import --help`).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct UnbundleArgs {
+    /// The bundle (.zip).
+    zip: PathBuf,
+    /// The folder to unpack into (created; existing files are never overwritten).
+    #[arg(long, value_name = "DIR")]
+    into: PathBuf,
+}
+
+#[derive(Debug, Args)]
 struct ReportArgs {
     /// The project file.
     project: PathBuf,
@@ -276,6 +318,13 @@ pub struct MappingArgs {
     /// Fail on the first bad row instead of skipping and reporting it.
     #[arg(long)]
     strict: bool,
+    /// Replace customer ids by keyed hashes (the key stays in the key file).
+    #[arg(long)]
+    pseudonymise: bool,
+    /// The pseudonymisation key file (default: $TIERLAB_KEY_FILE, else
+    /// ~/.config/tierlab/pseudonym.key; created with a random key when missing).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +436,11 @@ pub fn run() -> ExitCode {
                 seed: a.seed,
             },
         ),
+        Some(Command::Pseudonymise(a)) => commands::pseudonymise(&a.csv, &a.mapping, &a.out),
+        Some(Command::Bundle(a)) => {
+            commands::bundle(&a.project, &a.out, a.pseudonymise, a.key_file.as_deref())
+        }
+        Some(Command::Unbundle(a)) => commands::unbundle(&a.zip, &a.into),
         Some(Command::Report(a)) => simulate::report(
             &a.project,
             &a.scenarios,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::data::dates::{DateFormat, DateProblem, Detection, Detector};
+use crate::data::pseudonym::{Key, KeyError};
 use crate::data::store::{MonthActivity, Transactions, TransactionsBuilder};
 use crate::model::{ColumnMapping, DataSource, Date, Project};
 
@@ -30,6 +31,10 @@ pub struct ImportOptions {
     pub decimal_comma: Option<bool>,
     /// Fail on the first bad row.
     pub strict: bool,
+    /// Replace customer ids by keyed hashes (see [`crate::data::pseudonym`]).
+    pub pseudonymise: bool,
+    /// The key file for `pseudonymise` (default: [`Key::location`]).
+    pub key_file: Option<PathBuf>,
 }
 
 impl ImportOptions {
@@ -47,6 +52,8 @@ impl ImportOptions {
             date_format: o.date_format.clone(),
             decimal_comma: o.decimal_comma,
             strict: o.strict,
+            pseudonymise: o.pseudonymise,
+            key_file: None,
         }
     }
 }
@@ -158,6 +165,8 @@ pub struct ImportReport {
     pub revenue: f64,
     /// Accepted rows with a negative amount.
     pub refunds: u64,
+    /// Customer ids were replaced by keyed hashes.
+    pub pseudonymised: bool,
     /// Delimiter used.
     pub delimiter: String,
     /// Date format used.
@@ -240,6 +249,9 @@ pub enum ImportError {
     /// The date format given is unusable.
     #[error("{0}")]
     BadDateFormat(String),
+    /// Pseudonymisation was asked for and its key cannot be had.
+    #[error(transparent)]
+    Key(#[from] KeyError),
     /// No row could be used.
     #[error("no usable rows: {rows_read} data rows read, {rejected} rejected{first}: {path}")]
     NoUsableRows {
@@ -577,6 +589,13 @@ struct Layout {
     amount: usize,
     category: Option<usize>,
     columns: ResolvedColumns,
+}
+
+/// The delimiter and the customer column's index of the CSV at `path`, as an import would find
+/// them.
+pub fn layout_of(path: &Path, options: &ImportOptions) -> Result<(u8, usize), ImportError> {
+    let lay = layout(path, options)?;
+    Ok((lay.delimiter, lay.customer))
 }
 
 fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
@@ -975,6 +994,13 @@ pub fn import_csv(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<(Transactions, ImportReport), ImportError> {
+    let key = if options.pseudonymise {
+        Some(Key::load_or_create(&Key::location(
+            options.key_file.as_deref(),
+        )?)?)
+    } else {
+        None
+    };
     let lay = layout(path, options)?;
     let (format, decimal_comma) = detect(path, &lay, options)?;
     let (reader, _) = open(path)?;
@@ -1050,7 +1076,14 @@ pub fn import_csv(
                 .unwrap_or_default(),
         });
     }
-    let tx = builder.finish();
+    let mut tx = builder.finish();
+    if let Some(key) = &key {
+        // Once per customer, after the rows are in: the real ids leave memory with the builder.
+        for id in &mut tx.customer_ids {
+            *id = key.pseudonym(id);
+        }
+        report.pseudonymised = true;
+    }
     report.revenue = (report.revenue * 100.0).round() / 100.0;
     report.customers = tx.customer_count();
     report.transactions = tx.len();

@@ -2,9 +2,11 @@
 //!
 //! Depends on `model`. Every error names the file; import errors also name line and field.
 
+pub mod bundle;
 pub mod dates;
 pub mod import;
 pub mod project_io;
+pub mod pseudonym;
 pub mod store;
 pub mod write;
 

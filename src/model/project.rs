@@ -99,6 +99,10 @@ pub struct ParseOptions {
     pub decimal_comma: Option<bool>,
     /// Fail on the first bad row instead of skipping and reporting it.
     pub strict: bool,
+    /// Replace customer ids by keyed hashes on import; the key stays in a key file on this
+    /// machine, never in the project (written only when set).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pseudonymise: bool,
 }
 
 /// Which buy-till-you-die model drives retention forecasts.

@@ -253,6 +253,14 @@ pub enum Command {
     ReportDialog,
     /// Write the client report of the results on screen to this HTML file.
     Report(PathBuf),
+    /// Choose the zip for a bundle of the project and its data (`true`: pseudonymised).
+    BundleDialog(bool),
+    /// Write the project and its data to this zip (`true`: pseudonymised ids).
+    Bundle(PathBuf, bool),
+    /// Choose a bundle to open.
+    OpenBundleDialog,
+    /// Unpack this bundle beside it and open its project.
+    OpenBundle(PathBuf),
     /// Save the plot with this id, as it is next drawn, to this PNG file.
     SavePlot(String, PathBuf),
     /// Close the window.
@@ -270,7 +278,12 @@ impl Command {
     fn discards_edits(&self) -> bool {
         matches!(
             self,
-            Command::New | Command::OpenDialog | Command::Open(_) | Command::Quit
+            Command::New
+                | Command::OpenDialog
+                | Command::Open(_)
+                | Command::OpenBundleDialog
+                | Command::OpenBundle(_)
+                | Command::Quit
         )
     }
 }
@@ -551,6 +564,24 @@ impl AppState {
                     self.suggestion = Some(*s);
                 }
                 WorkerMsg::Picked(_, None) => self.png_plot = None,
+                WorkerMsg::Bundled(outcome) => match outcome {
+                    Ok(b) => {
+                        self.status = format!(
+                            "wrote the bundle {} (customer ids {})",
+                            b.path.display(),
+                            if b.pseudonymised {
+                                "pseudonymised"
+                            } else {
+                                "as in the data"
+                            }
+                        );
+                    }
+                    Err(e) => self.errors.push(e),
+                },
+                WorkerMsg::BundleOpened(outcome) => match outcome {
+                    Ok(project) => self.execute(ctx, Command::Open(project)),
+                    Err(e) => self.errors.push(e),
+                },
                 WorkerMsg::PlotSaved(outcome) => match outcome {
                     Ok(path) => self.status = format!("saved the plot to {}", path.display()),
                     Err(e) => self.errors.push(e),
@@ -562,6 +593,8 @@ impl AppState {
                         DialogPurpose::ImportCsv => Command::Import(path),
                         DialogPurpose::ExportFolder => Command::Export(path),
                         DialogPurpose::SaveReport => Command::Report(path),
+                        DialogPurpose::SaveBundle(p) => Command::Bundle(path, p),
+                        DialogPurpose::OpenBundle => Command::OpenBundle(path),
                         DialogPurpose::SavePng => match self.png_plot.take() {
                             Some(plot) => Command::SavePlot(plot, path),
                             None => continue,
@@ -697,6 +730,15 @@ impl AppState {
                 if ui.button("Open…").clicked() {
                     self.command(Command::OpenDialog);
                 }
+                if ui
+                    .button("Open bundle…")
+                    .on_hover_text(
+                        "a project and its data in one zip, unpacked into a folder beside it",
+                    )
+                    .clicked()
+                {
+                    self.command(Command::OpenBundleDialog);
+                }
                 ui.menu_button("Open recent", |ui| {
                     if self.settings.recent.is_empty() {
                         ui.label("(none yet)");
@@ -741,6 +783,24 @@ impl AppState {
                     .clicked()
                 {
                     self.command(Command::ReportDialog);
+                }
+                let has_data = self.current_data_file().is_some();
+                if ui
+                    .add_enabled(has_data, egui::Button::new("Export bundle…"))
+                    .on_hover_text("the project and its data in one zip, for a colleague")
+                    .clicked()
+                {
+                    self.command(Command::BundleDialog(false));
+                }
+                if ui
+                    .add_enabled(has_data, egui::Button::new("Export pseudonymised bundle…"))
+                    .on_hover_text(
+                        "the same with every customer id replaced by a keyed hash; the key \
+                         stays on this computer",
+                    )
+                    .clicked()
+                {
+                    self.command(Command::BundleDialog(true));
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1187,6 +1247,35 @@ impl AppState {
                     .dialog_named(ctx, DialogPurpose::SaveReport, folder, name);
             }
             Command::Report(path) => self.export_report(&path),
+            Command::BundleDialog(pseudonymised) => {
+                let name = self.doc.as_ref().map(|d| format!("{}.zip", d.project.name));
+                self.worker.dialog_named(
+                    ctx,
+                    DialogPurpose::SaveBundle(pseudonymised),
+                    folder,
+                    name,
+                );
+            }
+            Command::Bundle(path, pseudonymised) => {
+                let path = if path.extension().is_none() {
+                    path.with_extension("zip")
+                } else {
+                    path
+                };
+                match (self.doc.as_ref(), self.current_data_file()) {
+                    (Some(doc), Some(csv)) => {
+                        let project = doc.project.clone();
+                        self.worker.bundle(ctx, project, csv, path, pseudonymised);
+                    }
+                    _ => self
+                        .errors
+                        .push("no data to bundle yet: import transactions first".into()),
+                }
+            }
+            Command::OpenBundleDialog => {
+                self.worker.dialog(ctx, DialogPurpose::OpenBundle, folder);
+            }
+            Command::OpenBundle(zip) => self.worker.open_bundle(ctx, zip),
             Command::SavePlot(plot, path) => {
                 let report = self.worker.job_sender();
                 super::plot_export::request_save(ctx, plot, path, report);

@@ -11,6 +11,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
 
+use crate::data::bundle::{BundleSummary, open_bundle, write_bundle_of};
 use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
@@ -48,6 +49,10 @@ pub enum DialogPurpose {
     SavePng,
     /// Choose the HTML file of the client report.
     SaveReport,
+    /// Choose the zip of a bundle (`true`: pseudonymised).
+    SaveBundle(bool),
+    /// Choose a bundle to open.
+    OpenBundle,
 }
 
 /// A message from a background job.
@@ -63,6 +68,10 @@ pub enum WorkerMsg {
     Picked(DialogPurpose, Option<PathBuf>),
     /// A plot was saved as PNG (its file), or why not.
     PlotSaved(Result<PathBuf, String>),
+    /// A bundle was written (or why not).
+    Bundled(Result<BundleSummary, String>),
+    /// A bundle was unpacked: its project file (or why not).
+    BundleOpened(Result<PathBuf, String>),
     /// The segment report of a project (as [`segment_key`] of it) finished.
     Segmented {
         /// The project it was made for.
@@ -123,18 +132,27 @@ pub struct Worker {
     rx: Receiver<WorkerMsg>,
     /// Jobs started and not yet reported.
     pub busy: usize,
+    /// The pseudonymisation key file of imports and bundles (`None`: `$TIERLAB_KEY_FILE`, else
+    /// the per-user default; see [`crate::data::pseudonym`]).
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for Worker {
     fn default() -> Self {
         let (tx, rx) = channel();
-        Worker { tx, rx, busy: 0 }
+        Worker {
+            tx,
+            rx,
+            busy: 0,
+            key_file: None,
+        }
     }
 }
 
 fn import_data(
     project_path: Option<&Path>,
     project: &Project,
+    key_file: Option<PathBuf>,
 ) -> Result<(Transactions, ImportReport), String> {
     if project.data.path.trim().is_empty() {
         return Err("no transaction file chosen yet (File > Import transactions…)".into());
@@ -143,7 +161,11 @@ fn import_data(
         Some(p) => data_path(p, project),
         None => PathBuf::from(&project.data.path),
     };
-    import_csv(&csv, &ImportOptions::from_project(project)).map_err(|e| e.to_string())
+    let options = ImportOptions {
+        key_file,
+        ..ImportOptions::from_project(project)
+    };
+    import_csv(&csv, &options).map_err(|e| e.to_string())
 }
 
 impl Worker {
@@ -159,9 +181,10 @@ impl Worker {
 
     /// Loads a project file and its data in the background.
     pub fn load(&mut self, ctx: &egui::Context, path: PathBuf) {
+        let key_file = self.key_file.clone();
         self.spawn(ctx, move || match load_project(&path) {
             Ok(project) => {
-                let data = import_data(Some(&path), &project);
+                let data = import_data(Some(&path), &project, key_file);
                 WorkerMsg::Loaded(Box::new(Loaded {
                     path: Some(path),
                     project,
@@ -174,8 +197,10 @@ impl Worker {
 
     /// Re-imports the data of `project` (saved at `path`, if anywhere) in the background.
     pub fn import(&mut self, ctx: &egui::Context, path: Option<PathBuf>, project: Project) {
+        let key_file = self.key_file.clone();
         self.spawn(ctx, move || {
-            WorkerMsg::DataImported(import_data(path.as_deref(), &project).map(Box::new))
+            let data = import_data(path.as_deref(), &project, key_file);
+            WorkerMsg::DataImported(data.map(Box::new))
         });
     }
 
@@ -209,6 +234,10 @@ impl Worker {
                 DialogPurpose::ExportFolder => d.pick_folder(),
                 DialogPurpose::SavePng => d.add_filter("PNG image", &["png"]).save_file(),
                 DialogPurpose::SaveReport => d.add_filter("HTML report", &["html"]).save_file(),
+                DialogPurpose::SaveBundle(_) => {
+                    d.add_filter("tierlab bundle", &["zip"]).save_file()
+                }
+                DialogPurpose::OpenBundle => d.add_filter("tierlab bundle", &["zip"]).pick_file(),
             };
             WorkerMsg::Picked(purpose, picked)
         });
@@ -317,6 +346,44 @@ impl Worker {
                 WorkerMsg::Suggested(Box::new(suggest(&table, K::Auto, seed)))
             }
             None => WorkerMsg::LoadFailed("the data has no transactions to cluster".into()),
+        });
+    }
+
+    /// Packs `project` and its data `csv` into the zip `out` in the background (pseudonymised
+    /// with the key of [`Worker::key_file`]).
+    pub fn bundle(
+        &mut self,
+        ctx: &egui::Context,
+        project: Project,
+        csv: PathBuf,
+        out: PathBuf,
+        pseudonymise: bool,
+    ) {
+        let key_file = self.key_file.clone();
+        self.spawn(ctx, move || {
+            let written = write_bundle_of(project, &csv, &out, pseudonymise, key_file.as_deref());
+            WorkerMsg::Bundled(written.map_err(|e| e.to_string()))
+        });
+    }
+
+    /// Unpacks the bundle `zip` in the background into a new folder beside it, named after it
+    /// (`NAME/`, else `NAME 2/`, …).
+    pub fn open_bundle(&mut self, ctx: &egui::Context, zip: PathBuf) {
+        self.spawn(ctx, move || {
+            let stem = zip.with_extension("");
+            let folder = (1..1000)
+                .map(|k| {
+                    if k == 1 {
+                        stem.clone()
+                    } else {
+                        let mut name = stem.clone().into_os_string();
+                        name.push(format!(" {k}"));
+                        PathBuf::from(name)
+                    }
+                })
+                .find(|f| !f.exists())
+                .unwrap_or_else(|| stem.clone());
+            WorkerMsg::BundleOpened(open_bundle(&zip, &folder).map_err(|e| e.to_string()))
         });
     }
 

@@ -267,6 +267,14 @@ fn format_ui(ui: &mut egui::Ui, w: &mut ImportWizard, found: Option<&Preview>) {
             ui.checkbox(&mut w.options.strict, "Stop at the first bad row")
                 .on_hover_text("otherwise bad rows are skipped and listed in the import report");
             ui.end_row();
+
+            ui.label("");
+            ui.checkbox(&mut w.options.pseudonymise, "Pseudonymise customer ids")
+                .on_hover_text(
+                    "replace each id by a keyed hash on import: results, exports and bundles \
+                     then hold no real id (the key stays in ~/.config/tierlab/pseudonym.key)",
+                );
+            ui.end_row();
         });
 }
 
