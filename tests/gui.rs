@@ -1243,3 +1243,56 @@ fn ids_pseudonymised_on_import_stay_pseudonymised_in_every_bundle() {
     let text = std::fs::read_to_string(into.join("data.csv")).unwrap();
     assert!(!text.contains("\nC0"), "no real id (C0…) in the bundle");
 }
+
+#[test]
+fn a_customers_ledger_is_shown_on_the_results_page() {
+    use eframe::egui::accesskit::Role;
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 4000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::TextInput, "Customer id")
+        .click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "Customer id")
+        .type_text("C000007");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::ComboBox, "Scenario").click();
+    h.run_steps(2);
+    // The navigator lists the scenario too: the drop-down's option comes last.
+    h.get_all_by_role_and_label(Role::Button, "Bean tiers")
+        .last()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().ledger.scenario, 1);
+    h.get_by_label("Show ledger").click();
+    settle(&mut h);
+    let ledger = match &h.state().ledger.result {
+        Some(Ok(l)) => l.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ledger.scenario, "Bean tiers");
+    // The same lines as `tierlab explain` prints.
+    let project = h.state().doc.as_ref().unwrap().project.clone();
+    let tx = h.state().doc.as_ref().unwrap().data.clone().unwrap();
+    let pop = tierlab::sim::replay::Population::from_project(&project, &tx);
+    let c = tx.find_customer("C000007").unwrap();
+    let expected = tierlab::sim::replay::explain(&project, &project.scenarios[1], &tx, &pop, c);
+    assert_eq!(ledger.lines, expected);
+    let lines = expected.unwrap();
+    h.get_by_label(&lines[0].event);
+    h.get_by_label_contains("Customer C000007 (segment");
+    // An id not in the data says so.
+    h.get_by_role_and_label(Role::TextInput, "Customer id")
+        .click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Customer id")
+        .type_text("X");
+    h.run_steps(2);
+    h.get_by_label("Show ledger").click();
+    settle(&mut h);
+    h.get_by_label("no customer 'C000007X' in the data");
+}

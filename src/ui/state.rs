@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::navigator::navigator_ui;
 use super::pages;
 use super::pages::import::ImportWizard;
+use super::pages::ledger::LedgerView;
 use super::theme;
 use super::worker::{DialogPurpose, Loaded, Run, Worker, WorkerMsg, model_key, segment_key};
 use crate::data::import::ImportReport;
@@ -261,6 +262,8 @@ pub enum Command {
     OpenBundleDialog,
     /// Unpack this bundle beside it and open its project.
     OpenBundle(PathBuf),
+    /// Work out this customer's ledger under the scenario with this index.
+    Explain(String, usize),
     /// Save the plot with this id, as it is next drawn, to this PNG file.
     SavePlot(String, PathBuf),
     /// Close the window.
@@ -345,6 +348,8 @@ pub struct AppState {
     /// The last finished run: how long it took (seconds), when it ended (local time), and its
     /// Monte Carlo runs.
     pub last_run: Option<(f64, String, usize)>,
+    /// The customer ledger on the Results page.
+    pub ledger: LedgerView,
     /// When (egui time) the edits were last autosaved, and what was written.
     autosaved: (f64, Option<Project>),
     generation: u64,
@@ -384,6 +389,7 @@ impl AppState {
             wizard: None,
             suggestion: None,
             last_run: None,
+            ledger: LedgerView::default(),
             png_plot: None,
             autosaved: (0.0, None),
             generation: 0,
@@ -578,6 +584,7 @@ impl AppState {
                     }
                     Err(e) => self.errors.push(e),
                 },
+                WorkerMsg::Explained(outcome) => self.ledger.result = Some(outcome.map(|l| *l)),
                 WorkerMsg::BundleOpened(outcome) => match outcome {
                     Ok(project) => self.execute(ctx, Command::Open(project)),
                     Err(e) => self.errors.push(e),
@@ -1276,6 +1283,15 @@ impl AppState {
                 self.worker.dialog(ctx, DialogPurpose::OpenBundle, folder);
             }
             Command::OpenBundle(zip) => self.worker.open_bundle(ctx, zip),
+            Command::Explain(customer, scenario) => {
+                if let Some(doc) = &self.doc
+                    && let Some(data) = &doc.data
+                {
+                    self.ledger.result = None;
+                    let (project, data) = (doc.project.clone(), data.clone());
+                    self.worker.explain(ctx, project, data, scenario, customer);
+                }
+            }
             Command::SavePlot(plot, path) => {
                 let report = self.worker.job_sender();
                 super::plot_export::request_save(ctx, plot, path, report);

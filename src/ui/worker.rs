@@ -18,10 +18,11 @@ use crate::data::store::Transactions;
 use crate::model::Project;
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{Projection, ProjectionOptions, project_with};
-use crate::sim::replay::{Population, Replay, replay_with};
+use crate::sim::replay::{Population, Replay, explain, replay_with};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
 use crate::sim::segments::report::{ReportOptions, SegmentReport, segment_report};
+use crate::ui::pages::ledger::Ledger;
 
 /// A loaded project, or why its data could not be read.
 #[derive(Debug)]
@@ -72,6 +73,8 @@ pub enum WorkerMsg {
     Bundled(Result<BundleSummary, String>),
     /// A bundle was unpacked: its project file (or why not).
     BundleOpened(Result<PathBuf, String>),
+    /// A customer's ledger (or why there is none).
+    Explained(Result<Box<Ledger>, String>),
     /// The segment report of a project (as [`segment_key`] of it) finished.
     Segmented {
         /// The project it was made for.
@@ -363,6 +366,41 @@ impl Worker {
         self.spawn(ctx, move || {
             let written = write_bundle_of(project, &csv, &out, pseudonymise, key_file.as_deref());
             WorkerMsg::Bundled(written.map_err(|e| e.to_string()))
+        });
+    }
+
+    /// Works out the ledger of `customer` under scenario number `scenario` in the background.
+    pub fn explain(
+        &mut self,
+        ctx: &egui::Context,
+        project: Project,
+        tx: Arc<Transactions>,
+        scenario: usize,
+        customer: String,
+    ) {
+        self.spawn(ctx, move || {
+            let ledger = (|| {
+                let s = project
+                    .scenarios
+                    .get(scenario)
+                    .ok_or_else(|| "no such scenario".to_string())?;
+                let c = tx
+                    .find_customer(&customer)
+                    .ok_or_else(|| format!("no customer '{customer}' in the data"))?;
+                let pop = Population::from_project(&project, &tx);
+                let segment = pop
+                    .segment_names
+                    .get(pop.segment_of[c as usize] as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                Ok(Box::new(Ledger {
+                    customer: customer.clone(),
+                    scenario: s.name.clone(),
+                    segment,
+                    lines: explain(&project, s, &tx, &pop, c),
+                }))
+            })();
+            WorkerMsg::Explained(ledger)
         });
     }
 

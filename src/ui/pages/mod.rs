@@ -2,6 +2,7 @@
 
 mod data;
 pub mod import;
+pub mod ledger;
 mod model;
 mod overview;
 mod personas;

@@ -61,6 +61,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
     });
     ui.add_space(16.0);
     super::projection::projection_ui(ui, state);
+    super::ledger::ledger_ui(ui, state);
 }
 
 fn comparison_ui(ui: &mut egui::Ui, replays: &[Replay]) {
