@@ -149,10 +149,9 @@ struct SuggestArgs {
     format: Format,
 }
 
+/// Which scenarios to run, and the projection's settings: shared by `simulate` and `report`.
 #[derive(Debug, Args)]
-struct SimulateArgs {
-    /// The project file.
-    project: PathBuf,
+struct RunArgs {
     /// Only this scenario (repeatable); all when left out.
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
@@ -168,6 +167,25 @@ struct SimulateArgs {
     /// Seed of the projection's draws (default: the project's seed).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
+}
+
+impl RunArgs {
+    fn projection(&self) -> simulate::ProjectionArgs {
+        simulate::ProjectionArgs {
+            replay_only: self.replay_only,
+            runs: self.runs,
+            horizon_months: self.horizon,
+            seed: self.seed,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// The project file.
+    project: PathBuf,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: simulate::SimFormat,
@@ -219,21 +237,8 @@ struct ReportArgs {
     /// The HTML file to write (replaced atomically).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Only this scenario (repeatable); all when left out.
-    #[arg(long = "scenario", value_name = "NAME")]
-    scenarios: Vec<String>,
-    /// The replayed history only, without the forward projection.
-    #[arg(long, conflicts_with_all = ["runs", "horizon", "seed"])]
-    replay_only: bool,
-    /// Monte Carlo runs of the projection and the backtest (default: the project's).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    runs: Option<u32>,
-    /// Projection horizon in months (default: the project's `horizon_months`).
-    #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=240))]
-    horizon: Option<u32>,
-    /// Seed of the projection's draws (default: the project's seed).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
+    #[command(flatten)]
+    run: RunArgs,
     /// Also write each chart as an SVG file into this folder.
     #[arg(long, value_name = "DIR")]
     charts: Option<PathBuf>,
@@ -426,15 +431,10 @@ pub fn run() -> ExitCode {
         ),
         Some(Command::Simulate(a)) => simulate::simulate(
             &a.project,
-            &a.scenarios,
+            &a.run.scenarios,
             a.format,
             a.out.as_deref(),
-            simulate::ProjectionArgs {
-                replay_only: a.replay_only,
-                runs: a.runs,
-                horizon_months: a.horizon,
-                seed: a.seed,
-            },
+            a.run.projection(),
         ),
         Some(Command::Pseudonymise(a)) => commands::pseudonymise(&a.csv, &a.mapping, &a.out),
         Some(Command::Bundle(a)) => {
@@ -443,15 +443,10 @@ pub fn run() -> ExitCode {
         Some(Command::Unbundle(a)) => commands::unbundle(&a.zip, &a.into),
         Some(Command::Report(a)) => simulate::report(
             &a.project,
-            &a.scenarios,
+            &a.run.scenarios,
             &a.out,
             a.charts.as_deref(),
-            simulate::ProjectionArgs {
-                replay_only: a.replay_only,
-                runs: a.runs,
-                horizon_months: a.horizon,
-                seed: a.seed,
-            },
+            a.run.projection(),
         ),
         Some(Command::Explain(a)) => {
             simulate::explain(&a.project, &a.customer, a.scenario.as_deref())
