@@ -210,6 +210,7 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
                 standalone,
             ),
         );
+        let mut tier_mix_names: Vec<String> = Vec::new();
         for (s, outlook) in input.project.scenarios.iter().filter_map(|s| {
             p.scenarios
                 .iter()
@@ -226,8 +227,17 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
                 .enumerate()
                 .map(|(k, (t, v))| (t.name.clone(), series_colour(k), v.clone()))
                 .collect();
+            // Two scenario names may make the same slug: number the later ones.
+            let base = format!("tier_mix_{}", slug(&s.name));
+            let mut name = base.clone();
+            let mut k = 1;
+            while tier_mix_names.contains(&name) {
+                k += 1;
+                name = format!("{base}_{k}");
+            }
+            tier_mix_names.push(name.clone());
             push(
-                format!("tier_mix_{}", slug(&s.name)),
+                name,
                 svg::stacked_chart(
                     &chart(&format!("{}: members per tier (mean)", s.name), compact),
                     &layers,
@@ -792,4 +802,25 @@ pub fn write_charts(
     }
     written.sort();
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_names() {
+        assert_eq!(slug("Spend tiers, rolling"), "spend_tiers_rolling");
+        assert_eq!(slug("  Été / 2025 "), "t_2025");
+        assert_eq!(slug("!!!"), "scenario");
+    }
+
+    #[test]
+    fn compact_numbers_for_axes() {
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(2.5), "2.50");
+        assert_eq!(compact(1234.0), "1.2k");
+        assert_eq!(compact(-45_000.0), "-45k");
+        assert_eq!(compact(3_400_000.0), "3.4M");
+    }
 }
