@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::navigator::navigator_ui;
 use super::pages;
+use super::pages::data::SyntheticForm;
 use super::pages::import::ImportWizard;
 use super::pages::ledger::LedgerView;
 use super::theme;
@@ -264,6 +265,10 @@ pub enum Command {
     OpenBundle(PathBuf),
     /// Work out this customer's ledger under the scenario with this index.
     Explain(String, usize),
+    /// Choose where to write a synthetic transaction file.
+    GenerateDialog,
+    /// Write a synthetic transaction file here (settings of the Data page) and use it.
+    Generate(PathBuf),
     /// Save the plot with this id, as it is next drawn, to this PNG file.
     SavePlot(String, PathBuf),
     /// Close the window.
@@ -350,6 +355,8 @@ pub struct AppState {
     pub last_run: Option<(f64, String, usize)>,
     /// The customer ledger on the Results page.
     pub ledger: LedgerView,
+    /// The synthetic-data generator's settings on the Data page.
+    pub synthetic: SyntheticForm,
     /// When (egui time) the edits were last autosaved, and what was written.
     autosaved: (f64, Option<Project>),
     generation: u64,
@@ -390,6 +397,7 @@ impl AppState {
             suggestion: None,
             last_run: None,
             ledger: LedgerView::default(),
+            synthetic: SyntheticForm::default(),
             png_plot: None,
             autosaved: (0.0, None),
             generation: 0,
@@ -584,6 +592,23 @@ impl AppState {
                     }
                     Err(e) => self.errors.push(e),
                 },
+                WorkerMsg::Generated(outcome) => match outcome {
+                    Ok((path, rows)) => {
+                        if let Some(doc) = &mut self.doc {
+                            doc.project.data = DataSource {
+                                path: relative_to_project(doc.path.as_deref(), &path),
+                                ..DataSource::default()
+                            };
+                        }
+                        self.status = format!(
+                            "wrote {} synthetic transactions to {}; importing…",
+                            count(rows as u64),
+                            path.display()
+                        );
+                        self.execute(ctx, Command::Reimport);
+                    }
+                    Err(e) => self.errors.push(e),
+                },
                 WorkerMsg::Explained(outcome) => self.ledger.result = Some(outcome.map(|l| *l)),
                 WorkerMsg::BundleOpened(outcome) => match outcome {
                     Ok(project) => self.execute(ctx, Command::Open(project)),
@@ -602,6 +627,7 @@ impl AppState {
                         DialogPurpose::SaveReport => Command::Report(path),
                         DialogPurpose::SaveBundle(p) => Command::Bundle(path, p),
                         DialogPurpose::OpenBundle => Command::OpenBundle(path),
+                        DialogPurpose::SaveGenerated => Command::Generate(path),
                         DialogPurpose::SavePng => match self.png_plot.take() {
                             Some(plot) => Command::SavePlot(plot, path),
                             None => continue,
@@ -1283,6 +1309,25 @@ impl AppState {
                 self.worker.dialog(ctx, DialogPurpose::OpenBundle, folder);
             }
             Command::OpenBundle(zip) => self.worker.open_bundle(ctx, zip),
+            Command::GenerateDialog => {
+                let name = self
+                    .doc
+                    .as_ref()
+                    .map(|d| format!("{} synthetic.csv", d.project.name));
+                self.worker
+                    .dialog_named(ctx, DialogPurpose::SaveGenerated, folder, name);
+            }
+            Command::Generate(path) => {
+                let path = if path.extension().is_none() {
+                    path.with_extension("csv")
+                } else {
+                    path
+                };
+                if let Some(doc) = &self.doc {
+                    let (project, form) = (doc.project.clone(), self.synthetic.clone());
+                    self.worker.generate(ctx, project, form, path);
+                }
+            }
             Command::Explain(customer, scenario) => {
                 if let Some(doc) = &self.doc
                     && let Some(data) = &doc.data

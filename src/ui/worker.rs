@@ -15,13 +15,16 @@ use crate::data::bundle::{BundleSummary, open_bundle, write_bundle_of};
 use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
+use crate::data::write::write_csv;
 use crate::model::Project;
+use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{Projection, ProjectionOptions, project_with};
 use crate::sim::replay::{Population, Replay, explain, replay_with};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
 use crate::sim::segments::report::{ReportOptions, SegmentReport, segment_report};
+use crate::ui::pages::data::SyntheticForm;
 use crate::ui::pages::ledger::Ledger;
 
 /// A loaded project, or why its data could not be read.
@@ -54,6 +57,8 @@ pub enum DialogPurpose {
     SaveBundle(bool),
     /// Choose a bundle to open.
     OpenBundle,
+    /// Choose the CSV of synthetic data.
+    SaveGenerated,
 }
 
 /// A message from a background job.
@@ -75,6 +80,8 @@ pub enum WorkerMsg {
     BundleOpened(Result<PathBuf, String>),
     /// A customer's ledger (or why there is none).
     Explained(Result<Box<Ledger>, String>),
+    /// Synthetic transactions were written: the file and its rows (or why not).
+    Generated(Result<(PathBuf, usize), String>),
     /// The segment report of a project (as [`segment_key`] of it) finished.
     Segmented {
         /// The project it was made for.
@@ -241,6 +248,7 @@ impl Worker {
                     d.add_filter("tierlab bundle", &["zip"]).save_file()
                 }
                 DialogPurpose::OpenBundle => d.add_filter("tierlab bundle", &["zip"]).pick_file(),
+                DialogPurpose::SaveGenerated => d.add_filter("transactions", &["csv"]).save_file(),
             };
             WorkerMsg::Picked(purpose, picked)
         });
@@ -366,6 +374,35 @@ impl Worker {
         self.spawn(ctx, move || {
             let written = write_bundle_of(project, &csv, &out, pseudonymise, key_file.as_deref());
             WorkerMsg::Bundled(written.map_err(|e| e.to_string()))
+        });
+    }
+
+    /// Writes a synthetic transaction file to `out` in the background, drawn from `project`'s
+    /// personas (their `synthetic` profiles) or a default mix when none has one.
+    pub fn generate(
+        &mut self,
+        ctx: &egui::Context,
+        project: Project,
+        form: SyntheticForm,
+        out: PathBuf,
+    ) {
+        self.spawn(ctx, move || {
+            let cfg = GeneratorConfig::from_project(
+                &project,
+                form.customers,
+                form.seed,
+                form.start,
+                form.end,
+            )
+            .unwrap_or_else(|| {
+                GeneratorConfig::default_mix(form.customers, form.seed, form.start, form.end)
+            });
+            let written = generate(&cfg).map_err(|e| e.to_string()).and_then(|data| {
+                write_csv(&out, &Generated::CSV_HEADER, data.csv_rows())
+                    .map(|()| (out.clone(), data.rows.len()))
+                    .map_err(|e| e.to_string())
+            });
+            WorkerMsg::Generated(written)
         });
     }
 

@@ -1,5 +1,5 @@
 //! The Data page: the transaction file, the columns used, the import report with the rejected
-//! rows, and revenue and active customers per month.
+//! rows, revenue and active customers per month, and the synthetic-data generator.
 
 use eframe::egui;
 
@@ -10,6 +10,7 @@ use crate::format::{count, money};
 use crate::ui::plot_export::png_button_ui;
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
+use crate::ui::widgets::date_ui;
 
 /// Draws the Data page.
 pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -129,9 +130,82 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 });
         }
     }
+    synthetic_ui(ui, state, &mut cmd);
     if let Some(c) = cmd {
         state.command(c);
     }
+}
+
+/// The generator's settings on the Data page.
+#[derive(Clone, Debug)]
+pub struct SyntheticForm {
+    /// Customers to draw.
+    pub customers: usize,
+    /// First day of the history.
+    pub start: crate::model::Date,
+    /// Last day of the history.
+    pub end: crate::model::Date,
+    /// Seed: the same seed gives the same file.
+    pub seed: u64,
+}
+
+impl Default for SyntheticForm {
+    fn default() -> Self {
+        SyntheticForm {
+            customers: 2000,
+            start: crate::model::Date::from_ymd(2023, 1, 1).unwrap_or(crate::model::Date(0)),
+            end: crate::model::Date::from_ymd(2024, 12, 31).unwrap_or(crate::model::Date(730)),
+            seed: 42,
+        }
+    }
+}
+
+/// The synthetic-data generator (what `tierlab generate` does): a transaction file drawn from the
+/// personas' `synthetic` profiles, or from a default mix when none has one.
+fn synthetic_ui(ui: &mut egui::Ui, state: &mut AppState, cmd: &mut Option<Command>) {
+    let Some(doc) = &state.doc else { return };
+    let from_personas = doc.project.personas.iter().any(|p| p.synthetic.is_some());
+    ui.add_space(10.0);
+    egui::CollapsingHeader::new("Synthetic data")
+        .default_open(doc.project.data.path.is_empty())
+        .show(ui, |ui| {
+            ui.label(if from_personas {
+                "Draw a transaction history from the personas' synthetic profiles (BG/NBD \
+                 purchasing, Gamma-Gamma spend), to try programmes before real data arrives."
+            } else {
+                "Draw a transaction history from a default mix of customers (no persona has a \
+                 synthetic profile), to try programmes before real data arrives."
+            });
+            let form = &mut state.synthetic;
+            egui::Grid::new("synthetic_form")
+                .num_columns(2)
+                .spacing([12.0, 4.0])
+                .show(ui, |ui| {
+                    let l = ui.label("Customers");
+                    ui.add(egui::DragValue::new(&mut form.customers).range(1..=2_000_000))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("First day");
+                    date_ui(ui, "synthetic_start", l.id, &mut form.start);
+                    ui.end_row();
+                    let l = ui.label("Last day");
+                    date_ui(ui, "synthetic_end", l.id, &mut form.end);
+                    ui.end_row();
+                    let l = ui.label("Seed");
+                    ui.add(egui::DragValue::new(&mut form.seed))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                });
+            let ok = form.end > form.start;
+            if ui
+                .add_enabled(ok, egui::Button::new("Generate…"))
+                .on_hover_text("choose where to write the CSV; the project then uses it")
+                .on_disabled_hover_text("the last day must come after the first")
+                .clicked()
+            {
+                *cmd = Some(Command::GenerateDialog);
+            }
+        });
 }
 
 /// Revenue and active customers per month of the imported history, side by side.

@@ -1,6 +1,6 @@
 //! The central editor's pages, one file each. Each page is a `fn(&mut Ui, …)`.
 
-mod data;
+pub mod data;
 pub mod import;
 pub mod ledger;
 mod model;
