@@ -17,6 +17,14 @@ pub fn series(k: usize) -> Color32 {
     colour(crate::model::colour::series_colour(k))
 }
 
+/// A plot legend in which a median line and its same-named P10–P90 band (added after it) show
+/// as one entry in the line's colour; egui_plot's default greys out an entry whose items differ
+/// in colour.
+pub fn band_legend() -> egui_plot::Legend {
+    egui_plot::Legend::default()
+        .color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
+}
+
 /// Width of the navigator panel, in points.
 pub const NAVIGATOR_WIDTH: f32 = 220.0;
 

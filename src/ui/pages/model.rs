@@ -163,7 +163,7 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
     let shown = ui.scope(|ui| {
         Plot::new("backtest_plot")
             .height(200.0)
-            .legend(Legend::default())
+            .legend(theme::band_legend())
             .allow_scroll(false)
             .x_axis_label("months into the holdout")
             .show(ui, |plot| {

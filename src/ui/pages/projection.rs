@@ -182,7 +182,7 @@ fn month_plot_ui(
     let start = p.start;
     let mut plot = Plot::new(id)
         .height(220.0)
-        .legend(Legend::default().position(egui_plot::Corner::LeftBottom))
+        .legend(theme::band_legend().position(egui_plot::Corner::LeftBottom))
         // The mouse wheel scrolls the page; dragging pans and double-click resets.
         .allow_scroll(false)
         .x_axis_label("months ahead")
