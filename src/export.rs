@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::data::project_io::ProjectError;
 use crate::data::write::write_csv;
+use crate::model::{NO_PERSONA, Project};
 use crate::sim::projection::programme::Projection;
-use crate::sim::replay::{Replay, Totals};
+use crate::sim::replay::{Population, Replay, Totals};
 
 /// The files [`write_result_tables`] writes without a projection, in order.
 pub const REPLAY_FILES: [&str; 5] = [
@@ -19,14 +20,12 @@ pub const REPLAY_FILES: [&str; 5] = [
 ];
 
 /// Writes the result tables of `replays` (and `projection`, when given) as CSV files in `dir`,
-/// creating it; returns the files written. `segment_names`, `personas` and `tier_names` (one
-/// list per replay) label the breakdowns in the order the replays list them.
+/// creating it; returns the files written. The breakdowns are labelled from `project`: its
+/// segments then Unassigned, its personas then "(no persona)", each replayed scenario's tiers.
 pub fn write_result_tables(
     dir: &Path,
+    project: &Project,
     replays: &[Replay],
-    segment_names: &[String],
-    personas: &[String],
-    tier_names: &[Vec<String>],
     projection: Option<&Projection>,
 ) -> Result<Vec<PathBuf>, ProjectError> {
     std::fs::create_dir_all(dir).map_err(|reason| ProjectError::Io {
@@ -34,7 +33,18 @@ pub fn write_result_tables(
         path: dir.to_path_buf(),
         reason,
     })?;
-    write_tables(dir, replays, segment_names, personas, tier_names)?;
+    let segment_names = Population::segment_labels(project);
+    let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
+    personas.push(NO_PERSONA.to_string());
+    let tier_names: Vec<Vec<String>> = replays
+        .iter()
+        .map(|r| {
+            project.scenario(&r.scenario).map_or_else(Vec::new, |s| {
+                s.tiers.iter().map(|t| t.name.clone()).collect()
+            })
+        })
+        .collect();
+    write_tables(dir, replays, &segment_names, &personas, &tier_names)?;
     let mut files: Vec<PathBuf> = REPLAY_FILES.iter().map(|f| dir.join(f)).collect();
     if let Some(p) = projection {
         write_projection(dir, p)?;

@@ -252,25 +252,9 @@ pub fn pseudonymise(csv: &Path, mapping: &MappingArgs, out: &Path) -> Result<Exi
     let options = mapping.to_options();
     let key_file = Key::location(options.key_file.as_deref())?;
     let key = Key::load_or_create(&key_file)?;
-    let mut copy = None;
-    let mut failure = None;
-    let written = crate::data::project_io::write_atomically(out, &[], |file, _| {
-        match pseudonymise_csv(csv, &options, &key, std::io::BufWriter::new(file)) {
-            Ok(c) => {
-                copy = Some(c);
-                Ok(())
-            }
-            Err(e) => {
-                failure = Some(e);
-                Err(std::io::Error::other("the copy failed"))
-            }
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e.into());
-    }
-    written?;
-    let copy = copy.context("the copy was not made")?;
+    let copy = crate::data::project_io::write_streaming(out, |file| {
+        pseudonymise_csv(csv, &options, &key, std::io::BufWriter::new(file))
+    })?;
     outln!(
         "wrote {} rows of {} customers with pseudonymised ids to {} (key: {})",
         count(copy.rows),

@@ -350,14 +350,7 @@ pub fn simulate(
     } = &computed;
     let project = &loaded.project;
     if let Some(dir) = out {
-        write_result_tables(
-            dir,
-            replays,
-            &pop.segment_names,
-            &pop.persona_labels(),
-            tier_names,
-            projection.as_ref(),
-        )?;
+        write_result_tables(dir, project, replays, projection.as_ref())?;
         write_charts(dir, &computed.report_input(None))?;
     }
     match format {

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::data::import::{ImportError, ImportOptions, layout_of};
 use crate::data::project_io::{
-    ProjectError, data_path, load_project, to_ron_string, write_atomically,
+    ProjectError, data_path, load_project, to_ron_string, write_streaming,
 };
 use crate::data::pseudonym::Key;
 use crate::model::Project;
@@ -107,6 +107,7 @@ pub fn pseudonymise_csv(
     let mut seen: HashMap<Vec<u8>, String> = HashMap::new();
     let mut copy = PseudonymisedCopy::default();
     let mut rec = csv::ByteRecord::new();
+    let mut row = csv::ByteRecord::new();
     let mut first = true;
     let csv_err = |e: csv::Error| BundleError::Io {
         action: "cannot copy",
@@ -123,16 +124,13 @@ pub fn pseudonymise_csv(
                 .push(rec.position().map_or(0, |p| p.line()));
             continue;
         };
-        let id = String::from_utf8_lossy(id.trim_ascii()).into_owned();
-        let pseudonym = match seen.get(id.as_bytes()) {
-            Some(p) => p.clone(),
-            None => {
-                let p = key.pseudonym(&id);
-                seen.insert(id.into_bytes(), p.clone());
-                p
-            }
-        };
-        let mut row = csv::ByteRecord::new();
+        // Looked up by the raw bytes: one hash per customer, no allocation per row.
+        let id = id.trim_ascii();
+        if !seen.contains_key(id) {
+            seen.insert(id.to_vec(), key.pseudonym(&String::from_utf8_lossy(id)));
+        }
+        let pseudonym = &seen[id];
+        row.clear();
         for (i, field) in rec.iter().enumerate() {
             row.push_field(if i == customer {
                 pseudonym.as_bytes()
@@ -207,46 +205,41 @@ pub fn write_bundle_of(
             "as in the original data: this bundle may hold personal data"
         }
     );
-    let mut copy = None;
-    let mut failure: Option<BundleError> = None;
-    let result = write_atomically(out, &[], |file, _| {
+    let zip_err = |e: zip::result::ZipError| BundleError::Io {
+        action: "cannot write",
+        path: out.to_path_buf(),
+        reason: io::Error::other(e.to_string()),
+    };
+    let write_err = |reason| BundleError::Io {
+        action: "cannot write",
+        path: out.to_path_buf(),
+        reason,
+    };
+    let copy = write_streaming(out, |file| {
         let mut zip = zip::ZipWriter::new(BufWriter::new(file));
         let deflate = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .large_file(true);
-        let zerr = |e: zip::result::ZipError| io::Error::other(e.to_string());
-        zip.start_file(README_ENTRY, deflate).map_err(zerr)?;
-        zip.write_all(readme.as_bytes())?;
-        zip.start_file(PROJECT_ENTRY, deflate).map_err(zerr)?;
-        zip.write_all(ron.as_bytes())?;
-        zip.start_file(DATA_ENTRY, deflate).map_err(zerr)?;
-        match &key {
-            Some(key) => match pseudonymise_csv(&csv, &options, key, &mut zip) {
-                Ok(c) => copy = Some(c),
-                Err(e) => {
-                    failure = Some(e);
-                    return Err(io::Error::other("the data could not be pseudonymised"));
-                }
-            },
+        zip.start_file(README_ENTRY, deflate).map_err(zip_err)?;
+        zip.write_all(readme.as_bytes()).map_err(write_err)?;
+        zip.start_file(PROJECT_ENTRY, deflate).map_err(zip_err)?;
+        zip.write_all(ron.as_bytes()).map_err(write_err)?;
+        zip.start_file(DATA_ENTRY, deflate).map_err(zip_err)?;
+        let copy = match &key {
+            Some(key) => Some(pseudonymise_csv(&csv, &options, key, &mut zip)?),
             None => {
-                let mut data = File::open(&csv).map_err(|reason| {
-                    failure = Some(BundleError::Io {
-                        action: "cannot read",
-                        path: csv.clone(),
-                        reason,
-                    });
-                    io::Error::other("the data could not be read")
+                let mut data = File::open(&csv).map_err(|reason| BundleError::Io {
+                    action: "cannot read",
+                    path: csv.clone(),
+                    reason,
                 })?;
-                io::copy(&mut data, &mut zip)?;
+                io::copy(&mut data, &mut zip).map_err(write_err)?;
+                None
             }
-        }
-        let mut inner = zip.finish().map_err(zerr)?;
-        inner.flush()
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    result?;
+        };
+        zip.finish().map_err(zip_err)?.flush().map_err(write_err)?;
+        Ok::<_, BundleError>(copy)
+    })?;
     Ok(BundleSummary {
         path: out.to_path_buf(),
         pseudonymised: pseudonymise,

@@ -38,15 +38,10 @@ pub const DETECTABLE: [DateFormat; 6] = [
 
 impl fmt::Display for DateFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DateFormat::Iso => "ISO 8601 (%Y-%m-%d)",
-            DateFormat::Compact => "%Y%m%d",
-            DateFormat::YmdSlash => "%Y/%m/%d",
-            DateFormat::DmySlash => "%d/%m/%Y",
-            DateFormat::MdySlash => "%m/%d/%Y",
-            DateFormat::DmyDot => "%d.%m.%Y",
-            DateFormat::Custom(s) => s,
-        })
+        match self {
+            DateFormat::Iso => write!(f, "ISO 8601 ({})", self.strftime()),
+            other => f.write_str(other.strftime()),
+        }
     }
 }
 

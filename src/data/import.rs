@@ -598,12 +598,18 @@ pub fn layout_of(path: &Path, options: &ImportOptions) -> Result<(u8, usize), Im
     Ok((lay.delimiter, lay.customer))
 }
 
-fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
+/// Opens `path`, settles the delimiter (the one given, else sniffed from the start of the file)
+/// and reads the header row. `wrap` wraps the file's reader (the preview reads a bounded prefix).
+fn read_header<R: io::Read>(
+    path: &Path,
+    options: &ImportOptions,
+    wrap: impl FnOnce(BufReader<File>) -> R,
+) -> Result<(csv::Reader<R>, u8, Vec<String>), ImportError> {
     let (reader, sample) = open(path)?;
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| sniff_delimiter(&sample));
-    let mut rdr = csv_reader(reader, delimiter);
+    let mut rdr = csv_reader(wrap(reader), delimiter);
     let mut rec = csv::ByteRecord::new();
     let got = rdr
         .read_byte_record(&mut rec)
@@ -613,7 +619,11 @@ fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
             path: path.to_path_buf(),
         });
     }
-    let header = header_of(&rec);
+    Ok((rdr, delimiter, header_of(&rec)))
+}
+
+fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
+    let (_, delimiter, header) = read_header(path, options, |r| r)?;
     match resolve_columns(&header, &options.columns) {
         Ok(found) => Ok(Layout::new(delimiter, header, found)),
         Err(problem) => Err(ImportError::Column {
@@ -800,21 +810,9 @@ pub fn preview(
     options: &ImportOptions,
     max_rows: usize,
 ) -> Result<Preview, ImportError> {
-    let (reader, sample) = open(path)?;
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| sniff_delimiter(&sample));
-    let mut rdr = csv_reader(io::Read::take(reader, PREVIEW_BYTES), delimiter);
+    let (mut rdr, delimiter, header) =
+        read_header(path, options, |r| io::Read::take(r, PREVIEW_BYTES))?;
     let mut rec = csv::ByteRecord::new();
-    let got = rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_io(path, e))?;
-    if !got {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let header = header_of(&rec);
     let mut raw: Vec<csv::ByteRecord> = Vec::new();
     let mut lines = Vec::new();
     while raw.len() < max_rows {

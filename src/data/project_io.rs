@@ -228,12 +228,40 @@ fn write_file(
     backup: bool,
     write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
 ) -> Result<(), ProjectError> {
+    write_file_with(path, backup, |file, tmp| {
+        write(file, bytes).map_err(|reason| ProjectError::Io {
+            action: "cannot write",
+            path: tmp.to_path_buf(),
+            reason,
+        })
+    })
+}
+
+/// [`write_atomically`] with `write` streaming into the temporary file, for files too large to
+/// hold in memory (bundles, pseudonymised copies). An error of `write` comes back as it is; the
+/// temporary file is removed and `path` keeps what it had.
+pub(crate) fn write_streaming<T, E: From<ProjectError>>(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<T, E>,
+) -> Result<T, E> {
+    write_file_with(path, true, |file, _| write(file))
+}
+
+/// The atomic write: `write` fills the temporary file (its path given for messages), which is
+/// flushed to disk and renamed over `path`; the previous file is kept as `.bak` when `backup`.
+fn write_file_with<T, E: From<ProjectError>>(
+    path: &Path,
+    backup: bool,
+    write: impl FnOnce(&mut File, &Path) -> Result<T, E>,
+) -> Result<T, E> {
     let io_err = |action: &'static str, p: &Path| {
         let p = p.to_path_buf();
-        move |reason| ProjectError::Io {
-            action,
-            path: p,
-            reason,
+        move |reason| {
+            E::from(ProjectError::Io {
+                action,
+                path: p,
+                reason,
+            })
         }
     };
     let dir = match path.parent() {
@@ -253,7 +281,7 @@ fn write_file(
             .truncate(true)
             .open(&tmp)
             .map_err(io_err("cannot create", &tmp))?;
-        write(&mut file, bytes).map_err(io_err("cannot write", &tmp))?;
+        let written = write(&mut file, &tmp)?;
         file.sync_all().map_err(io_err("cannot flush", &tmp))?;
         drop(file);
         if backup && path.exists() {
@@ -265,7 +293,7 @@ fn write_file(
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
-        Ok(())
+        Ok(written)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

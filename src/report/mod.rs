@@ -16,7 +16,7 @@ use crate::format::{count, money};
 use crate::model::colour::{BASELINE_COLOUR, series_colour};
 use crate::model::{Expiry, Project, QualifyingMetric, RESPONSE_PARAMETERS, Scenario};
 use crate::sim::models::report::ModelReport;
-use crate::sim::projection::programme::{Bands, Projection, projection_measures};
+use crate::sim::projection::programme::{Bands, Projection, ScenarioOutlook, projection_measures};
 use crate::sim::replay::{Replay, comparison_measures};
 use svg::{Chart, Line, escape};
 
@@ -119,97 +119,74 @@ pub fn slug(name: &str) -> String {
 /// (points outstanding) and the data (monthly revenue, active customers). `standalone` adds
 /// the SVG namespace, for `.svg` files.
 pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
+    let currency = &input.project.currency;
     let mut out = Vec::new();
-    let mut push = |name: String, svg: String| out.push(NamedChart { name, svg });
-    if let Some(p) = input.projection {
-        let months = month_labels(p.months.iter().copied());
-        let chart = |title: &str, y_format: fn(f64) -> String| Chart {
-            title: title.to_string(),
-            months: months.clone(),
+    // One line chart: its file name, title, months, y-axis format and lines.
+    let lines_chart = |name: &str,
+                       title: String,
+                       months: &[String],
+                       y_format: fn(f64) -> String,
+                       lines: &[Line],
+                       from_zero: bool| {
+        let chart = Chart {
+            title,
+            months: months.to_vec(),
             y_format,
         };
-        let mut lines = vec![banded("No programme", None, &p.baseline.retention)];
-        lines.extend(
+        NamedChart {
+            name: name.to_string(),
+            svg: svg::line_chart(&chart, lines, from_zero, standalone),
+        }
+    };
+    if let Some(p) = input.projection {
+        let months = month_labels(p.months.iter().copied());
+        let per_scenario = |bands: fn(&ScenarioOutlook) -> &Bands| -> Vec<Line> {
             p.scenarios
                 .iter()
                 .enumerate()
-                .map(|(k, s)| banded(&s.scenario, Some(k), &s.retention)),
-        );
-        push(
-            "retention".into(),
-            svg::line_chart(
-                &chart(
-                    "Retention: share of today's active customers still active (P10-P90)",
-                    share_axis,
-                ),
-                &lines,
-                false,
-                standalone,
-            ),
-        );
+                .map(|(k, s)| banded(&s.scenario, Some(k), bands(s)))
+                .collect()
+        };
+        let mut retention = vec![banded("No programme", None, &p.baseline.retention)];
+        retention.extend(per_scenario(|s| &s.retention));
+        out.push(lines_chart(
+            "retention",
+            "Retention: share of today's active customers still active (P10-P90)".into(),
+            &months,
+            share_axis,
+            &retention,
+            false,
+        ));
         let net: Vec<Line> = p
             .scenarios
             .iter()
             .enumerate()
-            .map(|(k, s)| Line {
-                name: s.scenario.clone(),
-                colour: series_colour(k),
-                values: s.cumulative_net.clone(),
-                band: None,
-                dashed: false,
-            })
+            .map(|(k, s)| Line::plain(&s.scenario, k, s.cumulative_net.clone()))
             .collect();
-        push(
-            "net_value".into(),
-            svg::line_chart(
-                &chart(
-                    &format!(
-                        "Cumulative incremental margin minus programme cost ({})",
-                        input.project.currency
-                    ),
-                    compact,
-                ),
-                &net,
-                true,
-                standalone,
-            ),
-        );
-        let cost: Vec<Line> = p
-            .scenarios
-            .iter()
-            .enumerate()
-            .map(|(k, s)| banded(&s.scenario, Some(k), &s.monthly_cost))
-            .collect();
-        push(
-            "monthly_cost".into(),
-            svg::line_chart(
-                &chart(
-                    &format!("Programme cost per month ({})", input.project.currency),
-                    compact,
-                ),
-                &cost,
-                true,
-                standalone,
-            ),
-        );
-        let liability: Vec<Line> = p
-            .scenarios
-            .iter()
-            .enumerate()
-            .map(|(k, s)| banded(&s.scenario, Some(k), &s.liability))
-            .collect();
-        push(
-            "liability".into(),
-            svg::line_chart(
-                &chart(
-                    &format!("Points liability at month end ({})", input.project.currency),
-                    compact,
-                ),
-                &liability,
-                true,
-                standalone,
-            ),
-        );
+        out.push(lines_chart(
+            "net_value",
+            format!("Cumulative incremental margin minus programme cost ({currency})"),
+            &months,
+            compact,
+            &net,
+            true,
+        ));
+        out.push(lines_chart(
+            "monthly_cost",
+            format!("Programme cost per month ({currency})"),
+            &months,
+            compact,
+            &per_scenario(|s| &s.monthly_cost),
+            true,
+        ));
+        out.push(lines_chart(
+            "liability",
+            format!("Points liability at month end ({currency})"),
+            &months,
+            compact,
+            &per_scenario(|s| &s.liability),
+            true,
+        ));
         let mut tier_mix_names: Vec<String> = Vec::new();
         for (s, outlook) in input.project.scenarios.iter().filter_map(|s| {
             p.scenarios
@@ -236,14 +213,13 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
                 name = format!("{base}_{k}");
             }
             tier_mix_names.push(name.clone());
-            push(
-                name,
-                svg::stacked_chart(
-                    &chart(&format!("{}: members per tier (mean)", s.name), compact),
-                    &layers,
-                    standalone,
-                ),
-            );
+            let chart = Chart {
+                title: format!("{}: members per tier (mean)", s.name),
+                months: months.clone(),
+                y_format: compact,
+            };
+            let svg = svg::stacked_chart(&chart, &layers, standalone);
+            out.push(NamedChart { name, svg });
         }
     }
     if let Some(first) = input.replays.first() {
@@ -252,67 +228,41 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
             .replays
             .iter()
             .enumerate()
-            .map(|(k, r)| Line {
-                name: r.scenario.clone(),
-                colour: series_colour(k),
-                values: r
-                    .monthly
-                    .iter()
-                    .map(|m| m.totals.points_outstanding as f64)
-                    .collect(),
-                band: None,
-                dashed: false,
+            .map(|(k, r)| {
+                let outstanding = r.monthly.iter().map(|m| m.totals.points_outstanding as f64);
+                Line::plain(&r.scenario, k, outstanding.collect())
             })
             .collect();
-        push(
-            "history_points_outstanding".into(),
-            svg::line_chart(
-                &Chart {
-                    title: "Replayed history: points outstanding at month end".into(),
-                    months,
-                    y_format: compact,
-                },
-                &lines,
-                true,
-                standalone,
-            ),
-        );
+        out.push(lines_chart(
+            "history_points_outstanding",
+            "Replayed history: points outstanding at month end".into(),
+            &months,
+            compact,
+            &lines,
+            true,
+        ));
     }
     let monthly = &input.import.monthly;
     if !monthly.is_empty() {
         let months = month_labels(monthly.iter().map(|m| m.month));
-        let one = |title: String, values: Vec<f64>| {
-            svg::line_chart(
-                &Chart {
-                    title,
-                    months: months.clone(),
-                    y_format: compact,
-                },
-                &[Line {
-                    name: "history".into(),
-                    colour: series_colour(0),
-                    values,
-                    band: None,
-                    dashed: false,
-                }],
-                true,
-                standalone,
-            )
-        };
-        push(
-            "data_revenue".into(),
-            one(
-                format!("Revenue per month in the data ({})", input.project.currency),
-                monthly.iter().map(|m| m.revenue).collect(),
-            ),
-        );
-        push(
-            "data_active_customers".into(),
-            one(
-                "Active customers per month in the data".into(),
-                monthly.iter().map(|m| m.active_customers as f64).collect(),
-            ),
-        );
+        let revenue = monthly.iter().map(|m| m.revenue).collect();
+        out.push(lines_chart(
+            "data_revenue",
+            format!("Revenue per month in the data ({currency})"),
+            &months,
+            compact,
+            &[Line::plain("history", 0, revenue)],
+            true,
+        ));
+        let active = monthly.iter().map(|m| m.active_customers as f64).collect();
+        out.push(lines_chart(
+            "data_active_customers",
+            "Active customers per month in the data".into(),
+            &months,
+            compact,
+            &[Line::plain("history", 0, active)],
+            true,
+        ));
     }
     out
 }

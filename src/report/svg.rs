@@ -29,6 +29,19 @@ pub struct Line {
     pub dashed: bool,
 }
 
+impl Line {
+    /// A solid line without a band, in the colour of the `k`-th scenario.
+    pub fn plain(name: &str, k: usize, values: Vec<f64>) -> Line {
+        Line {
+            name: name.to_string(),
+            colour: crate::model::colour::series_colour(k),
+            values,
+            band: None,
+            dashed: false,
+        }
+    }
+}
+
 /// A chart of months along x.
 #[derive(Clone, Debug)]
 pub struct Chart {

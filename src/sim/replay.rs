@@ -47,6 +47,13 @@ impl Population {
         labels
     }
 
+    /// Labels of the per-segment breakdown of `project`: its segment names, then Unassigned.
+    pub fn segment_labels(project: &Project) -> Vec<String> {
+        let mut names: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
+        names.push(crate::model::UNASSIGNED.to_string());
+        names
+    }
+
     /// Segments at the last transaction day and the persona of each segment (the first persona
     /// naming it).
     pub fn from_project(project: &Project, tx: &Transactions) -> Population {
@@ -56,9 +63,7 @@ impl Population {
             .into_iter()
             .map(|s| s.unwrap_or(n as u16))
             .collect();
-        let mut segment_names: Vec<String> =
-            project.segments.iter().map(|s| s.name.clone()).collect();
-        segment_names.push(crate::model::UNASSIGNED.to_string());
+        let segment_names = Population::segment_labels(project);
         let persona_of_segment = segment_names
             .iter()
             .map(|name| {

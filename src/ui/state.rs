@@ -489,12 +489,7 @@ impl AppState {
     /// (its page is gone) is reported.
     fn plot_exports(&mut self, ctx: &egui::Context) {
         if let Some(plot) = super::plot_export::take_wanted(ctx) {
-            let folder = self
-                .doc
-                .as_ref()
-                .and_then(|d| d.path.as_ref())
-                .and_then(|p| p.parent())
-                .map(Path::to_path_buf);
+            let folder = self.project_folder();
             self.worker.dialog_named(
                 ctx,
                 DialogPurpose::SavePng,
@@ -1205,12 +1200,7 @@ impl AppState {
             self.confirm = Some(cmd);
             return;
         }
-        let folder = self
-            .doc
-            .as_ref()
-            .and_then(|d| d.path.as_ref())
-            .and_then(|p| p.parent())
-            .map(Path::to_path_buf);
+        let folder = self.project_folder();
         if cmd.discards_edits()
             && let Some(path) = self.recovery_target()
         {
@@ -1272,16 +1262,13 @@ impl AppState {
             Command::ExportDialog => self.worker.dialog(ctx, DialogPurpose::ExportFolder, folder),
             Command::Export(dir) => self.export_results(&dir),
             Command::ReportDialog => {
-                let name = self
-                    .doc
-                    .as_ref()
-                    .map(|d| format!("{} report.html", d.project.name));
+                let name = self.named_after_project(" report.html");
                 self.worker
                     .dialog_named(ctx, DialogPurpose::SaveReport, folder, name);
             }
             Command::Report(path) => self.export_report(&path),
             Command::BundleDialog(pseudonymised) => {
-                let name = self.doc.as_ref().map(|d| format!("{}.zip", d.project.name));
+                let name = self.named_after_project(".zip");
                 self.worker.dialog_named(
                     ctx,
                     DialogPurpose::SaveBundle(pseudonymised),
@@ -1290,11 +1277,7 @@ impl AppState {
                 );
             }
             Command::Bundle(path, pseudonymised) => {
-                let path = if path.extension().is_none() {
-                    path.with_extension("zip")
-                } else {
-                    path
-                };
+                let path = with_default_extension(path, "zip");
                 match (self.doc.as_ref(), self.current_data_file()) {
                     (Some(doc), Some(csv)) => {
                         let project = doc.project.clone();
@@ -1310,19 +1293,12 @@ impl AppState {
             }
             Command::OpenBundle(zip) => self.worker.open_bundle(ctx, zip),
             Command::GenerateDialog => {
-                let name = self
-                    .doc
-                    .as_ref()
-                    .map(|d| format!("{} synthetic.csv", d.project.name));
+                let name = self.named_after_project(" synthetic.csv");
                 self.worker
                     .dialog_named(ctx, DialogPurpose::SaveGenerated, folder, name);
             }
             Command::Generate(path) => {
-                let path = if path.extension().is_none() {
-                    path.with_extension("csv")
-                } else {
-                    path
-                };
+                let path = with_default_extension(path, "csv");
                 if let Some(doc) = &self.doc {
                     let (project, form) = (doc.project.clone(), self.synthetic.clone());
                     self.worker.generate(ctx, project, form, path);
@@ -1384,34 +1360,16 @@ impl AppState {
                 .push("no results to export yet: import data and add a scenario".into());
             return;
         };
-        let mut segments: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
-        segments.push(crate::model::UNASSIGNED.to_string());
-        let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
-        personas.push(crate::model::NO_PERSONA.into());
-        let tiers: Vec<Vec<String>> = replays
-            .iter()
-            .map(|r| {
-                project.scenario(&r.scenario).map_or_else(Vec::new, |s| {
-                    s.tiers.iter().map(|t| t.name.clone()).collect()
-                })
-            })
-            .collect();
-        let written = write_result_tables(
-            dir,
-            replays,
-            &segments,
-            &personas,
-            &tiers,
-            self.shown_projection(),
-        )
-        .and_then(|tables| {
-            let default = ImportReport::default();
-            let charts = match self.report_input(&default) {
-                Some(input) => write_charts(dir, &input)?,
-                None => Vec::new(),
-            };
-            Ok((tables, charts))
-        });
+        let written = write_result_tables(dir, project, replays, self.shown_projection()).and_then(
+            |tables| {
+                let default = ImportReport::default();
+                let charts = match self.report_input(&default) {
+                    Some(input) => write_charts(dir, &input)?,
+                    None => Vec::new(),
+                };
+                Ok((tables, charts))
+            },
+        );
         match written {
             Ok((tables, charts)) => {
                 self.status = format!(
@@ -1423,6 +1381,22 @@ impl AppState {
             }
             Err(e) => self.errors.push(e.to_string()),
         }
+    }
+
+    /// The folder of the open project's file, where file dialogs start.
+    fn project_folder(&self) -> Option<PathBuf> {
+        self.doc
+            .as_ref()
+            .and_then(|d| d.path.as_ref())
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+    }
+
+    /// A file name for a save dialog: the project's name and `suffix`.
+    fn named_after_project(&self, suffix: &str) -> Option<String> {
+        self.doc
+            .as_ref()
+            .map(|d| format!("{}{suffix}", d.project.name))
     }
 
     /// The projection on screen, when it succeeded.
@@ -1456,11 +1430,7 @@ impl AppState {
     /// Writes the client report of the results on screen (what the Results page shows, the
     /// fitted model, the data's provenance) to `path`.
     pub fn export_report(&mut self, path: &Path) {
-        let path = if path.extension().is_none() {
-            path.with_extension("html")
-        } else {
-            path.to_path_buf()
-        };
+        let path = with_default_extension(path.to_path_buf(), "html");
         let default = ImportReport::default();
         let written = match self.report_input(&default) {
             Some(input) => write_report(&path, &input).map_err(|e| e.to_string()),
@@ -1486,11 +1456,7 @@ impl AppState {
 
     fn save_to(&mut self, ctx: &egui::Context, path: PathBuf) {
         let Some(doc) = &mut self.doc else { return };
-        let path = if path.extension().is_none() {
-            path.with_extension("ron")
-        } else {
-            path
-        };
+        let path = with_default_extension(path, "ron");
         let mut project = doc.project.clone();
         // Keep the data file reachable from the new location.
         if doc.path.as_deref() != Some(path.as_path()) && !project.data.path.is_empty() {
@@ -1544,4 +1510,13 @@ pub fn relative_to_project(project: Option<&Path>, csv: &Path) -> String {
         }
     }
     csv_abs.to_string_lossy().into_owned()
+}
+
+/// `path` with the extension `ext` added when it has none (a name typed in a save dialog).
+fn with_default_extension(path: PathBuf, ext: &str) -> PathBuf {
+    if path.extension().is_none() {
+        path.with_extension(ext)
+    } else {
+        path
+    }
 }

@@ -328,13 +328,8 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
                                 });
                         }
                     });
-                    ui.add(
-                        egui::DragValue::new(&mut m.multiplier)
-                            .range(0.0..=100.0)
-                            .speed(0.05)
-                            .prefix("×"),
-                    )
-                    .labelled_by(ids[1]);
+                    ui.add(points_multiplier(&mut m.multiplier))
+                        .labelled_by(ids[1]);
                     if ui.button("Remove category").clicked() {
                         remove = Some(j);
                     }
@@ -363,6 +358,14 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
     }
 }
 
+/// The editor of a points multiplier (0–100, shown as `×2`) of a category or a promotion.
+fn points_multiplier(value: &mut f64) -> egui::DragValue<'_> {
+    egui::DragValue::new(value)
+        .range(0.0..=100.0)
+        .speed(0.05)
+        .prefix("×")
+}
+
 /// Promotion windows: name, first and last day, multiplier.
 fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
     let list = &mut s.earning.promotions;
@@ -384,13 +387,8 @@ fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
                         .labelled_by(ids[0]);
                     widgets::date_ui(ui, ("promotion_start", j), ids[1], &mut p.start);
                     widgets::date_ui(ui, ("promotion_end", j), ids[2], &mut p.end);
-                    ui.add(
-                        egui::DragValue::new(&mut p.multiplier)
-                            .range(0.0..=100.0)
-                            .speed(0.05)
-                            .prefix("×"),
-                    )
-                    .labelled_by(ids[3]);
+                    ui.add(points_multiplier(&mut p.multiplier))
+                        .labelled_by(ids[3]);
                     if ui.button("Remove promotion").clicked() {
                         remove = Some(j);
                     }
