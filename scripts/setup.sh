@@ -17,7 +17,7 @@ packages=(
 )
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "setup: cargo not found: install Rust 1.85 or newer (https://rustup.rs) and run this again" >&2
+    echo "setup: cargo not found: install Rust 1.89 or newer (https://rustup.rs) and run this again" >&2
     exit 1
 fi
 

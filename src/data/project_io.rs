@@ -202,6 +202,61 @@ pub fn remove_recovery(path: &Path) {
     let _ = std::fs::remove_file(recovery_path(path));
 }
 
+/// Most never-saved projects autosaved at once (one per running tierlab window).
+pub const MAX_UNTITLED_SLOTS: usize = 16;
+
+/// Where one running tierlab autosaves a never-saved project: a path of its own, held by an
+/// operating-system lock on a file beside it for as long as the slot lives. The lock goes when
+/// the process ends, a crash included, so the next start can claim the slot and offer its edits
+/// back.
+#[derive(Debug)]
+pub struct UntitledSlot {
+    path: PathBuf,
+    _lock: File,
+}
+
+impl UntitledSlot {
+    /// The project path whose [`recovery_path`] holds the autosaved edits.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Claims a slot for a never-saved project in `dir` (created if missing): `untitled.ron`, else
+/// `untitled-2.ron`, … up to [`MAX_UNTITLED_SLOTS`], the first whose lock no other running
+/// tierlab holds; a free slot with autosaved edits comes before an empty one, so that edits a
+/// crashed window left are found by the next one started. Two windows open at once never share
+/// a slot, so neither overwrites the other's edits. `None` when `dir` cannot be written or every
+/// slot is taken.
+pub fn claim_untitled_slot(dir: &Path) -> Option<UntitledSlot> {
+    fs::create_dir_all(dir).ok()?;
+    let name = |k: usize| {
+        if k == 1 {
+            "untitled".to_string()
+        } else {
+            format!("untitled-{k}")
+        }
+    };
+    let claim = |k: usize| -> Option<UntitledSlot> {
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!(".{}.lock", name(k))))
+            .ok()?;
+        lock.try_lock().ok()?;
+        Some(UntitledSlot {
+            path: dir.join(format!("{}.ron", name(k))),
+            _lock: lock,
+        })
+    };
+    let slots = 1..=MAX_UNTITLED_SLOTS;
+    let with_edits = slots
+        .clone()
+        .filter(|&k| recovery_path(&dir.join(format!("{}.ron", name(k)))).exists());
+    with_edits.chain(slots).find_map(claim)
+}
+
 /// The backup path of `path`: `NAME.ron` → `NAME.ron.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path
@@ -354,6 +409,55 @@ pub fn load_project_with_data(path: &Path) -> Result<LoadedProject, LoadError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn windows_open_at_once_get_untitled_slots_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = claim_untitled_slot(dir.path()).unwrap();
+        let second = claim_untitled_slot(dir.path()).unwrap();
+        assert_eq!(first.path(), dir.path().join("untitled.ron"));
+        assert_eq!(second.path(), dir.path().join("untitled-2.ron"));
+        // The first window's autosave is not the second's.
+        write_recovery(first.path(), &Project::default()).unwrap();
+        assert!(read_recovery(second.path()).is_none());
+        // A slot whose window has gone is free again.
+        drop(first);
+        let third = claim_untitled_slot(dir.path()).unwrap();
+        assert_eq!(third.path(), dir.path().join("untitled.ron"));
+        assert!(read_recovery(third.path()).is_some());
+    }
+
+    #[test]
+    fn a_free_slot_with_edits_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = Project {
+            name: "left by a crashed second window".into(),
+            ..Project::default()
+        };
+        write_recovery(&dir.path().join("untitled-3.ron"), &project).unwrap();
+        let slot = claim_untitled_slot(dir.path()).unwrap();
+        assert_eq!(slot.path(), dir.path().join("untitled-3.ron"));
+        assert_eq!(
+            read_recovery(slot.path()).unwrap().unwrap().name,
+            project.name
+        );
+        // The next window takes the first empty slot.
+        let next = claim_untitled_slot(dir.path()).unwrap();
+        assert_eq!(next.path(), dir.path().join("untitled.ron"));
+    }
+
+    #[test]
+    fn all_slots_taken_or_no_folder_gives_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let held: Vec<UntitledSlot> = (0..MAX_UNTITLED_SLOTS)
+            .map(|_| claim_untitled_slot(dir.path()).unwrap())
+            .collect();
+        assert_eq!(held.len(), MAX_UNTITLED_SLOTS);
+        assert!(claim_untitled_slot(dir.path()).is_none());
+        let file = dir.path().join("a file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(claim_untitled_slot(&file.join("sub")).is_none());
+    }
+
     use super::*;
     use crate::model::{Scenario, Tier};
 

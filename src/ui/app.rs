@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
+use crate::data::project_io::{UntitledSlot, claim_untitled_slot};
+
 use super::state::{AppState, Command, UiSettings};
 use super::theme;
 
@@ -11,6 +13,8 @@ use super::theme;
 pub struct TierlabApp {
     /// Everything the GUI shows.
     pub state: AppState,
+    /// This window's place for a never-saved project's autosave, held while the app lives.
+    _untitled: Option<UntitledSlot>,
 }
 
 impl TierlabApp {
@@ -28,9 +32,13 @@ impl TierlabApp {
         theme::apply(&cc.egui_ctx, settings.dark);
         let mut state = AppState::new(settings);
         state.autosave_on = true;
-        state.untitled_path = eframe::storage_dir(super::APP_ID).map(|d| d.join("untitled.ron"));
+        let untitled = eframe::storage_dir(super::APP_ID).and_then(|d| claim_untitled_slot(&d));
+        state.untitled_path = untitled.as_ref().map(|s| s.path().to_path_buf());
         state.start(&cc.egui_ctx, named, fallback);
-        TierlabApp { state }
+        TierlabApp {
+            state,
+            _untitled: untitled,
+        }
     }
 }
 
