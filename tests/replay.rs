@@ -277,6 +277,61 @@ fn rolling_window_is_checked_at_month_ends() {
 }
 
 #[test]
+fn rolling_window_downgrades_at_the_month_end_its_entries_leave() {
+    let tx = history(&[
+        // Gold, then idle: the 200 leaves at the end of March 2024 (210 < 250), the 150 at the
+        // end of May 2024 (60 < 80).
+        ("a", "2023-03-15", 200.0),
+        ("a", "2023-05-10", 150.0),
+        ("a", "2023-08-01", 60.0),
+        ("a", "2025-06-01", 1.0),
+        // A refund lowers the window at once: checked at the next month end, not a year later.
+        ("b", "2023-01-05", 400.0),
+        ("b", "2023-06-10", -200.0),
+        ("b", "2023-09-01", 1.0),
+        // Earned on a leap day: still in the window on 2025-02-28, gone on 2025-03-31.
+        ("d", "2024-02-29", 300.0),
+    ]);
+    let p = project(
+        three_tiers(
+            QualificationWindow::Rolling12Months,
+            DowngradePolicy::OneStep,
+            0,
+        ),
+        None,
+    );
+    let downgrades = |c: &str| -> Vec<String> {
+        ledger(&p, &tx, c)
+            .into_iter()
+            .filter(|l| l.contains(" downgrade to "))
+            .map(|l| l.split(':').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        downgrades("a"),
+        [
+            "2024-04-01 downgrade to Silver",
+            "2024-06-01 downgrade to Base"
+        ]
+    );
+    assert_eq!(
+        downgrades("b"),
+        [
+            "2023-07-01 downgrade to Silver",
+            "2024-02-01 downgrade to Base"
+        ]
+    );
+    assert_eq!(
+        downgrades("d"),
+        [
+            "2025-04-01 downgrade to Silver",
+            "2025-05-01 downgrade to Base"
+        ]
+    );
+    assert_eq!(run(&p, &tx).totals.downgrades, 6);
+}
+
+#[test]
 fn lifetime_window_never_downgrades() {
     let tx = history(&[("a", "2020-01-10", 120.0), ("a", "2024-12-20", 5.0)]);
     let p = project(

@@ -876,6 +876,15 @@ fn year_ago(ctx: &Ctx, day: Date) -> Date {
     }
 }
 
+/// Where a qualifying metric is kept in a member's window: spend, points, transactions.
+fn metric_index(m: QualifyingMetric) -> usize {
+    match m {
+        QualifyingMetric::Spend => 0,
+        QualifyingMetric::Points => 1,
+        QualifyingMetric::Transactions => 2,
+    }
+}
+
 /// The kinds of timed events, in the order they happen within a day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Timed {
@@ -917,11 +926,7 @@ impl Member<'_, '_> {
     }
 
     fn metric(&self, m: QualifyingMetric) -> f64 {
-        self.window[match m {
-            QualifyingMetric::Spend => 0,
-            QualifyingMetric::Points => 1,
-            QualifyingMetric::Transactions => 2,
-        }]
+        self.window[metric_index(m)]
     }
 
     /// Books a flow in the month of `day`, the totals, and the member's segment and persona.
@@ -968,8 +973,10 @@ impl Member<'_, '_> {
         self.accrue(agg, day);
         let up = tier > self.tier;
         self.tier = tier;
-        // The tier decides which timed events are pending.
+        // The tier decides which timed events are pending; its retain threshold is checked from
+        // the next month end.
         self.next_due = Date(i32::MIN);
+        self.next_month_end = Date(i32::MIN);
         self.book(agg, day, |t| {
             if up {
                 t.upgrades += 1
@@ -1088,7 +1095,7 @@ impl Member<'_, '_> {
                 Timed::MonthEnd => {
                     self.drop_rolling(year_ago(self.ctx, day));
                     self.evaluate_window(day);
-                    self.next_month_end = month_end_after(self.ctx, day);
+                    self.next_month_end = self.next_check_after(day);
                 }
                 Timed::WindowEnd => {
                     self.evaluate_window(day);
@@ -1150,6 +1157,45 @@ impl Member<'_, '_> {
             },
             0,
         );
+    }
+
+    /// The next month end after `day` at which the rolling window can fall below the current
+    /// tier's retain threshold. Between purchases the window only loses its oldest entries, one
+    /// month end at a time, so the month ends before the one at which enough of them have left
+    /// would keep the tier: they are stepped over (a member in a high tier is otherwise visited
+    /// every month). A purchase only raises the window; what lowers it (a refund) or changes the
+    /// threshold (a new tier) brings the check back to the next month end.
+    fn next_check_after(&self, day: Date) -> Date {
+        let next = month_end_after(self.ctx, day);
+        let tiers = &self.ctx.scenario.tiers;
+        if self.tier == 0 || self.pending_downgrade.is_some() {
+            return next;
+        }
+        let Some(cur) = tiers.get(self.tier) else {
+            return next;
+        };
+        let k = metric_index(cur.metric);
+        // Checked a little early rather than late: the window is a float sum kept in another
+        // order than this walk's.
+        let margin = 1e-9 * (self.window[k].abs() + cur.retain_threshold.abs() + 1.0);
+        let mut left = self.window[k];
+        for &(earned, v) in &self.rolling {
+            left -= v[k];
+            if left < cur.retain_threshold + margin {
+                // `earned` leaves the window at the first month end a year or more after it:
+                // the end of its month twelve months on (or the next one, for a 29 February).
+                // Past the last month end there is nothing more to check.
+                let leaves = self
+                    .ctx
+                    .slot_end
+                    .get(month_slot(self.ctx, earned) + 12)
+                    .copied()
+                    .unwrap_or(Date(i32::MAX));
+                return leaves.max(next);
+            }
+        }
+        // The window can no longer fall below the threshold without a refund or a new tier.
+        Date(i32::MAX)
     }
 
     fn next_window_end(&self, after: Date) -> Option<Date> {
@@ -1542,6 +1588,9 @@ impl<'a, 'l> Member<'a, 'l> {
                 }
             }
             m.balance -= take;
+            // The window goes down: the retain threshold is checked from the next month end.
+            m.next_month_end = Date(i32::MIN);
+            m.next_due = Date(i32::MIN);
             let shortfall = want - take;
             m.book(agg, day, |t| {
                 t.points_issued -= take;
@@ -1585,6 +1634,8 @@ impl<'a, 'l> Member<'a, 'l> {
             // Requalified during the grace period.
             let _ = target;
             m.pending_downgrade = None;
+            m.next_month_end = Date(i32::MIN);
+            m.next_due = Date(i32::MIN);
             m.log(
                 day,
                 || format!("requalified for {} during the grace period", t.name),
