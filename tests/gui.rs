@@ -566,6 +566,54 @@ fn recovered_edits_can_be_discarded() {
 }
 
 #[test]
+fn the_import_wizard_reads_windows_1252_and_keeps_the_encoding_chosen() {
+    use eframe::egui::accesskit::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("excel.csv");
+    // Saved by a spreadsheet on Windows: not UTF-8.
+    std::fs::write(
+        &csv,
+        b"customer,date,amount,category\nM\xfcller,2024-01-03,12.50,Caf\xe9\n\
+          M\xe4ller,2024-01-04,7.00,tea\n",
+    )
+    .unwrap();
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(1280.0, 1000.0))
+        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    h.state_mut().command(Command::New);
+    h.run_steps(2);
+    h.state_mut().command(Command::Import(csv.clone()));
+    settle(&mut h);
+    // The preview shows the names as they are meant, not replacement characters.
+    h.get_by_label("M\u{fc}ller");
+    h.get_by_label("Caf\u{e9}");
+    h.get_by_role_and_label(Role::ComboBox, "Text encoding")
+        .click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Windows-1252 (Latin-1)")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Import").click();
+    settle(&mut h);
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(
+        doc.project.data.options.encoding,
+        tierlab::model::TextEncoding::Windows1252,
+        "kept in the project"
+    );
+    let report = doc.report.as_ref().expect("imported");
+    assert_eq!((report.transactions, report.rejected), (2, 0));
+    assert_eq!(report.encoding, "Windows-1252");
+    let data = doc.data.as_ref().unwrap();
+    assert!(data.find_customer("M\u{e4}ller").is_some());
+    // The Data page says how the file was read.
+    h.state_mut().settings.page = tierlab::ui::state::Page::Data;
+    h.run_steps(2);
+    h.get_by_label("Text encoding");
+    h.get_by_label("Windows-1252");
+}
+
+#[test]
 fn the_import_wizard_previews_a_file_and_maps_its_columns() {
     use eframe::egui::accesskit::Role;
     let dir = tempfile::tempdir().unwrap();

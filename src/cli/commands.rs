@@ -31,6 +31,7 @@ impl MappingArgs {
             strict: self.strict,
             pseudonymise: self.pseudonymise,
             key_file: self.key_file.clone(),
+            encoding: self.encoding.map(Into::into).unwrap_or_default(),
         }
     }
 }
@@ -191,6 +192,7 @@ pub fn import_table(r: &ImportReport) -> String {
             "decimal comma".into(),
             if r.decimal_comma { "yes" } else { "no" }.into(),
         ],
+        vec!["text encoding".into(), r.encoding_text()],
     ];
     let mut out = render(&rows);
     if r.rejected > 0 {

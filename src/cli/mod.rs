@@ -279,6 +279,29 @@ struct FitArgs {
     format: Format,
 }
 
+/// `--encoding`: the text encoding of a transaction CSV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8, else Windows-1252 field by field.
+    Auto,
+    /// UTF-8 only: a field that is not UTF-8 rejects its row.
+    #[value(name = "utf-8")]
+    Utf8,
+    /// Windows-1252 (Latin-1) throughout.
+    #[value(name = "windows-1252", alias = "latin-1")]
+    Windows1252,
+}
+
+impl From<EncodingArg> for crate::model::TextEncoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Auto => Self::Auto,
+            EncodingArg::Utf8 => Self::Utf8,
+            EncodingArg::Windows1252 => Self::Windows1252,
+        }
+    }
+}
+
 /// Output format of a report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -323,6 +346,10 @@ pub struct MappingArgs {
     /// Fail on the first bad row instead of skipping and reporting it.
     #[arg(long)]
     strict: bool,
+    /// Text encoding of ids, categories and the header: "auto" reads UTF-8 and falls back to
+    /// Windows-1252 (Latin-1) for a field that is not UTF-8.
+    #[arg(long, value_enum, value_name = "ENC")]
+    encoding: Option<EncodingArg>,
     /// Replace customer ids by keyed hashes (the key stays in the key file).
     #[arg(long)]
     pseudonymise: bool,

@@ -127,7 +127,8 @@ pub fn pseudonymise_csv(
         // Looked up by the raw bytes: one hash per customer, no allocation per row.
         let id = id.trim_ascii();
         if !seen.contains_key(id) {
-            seen.insert(id.to_vec(), key.pseudonym(&String::from_utf8_lossy(id)));
+            let text = crate::data::import::field_text(id, options.encoding);
+            seen.insert(id.to_vec(), key.pseudonym(&text));
         }
         let pseudonym = &seen[id];
         row.clear();
@@ -388,5 +389,24 @@ mod tests {
         assert!(!text.contains("alice") && !text.contains("bob"));
         assert!(text.starts_with("date,amount,customer\n2024-01-01,1,P"));
         assert_eq!(text.matches(&key.pseudonym("alice")).count(), 2);
+    }
+
+    #[test]
+    fn windows_1252_ids_get_the_pseudonyms_the_import_gives_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        // Two ids that differ only in a byte that is not UTF-8: two customers, two pseudonyms.
+        fs::write(
+            &csv,
+            b"customer,date,amount\nM\xfcller,2024-01-01,1\nM\xe4ller,2024-01-02,2\n",
+        )
+        .unwrap();
+        let key = Key::from_bytes([7; crate::data::pseudonym::KEY_BYTES]);
+        let mut out = Vec::new();
+        let copy = pseudonymise_csv(&csv, &ImportOptions::default(), &key, &mut out).unwrap();
+        assert_eq!(copy.customers, 2);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(&key.pseudonym("M\u{fc}ller")), "{text}");
+        assert!(text.contains(&key.pseudonym("M\u{e4}ller")), "{text}");
     }
 }

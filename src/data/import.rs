@@ -5,6 +5,7 @@
 //! row. A bad row never stops the import (unless `strict`): it is recorded with its line number
 //! (the header is line 1), field and reason.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -16,7 +17,7 @@ use thiserror::Error;
 use crate::data::dates::{DateFormat, DateProblem, Detection, Detector};
 use crate::data::pseudonym::{Key, KeyError};
 use crate::data::store::{MonthActivity, Transactions, TransactionsBuilder};
-use crate::model::{ColumnMapping, DataSource, Date, Project};
+use crate::model::{ColumnMapping, DataSource, Date, Project, TextEncoding};
 
 /// How to read a transaction file. Everything left `None` is detected.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct ImportOptions {
     pub pseudonymise: bool,
     /// The key file for `pseudonymise` (default: [`Key::location`]).
     pub key_file: Option<PathBuf>,
+    /// How the file's text is encoded.
+    pub encoding: TextEncoding,
 }
 
 impl ImportOptions {
@@ -54,6 +57,7 @@ impl ImportOptions {
             strict: o.strict,
             pseudonymise: o.pseudonymise,
             key_file: None,
+            encoding: o.encoding,
         }
     }
 }
@@ -173,6 +177,11 @@ pub struct ImportReport {
     pub date_format: String,
     /// Whether amounts were read with a decimal comma.
     pub decimal_comma: bool,
+    /// The text encoding read: `UTF-8`, `Windows-1252`, or `UTF-8 and Windows-1252` when some
+    /// fields were not UTF-8 and were read as Windows-1252.
+    pub encoding: String,
+    /// Ids and categories read as Windows-1252 because they were not UTF-8.
+    pub windows_1252_fields: u64,
     /// Columns used.
     pub columns: ResolvedColumns,
     /// Transactions, revenue and active customers per calendar month of the accepted rows.
@@ -180,6 +189,21 @@ pub struct ImportReport {
     /// The first [`MAX_REJECTS_KEPT`] rejects, in file order.
     #[serde(skip)]
     pub rejects: Vec<Reject>,
+}
+
+impl ImportReport {
+    /// The encoding read, with how many fields fell back to Windows-1252.
+    pub fn encoding_text(&self) -> String {
+        if self.windows_1252_fields > 0 && self.encoding != "Windows-1252" {
+            format!(
+                "{} ({} fields not UTF-8, read as Windows-1252)",
+                self.encoding,
+                crate::format::count(self.windows_1252_fields)
+            )
+        } else {
+            self.encoding.clone()
+        }
+    }
 }
 
 /// How many rejects a report keeps in full (all are counted).
@@ -435,16 +459,15 @@ fn parse_number(raw: &[u8], decimal_comma: bool) -> Result<f64, String> {
         && body.iter().all(|&b| b.is_ascii_digit() || b == mark)
         && body.iter().filter(|&&b| b == mark).count() <= 1
         && body.last() != Some(&mark)
+        && let Ok(text) = std::str::from_utf8(plain)
     {
-        if let Ok(text) = std::str::from_utf8(plain) {
-            let parsed = if decimal_comma {
-                text.replace(',', ".").parse()
-            } else {
-                text.parse()
-            };
-            if let Ok(v) = parsed {
-                return Ok(v);
-            }
+        let parsed = if decimal_comma {
+            text.replace(',', ".").parse()
+        } else {
+            text.parse()
+        };
+        if let Ok(v) = parsed {
+            return Ok(v);
         }
     }
     let text = std::str::from_utf8(raw).map_err(|_| "not UTF-8 text".to_string())?;
@@ -619,7 +642,7 @@ fn read_header<R: io::Read>(
             path: path.to_path_buf(),
         });
     }
-    Ok((rdr, delimiter, header_of(&rec)))
+    Ok((rdr, delimiter, header_of(&rec, options.encoding)))
 }
 
 fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
@@ -639,10 +662,35 @@ fn layout(path: &Path, options: &ImportOptions) -> Result<Layout, ImportError> {
 }
 
 /// The header fields of a record, trimmed.
-fn header_of(rec: &csv::ByteRecord) -> Vec<String> {
+fn header_of(rec: &csv::ByteRecord, encoding: TextEncoding) -> Vec<String> {
     rec.iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .map(|f| field_text(f, encoding).trim().to_string())
         .collect()
+}
+
+/// A field's text in `encoding`; `None` when it is not valid in it (only for
+/// [`TextEncoding::Utf8`]). The flag says it was read as Windows-1252 and has bytes beyond ASCII.
+fn decode(raw: &[u8], encoding: TextEncoding) -> Option<(Cow<'_, str>, bool)> {
+    let legacy = |raw| {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+        let converted = matches!(text, Cow::Owned(_));
+        (text, converted)
+    };
+    match encoding {
+        TextEncoding::Utf8 => std::str::from_utf8(raw)
+            .ok()
+            .map(|t| (Cow::Borrowed(t), false)),
+        TextEncoding::Auto => Some(
+            std::str::from_utf8(raw).map_or_else(|_| legacy(raw), |t| (Cow::Borrowed(t), false)),
+        ),
+        TextEncoding::Windows1252 => Some(legacy(raw)),
+    }
+}
+
+/// A field's text as the import reads it in `encoding`, invalid bytes replaced (for showing,
+/// and for the pseudonymised copy, which must hash the ids the import sees).
+pub(crate) fn field_text(raw: &[u8], encoding: TextEncoding) -> Cow<'_, str> {
+    decode(raw, encoding).map_or_else(|| String::from_utf8_lossy(raw), |(t, _)| t)
 }
 
 /// A column an import can use.
@@ -787,7 +835,8 @@ pub struct Preview {
     pub delimiter: u8,
     /// The header fields, trimmed.
     pub header: Vec<String>,
-    /// The first data rows, as text (invalid UTF-8 replaced), each as many fields as it has.
+    /// The first data rows, as text in the encoding asked for (invalid bytes replaced), each as
+    /// many fields as it has.
     pub rows: Vec<Vec<String>>,
     /// The line each of [`Preview::rows`] starts on (the header is line 1).
     pub lines: Vec<u64>,
@@ -837,7 +886,7 @@ pub fn preview(
         .iter()
         .map(|r| {
             r.iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .map(|f| field_text(f, options.encoding).into_owned())
                 .collect()
         })
         .collect();
@@ -1028,9 +1077,24 @@ pub fn import_csv(
         }
         report.rows_read += 1;
         let line = rec.position().map_or(0, |p| p.line());
-        let outcome = parse_row(&rec, &lay, expected, &format, decimal_comma);
+        let outcome = parse_row(
+            &rec,
+            &lay,
+            expected,
+            &format,
+            decimal_comma,
+            options.encoding,
+        );
         match outcome {
-            Ok((customer, day, amount, category)) => {
+            Ok(Row {
+                customer,
+                day,
+                amount,
+                category,
+                windows_1252,
+            }) => {
+                report.windows_1252_fields += u64::from(windows_1252);
+                let (customer, category) = (customer.as_ref(), category.as_deref());
                 report.revenue += amount;
                 if amount < 0.0 {
                     report.refunds += 1;
@@ -1082,6 +1146,12 @@ pub fn import_csv(
         }
         report.pseudonymised = true;
     }
+    report.encoding = match options.encoding {
+        TextEncoding::Windows1252 => "Windows-1252",
+        _ if report.windows_1252_fields > 0 => "UTF-8 and Windows-1252",
+        _ => "UTF-8",
+    }
+    .into();
     report.revenue = (report.revenue * 100.0).round() / 100.0;
     report.customers = tx.customer_count();
     report.transactions = tx.len();
@@ -1095,13 +1165,24 @@ pub fn import_csv(
 
 type RowError = (Option<usize>, RejectReason, String);
 
+/// A row accepted.
+struct Row<'r> {
+    customer: Cow<'r, str>,
+    day: Date,
+    amount: f64,
+    category: Option<Cow<'r, str>>,
+    /// Fields read as Windows-1252.
+    windows_1252: u8,
+}
+
 fn parse_row<'r>(
     rec: &'r csv::ByteRecord,
     lay: &Layout,
     expected: usize,
     format: &DateFormat,
     decimal_comma: bool,
-) -> Result<(&'r str, Date, f64, Option<&'r str>), RowError> {
+    encoding: TextEncoding,
+) -> Result<Row<'r>, RowError> {
     if rec.len() != expected {
         // A quote that never closes swallows the following lines into one field.
         let hint = if rec.iter().any(|f| f.contains(&b'\n')) {
@@ -1129,14 +1210,17 @@ fn parse_row<'r>(
             ),
         ));
     }
-    let text = |i: usize| -> Result<&'r str, RowError> {
-        std::str::from_utf8(trim_bytes(&rec[i])).map_err(|_| {
+    let mut windows_1252 = 0u8;
+    let mut text = |i: usize| -> Result<Cow<'r, str>, RowError> {
+        let (text, legacy) = decode(trim_bytes(&rec[i]), encoding).ok_or_else(|| {
             (
                 Some(i),
                 RejectReason::InvalidUtf8,
                 "not valid UTF-8 text".to_string(),
             )
-        })
+        })?;
+        windows_1252 += u8::from(legacy);
+        Ok(text)
     };
     let customer = text(lay.customer)?;
     if customer.is_empty() {
@@ -1173,7 +1257,13 @@ fn parse_row<'r>(
         Some(i) => Some(text(i)?),
         None => None,
     };
-    Ok((customer, day, amount, category))
+    Ok(Row {
+        customer,
+        day,
+        amount,
+        category,
+        windows_1252,
+    })
 }
 
 #[cfg(test)]
@@ -1511,12 +1601,62 @@ c3,2024-01-09,-4.5\n";
     }
 
     #[test]
-    fn invalid_utf8_is_rejected_and_nul_bytes_mean_binary() {
-        let (t, r) =
-            import(b"customer,date,amount\nM\xfcller,2024-01-01,1\nc2,2024-01-01,2\n").unwrap();
+    fn windows_1252_text_is_read_when_not_utf8() {
+        // Saved by a spreadsheet on Windows: ids, a category and the header in Windows-1252.
+        let bytes = b"Kunde;Datum;Betrag;Kategorie\nM\xfcller;03.01.2024;12,50;Caf\xe9\n\
+                      M\xe4ller;04.01.2024;3,00;\x80-Gutschein\nplain;05.01.2024;1,00;tea\n";
+        let f = write(bytes);
+        let (t, r) = import_csv(f.path(), &ImportOptions::default()).unwrap();
+        assert_eq!(r.rejected, 0);
+        assert_eq!(
+            (t.len(), t.customer_count()),
+            (3, 3),
+            "two ids, not one mangled one"
+        );
+        assert!(t.find_customer("M\u{fc}ller").is_some());
+        assert!(t.find_customer("M\u{e4}ller").is_some());
+        assert_eq!(r.windows_1252_fields, 4);
+        assert_eq!(r.encoding, "UTF-8 and Windows-1252");
+        assert!(
+            r.encoding_text().contains("4 fields not UTF-8"),
+            "{}",
+            r.encoding_text()
+        );
+        let categories: Vec<&str> = t.categories.iter().map(String::as_str).collect();
+        assert!(categories.contains(&"Caf\u{e9}"), "{categories:?}");
+        assert!(categories.contains(&"\u{20ac}-Gutschein"), "{categories:?}");
+        // The preview shows the same text, header included.
+        let header = b"K\xe4ufer,date,amount\nM\xfcller,2024-01-01,1\n";
+        let f = write(header);
+        let p = preview(f.path(), &ImportOptions::default(), 5).unwrap();
+        assert_eq!(p.header[0], "K\u{e4}ufer");
+        assert_eq!(p.rows[0][0], "M\u{fc}ller");
+        // UTF-8 stays UTF-8; asking for Windows-1252 reads its bytes as such.
+        let f = write("customer,date,amount\nMüller,2024-01-01,1\n".as_bytes());
+        let (t, r) = import_csv(f.path(), &ImportOptions::default()).unwrap();
+        assert!(t.find_customer("Müller").is_some());
+        assert_eq!((r.windows_1252_fields, r.encoding.as_str()), (0, "UTF-8"));
+        let legacy = ImportOptions {
+            encoding: TextEncoding::Windows1252,
+            ..ImportOptions::default()
+        };
+        let (t, r) = import_csv(f.path(), &legacy).unwrap();
+        assert!(t.find_customer("M\u{c3}\u{bc}ller").is_some());
+        assert_eq!(r.encoding, "Windows-1252");
+    }
+
+    #[test]
+    fn invalid_utf8_is_rejected_in_strict_utf8_and_nul_bytes_mean_binary() {
+        let f = write(b"customer,date,amount\nM\xfcller,2024-01-01,1\nc2,2024-01-01,2\n");
+        let utf8 = ImportOptions {
+            encoding: TextEncoding::Utf8,
+            ..ImportOptions::default()
+        };
+        let (t, r) = import_csv(f.path(), &utf8).unwrap();
         assert_eq!(r.rejects[0].reason, RejectReason::InvalidUtf8);
         assert_eq!(r.rejects[0].line, 2);
         assert_eq!(t.len(), 1);
+        assert_eq!(r.encoding, "UTF-8");
         // Text exports never hold NUL bytes: the file is refused, naming where.
         let err =
             import(b"customer,date,amount\nc1,2024-01-01,1\nc\x002,2024-01-01,2\n").unwrap_err();

@@ -410,6 +410,17 @@ pub fn load_project_with_data(path: &Path) -> Result<LoadedProject, LoadError> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_text_encoding_is_written_only_when_chosen() {
+        let mut p = Project::default();
+        assert!(!to_ron_string(&p).unwrap().contains("encoding"));
+        p.data.options.encoding = crate::model::TextEncoding::Windows1252;
+        let text = to_ron_string(&p).unwrap();
+        assert!(text.contains("encoding: Windows1252"), "{text}");
+        let back = parse_project(&text, Path::new("p.ron")).unwrap();
+        assert_eq!(back.data.options.encoding, p.data.options.encoding);
+    }
+
+    #[test]
     fn windows_open_at_once_get_untitled_slots_of_their_own() {
         let dir = tempfile::tempdir().unwrap();
         let first = claim_untitled_slot(dir.path()).unwrap();

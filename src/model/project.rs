@@ -103,6 +103,45 @@ pub struct ParseOptions {
     /// machine, never in the project (written only when set).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pseudonymise: bool,
+    /// How the file's text is encoded (written only when not [`TextEncoding::Auto`]).
+    #[serde(skip_serializing_if = "TextEncoding::is_auto")]
+    pub encoding: TextEncoding,
+}
+
+/// How the text of a transaction file (ids, categories, header) is encoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TextEncoding {
+    /// UTF-8; a field that is not valid UTF-8 is read as Windows-1252 instead (what spreadsheet
+    /// programs save on Western-European Windows) and counted in the import report.
+    #[default]
+    Auto,
+    /// UTF-8 only: a field that is not valid UTF-8 rejects its row.
+    Utf8,
+    /// Windows-1252 (a superset of Latin-1, ISO-8859-1) for every field.
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// Every choice, in the order the GUI offers them.
+    pub const ALL: [TextEncoding; 3] = [
+        TextEncoding::Auto,
+        TextEncoding::Utf8,
+        TextEncoding::Windows1252,
+    ];
+
+    /// Whether this is the default, [`TextEncoding::Auto`].
+    pub fn is_auto(&self) -> bool {
+        *self == TextEncoding::Auto
+    }
+
+    /// The name users see.
+    pub fn label(self) -> &'static str {
+        match self {
+            TextEncoding::Auto => "UTF-8, else Windows-1252",
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Windows1252 => "Windows-1252 (Latin-1)",
+        }
+    }
 }
 
 /// Which buy-till-you-die model drives retention forecasts.

@@ -53,7 +53,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .spacing([16.0, 4.0])
             .show(ui, |ui| {
                 let per = |a: f64, b: usize| if b > 0 { a / b as f64 } else { 0.0 };
-                let rows: [(&str, String); 14] = [
+                let rows: [(&str, String); 15] = [
                     ("Customers", count(r.customers as u64)),
                     ("Transactions", count(r.transactions as u64)),
                     (
@@ -96,6 +96,7 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
                         "Decimal comma",
                         if r.decimal_comma { "yes" } else { "no" }.into(),
                     ),
+                    ("Text encoding", r.encoding_text()),
                 ];
                 for (k, v) in rows {
                     ui.label(k);

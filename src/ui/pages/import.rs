@@ -8,7 +8,7 @@ use eframe::egui;
 
 use crate::data::dates::DETECTABLE;
 use crate::data::import::{ImportOptions, Preview, preview};
-use crate::model::{ColumnMapping, DataSource, ParseOptions};
+use crate::model::{ColumnMapping, DataSource, ParseOptions, TextEncoding};
 use crate::ui::state::{AppState, Command, relative_to_project};
 use crate::ui::theme;
 
@@ -261,6 +261,22 @@ fn format_ui(ui: &mut egui::Ui, w: &mut ImportWizard, found: Option<&Preview>) {
                 })
                 .response
                 .labelled_by(l.id);
+            ui.end_row();
+
+            let l = ui.label("Text encoding");
+            egui::ComboBox::from_id_salt("import_encoding")
+                .selected_text(w.options.encoding.label())
+                .show_ui(ui, |ui| {
+                    for e in TextEncoding::ALL {
+                        ui.selectable_value(&mut w.options.encoding, e, e.label());
+                    }
+                })
+                .response
+                .labelled_by(l.id)
+                .on_hover_text(
+                    "how ids and categories are stored: spreadsheet programs on Windows often \
+                     save Windows-1252 (Latin-1)",
+                );
             ui.end_row();
 
             ui.label("");
