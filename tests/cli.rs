@@ -1190,6 +1190,10 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
         "provenance names the file"
     );
     assert!(html.contains("Backtest:"), "the backtest score");
+    assert!(
+        html.contains("decimal point, text UTF-8"),
+        "how the data was read"
+    );
     assert!(html.contains("with 4 Monte Carlo runs"));
     let svgs = html.matches("<svg").count();
     assert!(svgs >= 7, "{svgs} charts");

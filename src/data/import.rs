@@ -180,7 +180,8 @@ pub struct ImportReport {
     /// The text encoding read: `UTF-8`, `Windows-1252`, or `UTF-8 and Windows-1252` when some
     /// fields were not UTF-8 and were read as Windows-1252.
     pub encoding: String,
-    /// Ids and categories read as Windows-1252 because they were not UTF-8.
+    /// Ids and categories with bytes beyond ASCII read as Windows-1252 (with
+    /// [`TextEncoding::Auto`]: those that were not UTF-8).
     pub windows_1252_fields: u64,
     /// Columns used.
     pub columns: ResolvedColumns,

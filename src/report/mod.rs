@@ -633,10 +633,11 @@ fn provenance_html(out: &mut String, input: &ReportInput) {
         vec![
             "Read as".into(),
             format!(
-                "delimiter \"{}\", dates {}, decimal {}",
+                "delimiter \"{}\", dates {}, decimal {}, text {}",
                 r.delimiter,
                 r.date_format,
-                if r.decimal_comma { "comma" } else { "point" }
+                if r.decimal_comma { "comma" } else { "point" },
+                r.encoding_text()
             ),
         ],
     ];
