@@ -15,9 +15,25 @@ fn project(name: &str) -> PathBuf {
 }
 
 fn harness() -> Harness<'static, AppState> {
+    harness_of_height(800.0)
+}
+
+/// The app in a 1280-wide window of `height` points: tall enough that a page's every widget is
+/// laid out.
+fn harness_of_height(height: f32) -> Harness<'static, AppState> {
     Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 800.0))
+        .with_size(eframe::egui::vec2(1280.0, height))
         .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default())
+}
+
+/// A new project with the import wizard open on `csv`.
+fn wizard_on(csv: &Path) -> Harness<'static, AppState> {
+    let mut h = harness_of_height(1000.0);
+    h.state_mut().command(Command::New);
+    h.run_steps(2);
+    h.state_mut().command(Command::Import(csv.to_path_buf()));
+    settle(&mut h);
+    h
 }
 
 /// Steps frames until the background jobs are done (the loader runs on a worker thread).
@@ -267,9 +283,7 @@ fn segments_are_measured_and_ready_made_sets_replace_them() {
 #[test]
 fn results_page_projects_each_programme_fast_then_with_all_runs() {
     // Tall enough to show the whole page without scrolling.
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 4000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(4000.0);
     open(&mut h, project("cdnow.ron"));
     h.get_by_label("Results").click();
     settle(&mut h);
@@ -331,9 +345,7 @@ fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
 
 #[test]
 fn a_tier_threshold_edited_in_the_ui_changes_the_results_and_undoes() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 2000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(2000.0);
     open(&mut h, project("coffee-chain.ron"));
     settle(&mut h);
     let upgrades_before = h.state().results.as_ref().expect("replayed").1[1]
@@ -394,9 +406,7 @@ fn a_tier_threshold_edited_in_the_ui_changes_the_results_and_undoes() {
 
 #[test]
 fn scenarios_are_added_duplicated_and_removed_with_inline_errors() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 2000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(2000.0);
     open(&mut h, project("cdnow.ron"));
     h.get_by_label("Scenarios (2)").click();
     h.run_steps(2);
@@ -445,9 +455,7 @@ fn scenarios_are_added_duplicated_and_removed_with_inline_errors() {
 
 #[test]
 fn persona_responses_are_edited_with_sliders_and_reset() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 2000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(2000.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Commuter Chloe").click();
     h.run_steps(2);
@@ -577,13 +585,7 @@ fn the_import_wizard_reads_windows_1252_and_keeps_the_encoding_chosen() {
           M\xe4ller,2024-01-04,7.00,tea\n",
     )
     .unwrap();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 1000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
-    h.state_mut().command(Command::New);
-    h.run_steps(2);
-    h.state_mut().command(Command::Import(csv.clone()));
-    settle(&mut h);
+    let mut h = wizard_on(&csv);
     // The preview shows the names as they are meant, not replacement characters.
     h.get_by_label("M\u{fc}ller");
     h.get_by_label("Caf\u{e9}");
@@ -625,13 +627,7 @@ fn the_import_wizard_previews_a_file_and_maps_its_columns() {
          A;20/02/2024;1.234,00;food\nC;21/02/2024;oops;food\n",
     )
     .unwrap();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 1000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
-    h.state_mut().command(Command::New);
-    h.run_steps(2);
-    h.state_mut().command(Command::Import(csv.clone()));
-    settle(&mut h);
+    let mut h = wizard_on(&csv);
     h.get_by_label("Import transactions");
     h.get_by_value("Detect (found: Semicolon (;))");
     h.get_by_value("Detect (found: Kunde)");
@@ -795,9 +791,7 @@ fn the_client_report_is_exported_from_the_file_menu() {
 fn category_multipliers_promotions_and_settings_are_edited_in_the_ui() {
     use eframe::egui::accesskit::Role;
     use eframe::egui::{Key, Modifiers};
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 2000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(2000.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Bean tiers").click();
     h.run_steps(2);
@@ -907,9 +901,7 @@ fn category_multipliers_promotions_and_settings_are_edited_in_the_ui() {
 
 #[test]
 fn segment_rules_are_edited_and_the_rfm_grid_follows_the_data() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 4000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(4000.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Segments (4)").click();
     settle(&mut h);
@@ -1034,9 +1026,7 @@ fn a_never_saved_project_is_autosaved_and_offered_back_at_the_next_start() {
 
 #[test]
 fn a_plot_is_saved_as_a_png_of_its_own_rectangle() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 4000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(4000.0);
     open(&mut h, project("cdnow.ron"));
     h.get_by_label("Results").click();
     settle(&mut h);
@@ -1096,9 +1086,7 @@ fn a_plot_is_saved_as_a_png_of_its_own_rectangle() {
 
 #[test]
 fn k_means_suggestions_are_reviewed_before_they_replace_the_segments() {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 3000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(3000.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Segments (4)").click();
     settle(&mut h);
@@ -1254,9 +1242,7 @@ fn a_pseudonymised_bundle_is_exported_and_opened_from_the_file_menu() {
 #[test]
 fn ids_pseudonymised_on_import_stay_pseudonymised_in_every_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 1400.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(1400.0);
     h.state_mut().worker.key_file = Some(dir.path().join("k.key"));
     open(&mut h, project("coffee-chain.ron"));
     h.state_mut().command(Command::ImportSettings);
@@ -1295,9 +1281,7 @@ fn ids_pseudonymised_on_import_stay_pseudonymised_in_every_bundle() {
 #[test]
 fn a_customers_ledger_is_shown_on_the_results_page() {
     use eframe::egui::accesskit::Role;
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 4000.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(4000.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Results").click();
     settle(&mut h);
@@ -1348,9 +1332,7 @@ fn a_customers_ledger_is_shown_on_the_results_page() {
 #[test]
 fn synthetic_data_is_generated_from_the_personas_and_imported() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1280.0, 2400.0))
-        .build_ui_state(|ui, state: &mut AppState| state.ui(ui), AppState::default());
+    let mut h = harness_of_height(2400.0);
     open(&mut h, project("coffee-chain.ron"));
     h.get_by_label("Data").click();
     h.run_steps(2);

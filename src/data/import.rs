@@ -1087,20 +1087,13 @@ pub fn import_csv(
             options.encoding,
         );
         match outcome {
-            Ok(Row {
-                customer,
-                day,
-                amount,
-                category,
-                windows_1252,
-            }) => {
-                report.windows_1252_fields += u64::from(windows_1252);
-                let (customer, category) = (customer.as_ref(), category.as_deref());
-                report.revenue += amount;
-                if amount < 0.0 {
+            Ok(row) => {
+                report.windows_1252_fields += u64::from(row.windows_1252);
+                report.revenue += row.amount;
+                if row.amount < 0.0 {
                     report.refunds += 1;
                 }
-                builder.push(customer, day, amount, category);
+                builder.push(&row.customer, row.day, row.amount, row.category.as_deref());
             }
             Err((field, reason, detail)) => {
                 let reject = Reject {

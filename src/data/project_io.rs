@@ -237,6 +237,7 @@ pub fn claim_untitled_slot(dir: &Path) -> Option<UntitledSlot> {
             format!("untitled-{k}")
         }
     };
+    let project = |k: usize| dir.join(format!("{}.ron", name(k)));
     let claim = |k: usize| -> Option<UntitledSlot> {
         let lock = OpenOptions::new()
             .create(true)
@@ -246,14 +247,14 @@ pub fn claim_untitled_slot(dir: &Path) -> Option<UntitledSlot> {
             .ok()?;
         lock.try_lock().ok()?;
         Some(UntitledSlot {
-            path: dir.join(format!("{}.ron", name(k))),
+            path: project(k),
             _lock: lock,
         })
     };
     let slots = 1..=MAX_UNTITLED_SLOTS;
     let with_edits = slots
         .clone()
-        .filter(|&k| recovery_path(&dir.join(format!("{}.ron", name(k)))).exists());
+        .filter(|&k| recovery_path(&project(k)).exists());
     with_edits.chain(slots).find_map(claim)
 }
 
