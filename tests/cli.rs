@@ -1064,6 +1064,8 @@ fn simulate_projects_scenarios_against_the_baseline() {
         let p = &s["projection"];
         assert_eq!(p["horizon_months"], 9, "{p}");
         assert_eq!(p["runs"], 30);
+        // 2,357 customers × 30 runs is within the budget: every run simulated on its own.
+        assert_eq!(p["futures"], 30);
         for key in ["retention", "baseline_retention"] {
             let b = &p[key];
             let (p10, p50, p90) = (
@@ -1119,6 +1121,50 @@ fn simulate_projects_scenarios_against_the_baseline() {
         2,
     );
     run(&["simulate", "projects/cdnow.ron", "--horizon", "0"], 2);
+}
+
+/// `--futures N`: the runs are recombined from N simulated futures per customer, which the JSON
+/// and the table say; it goes with a projection only, and takes 1 or more.
+#[test]
+fn simulate_recombines_runs_from_fewer_futures() {
+    let args = |format: &'static str| {
+        [
+            "simulate",
+            "projects/cdnow.ron",
+            "--runs",
+            "12",
+            "--futures",
+            "3",
+            "--horizon",
+            "6",
+            "--format",
+            format,
+        ]
+    };
+    let doc = json(&args("json"));
+    let p = &doc["scenarios"][0]["projection"];
+    assert_eq!(
+        (p["runs"].as_u64(), p["futures"].as_u64()),
+        (Some(12), Some(3))
+    );
+    let b = &p["incremental_revenue"];
+    assert!(b["p10"].as_f64() <= b["p90"].as_f64(), "{b}");
+    let table = stdout(&run(&args("table"), 0));
+    assert!(
+        table.contains("12 runs recombined from 3 simulated futures per customer"),
+        "{table}"
+    );
+    run(
+        &[
+            "simulate",
+            "projects/cdnow.ron",
+            "--replay-only",
+            "--futures",
+            "3",
+        ],
+        2,
+    );
+    run(&["simulate", "projects/cdnow.ron", "--futures", "0"], 2);
 }
 
 /// A programme that costs nothing has no ROI: `null` in JSON, a dash in the table.

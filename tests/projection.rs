@@ -71,6 +71,17 @@ fn project_with(response: Response, scenarios: Vec<Scenario>) -> Project {
 }
 
 fn run(p: &Project, tx: &Transactions, runs: usize, seed: u64) -> Projection {
+    run_from(p, tx, runs, None, seed)
+}
+
+/// [`run`] with `futures` simulated per customer (`None`: the projection's choice).
+fn run_from(
+    p: &Project,
+    tx: &Transactions,
+    runs: usize,
+    futures: Option<usize>,
+    seed: u64,
+) -> Projection {
     let pop = Population::from_project(p, tx);
     let scenarios: Vec<&Scenario> = p.scenarios.iter().collect();
     let breakage: Vec<Option<f64>> = scenarios
@@ -81,6 +92,8 @@ fn run(p: &Project, tx: &Transactions, runs: usize, seed: u64) -> Projection {
         horizon_months: 12,
         runs,
         seed,
+        futures,
+        fast: false,
     };
     project(p, &scenarios, &breakage, tx, &pop, options).unwrap()
 }
@@ -210,6 +223,56 @@ fn a_programme_that_costs_nothing_has_no_roi() {
     assert_eq!(s.total_cost.p90, 0.0);
     assert!(s.roi.is_none());
     assert!(s.payback_month.is_none());
+}
+
+/// Runs recombined from fewer futures per customer: the mean is the futures' own (the k-th
+/// future of a customer is run k of a projection that simulates every run), the bands about as
+/// wide as those of runs simulated one by one, and common random numbers still hold.
+#[test]
+fn runs_recombined_from_fewer_futures() {
+    // Three chunks of customers (2,048 each), so that runs mix chunks' futures.
+    let tx = history(5_000, 12);
+    let p = project_with(Response::default(), vec![tiered()]);
+    let recombined = run_from(&p, &tx, 40, Some(8), 3);
+    assert_eq!((recombined.runs, recombined.futures), (40, 8));
+    let futures = run_from(&p, &tx, 8, Some(8), 3);
+    assert_eq!((futures.runs, futures.futures), (8, 8));
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+    let (r, f) = (&recombined.scenarios[0], &futures.scenarios[0]);
+    for (a, b) in [
+        (r.total_revenue.mean, f.total_revenue.mean),
+        (r.total_cost.mean, f.total_cost.mean),
+        (r.incremental_revenue.mean, f.incremental_revenue.mean),
+        (
+            recombined.baseline.total_revenue.mean,
+            futures.baseline.total_revenue.mean,
+        ),
+    ] {
+        assert!(close(a, b), "{a} vs {b}");
+    }
+    for k in 0..12 {
+        assert!(close(r.members[k], f.members[k]));
+    }
+    // Every run simulated on its own, against runs recombined from 8 futures: the P10–P90 width
+    // of the revenue agrees within the Monte Carlo noise of either.
+    let exact = run_from(&p, &tx, 40, Some(40), 3);
+    assert_eq!(exact.futures, 40);
+    let width = |b: &Band| b.p90 - b.p10;
+    for (a, b) in [
+        (
+            width(&recombined.baseline.total_revenue),
+            width(&exact.baseline.total_revenue),
+        ),
+        (width(&r.total_cost), width(&exact.scenarios[0].total_cost)),
+    ] {
+        assert!(b > 0.0 && a / b > 0.6 && a / b < 1.6, "{a} vs {b}");
+    }
+    assert!(ordered(&r.incremental_revenue) && all_ordered(&r.retention));
+    // Deterministic, and with zero responses still the baseline draw for draw.
+    assert_eq!(recombined, run_from(&p, &tx, 40, Some(8), 3));
+    let still = run_from(&project_with(still(), vec![tiered()]), &tx, 40, Some(8), 3);
+    assert_eq!(still.scenarios[0].revenue, still.baseline.revenue);
+    assert_eq!(still.scenarios[0].retention, still.baseline.retention);
 }
 
 proptest! {

@@ -156,7 +156,7 @@ struct RunArgs {
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
     /// Replay the history only, without the forward projection.
-    #[arg(long, conflicts_with_all = ["runs", "horizon", "seed"])]
+    #[arg(long, conflicts_with_all = ["runs", "horizon", "seed", "futures"])]
     replay_only: bool,
     /// Monte Carlo runs of the projection (default: the project's `monte_carlo_runs`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -167,6 +167,11 @@ struct RunArgs {
     /// Seed of the projection's draws (default: the project's seed).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
+    /// Futures simulated per customer, that the runs are recombined from (default: one per run
+    /// up to 1M customer-futures, then fewer, at least 4; as many as --runs: every run
+    /// simulated on its own).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    futures: Option<u32>,
 }
 
 impl RunArgs {
@@ -176,6 +181,7 @@ impl RunArgs {
             runs: self.runs,
             horizon_months: self.horizon,
             seed: self.seed,
+            futures: self.futures,
         }
     }
 }

@@ -162,6 +162,8 @@ pub struct ProjectionArgs {
     pub horizon_months: Option<u32>,
     /// Seed.
     pub seed: Option<u64>,
+    /// Futures simulated per customer (`None`: chosen by the projection).
+    pub futures: Option<u32>,
 }
 
 fn group_json(names: &[String], groups: &[GroupOutlook]) -> Value {
@@ -184,6 +186,7 @@ fn projection_json(
     json!({
         "horizon_months": p.horizon_months,
         "runs": p.runs,
+        "futures": p.futures,
         "months": p.months.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "retention": o.retention,
         "baseline_retention": p.baseline.retention,
@@ -225,8 +228,10 @@ fn projection_json(
 /// Rows of the projection under the comparison table.
 fn projection_rows(p: &Projection) -> Vec<Vec<String>> {
     let mut header = vec![format!(
-        "Projection: {} months to {}, {} runs, median (P10–P90)",
-        p.horizon_months, p.end, p.runs
+        "Projection: {} months to {}, {}, median (P10–P90)",
+        p.horizon_months,
+        p.end,
+        p.runs_text()
     )];
     header.extend(p.scenarios.iter().map(|_| String::new()));
     std::iter::once(header)
@@ -288,6 +293,7 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
         options.runs = args.runs.map_or(options.runs, |r| r as usize);
         options.horizon_months = args.horizon_months.unwrap_or(options.horizon_months);
         options.seed = args.seed.unwrap_or(options.seed);
+        options.futures = args.futures.map(|f| f as usize);
         let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
         match project_forward(
             project,

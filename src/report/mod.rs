@@ -462,7 +462,7 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
     if let Some(p) = input.projection {
         let _ = write!(
             out,
-            "<p>The forward projection covers {} months from {} to {}, with {} Monte Carlo runs \
+            "<p>The forward projection covers {} months from {} to {}, with {} Monte Carlo runs{} \
              (seed {}) over {} customers. Gross margin {}%, annual discount rate {}%. Bands are \
              the 10th to 90th percentiles across runs; the no-programme baseline uses the same \
              random draws as every scenario.</p>",
@@ -470,6 +470,14 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
             p.start,
             p.end,
             p.runs,
+            if p.futures < p.runs {
+                format!(
+                    " recombined from {} simulated futures per customer",
+                    p.futures
+                )
+            } else {
+                String::new()
+            },
             settings.seed,
             count(p.customers),
             settings.gross_margin_pct,

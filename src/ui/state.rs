@@ -1097,6 +1097,7 @@ impl AppState {
             generation: self.generation,
             project: doc.project.clone(),
             runs,
+            fast: !self.all_runs,
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(AtomicU64::new(0)),
         };

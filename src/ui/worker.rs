@@ -5,9 +5,9 @@
 //! every frame and never blocks on it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 
@@ -19,7 +19,9 @@ use crate::data::write::write_csv;
 use crate::model::Project;
 use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
-use crate::sim::projection::programme::{Projection, ProjectionOptions, project_with};
+use crate::sim::projection::programme::{
+    Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_from,
+};
 use crate::sim::replay::{Population, Replay, explain, replay_with};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
@@ -123,6 +125,8 @@ pub struct Run {
     pub project: Project,
     /// Monte Carlo runs of the projection.
     pub runs: usize,
+    /// The fast preview (fewer futures per customer, see [`ProjectionOptions::fast`]).
+    pub fast: bool,
     /// Set to stop the run.
     pub cancel: Arc<AtomicBool>,
     /// Share done, as `f64` bits.
@@ -145,6 +149,45 @@ pub struct Worker {
     /// The pseudonymisation key file of imports and bundles (`None`: `$TIERLAB_KEY_FILE`, else
     /// the per-user default; see [`crate::data::pseudonym`]).
     pub key_file: Option<PathBuf>,
+    /// The models the last projection was fitted with, kept while the data and the model
+    /// settings stay: an edit of a scenario or persona re-projects without fitting again.
+    basis: Arc<Mutex<Option<BasisCache>>>,
+}
+
+/// Fitted projection models and what they were fitted on.
+struct BasisCache {
+    /// [`model_key`] of the project.
+    key: Project,
+    /// The data (held, so that the pointer compared is not reused).
+    tx: Arc<Transactions>,
+    basis: Arc<ProjectionBasis>,
+}
+
+/// The projection models of `project` on `tx`: the cached ones when they were fitted on the same
+/// data and model settings, else fitted now (and cached).
+fn basis_for(
+    cache: &Mutex<Option<BasisCache>>,
+    project: &Project,
+    tx: &Arc<Transactions>,
+) -> Result<Arc<ProjectionBasis>, ProjectionError> {
+    let key = model_key(project);
+    let cached = |c: &Option<BasisCache>| {
+        c.as_ref()
+            .filter(|c| c.key == key && Arc::ptr_eq(&c.tx, tx))
+            .map(|c| Arc::clone(&c.basis))
+    };
+    // A poisoned lock only means another job panicked while holding it: its cache is still
+    // whole (it is replaced in one assignment).
+    if let Some(b) = cached(&cache.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(b);
+    }
+    let basis = Arc::new(ProjectionBasis::fit(project, tx)?);
+    *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(BasisCache {
+        key,
+        tx: Arc::clone(tx),
+        basis: Arc::clone(&basis),
+    });
+    Ok(basis)
 }
 
 impl Default for Worker {
@@ -155,6 +198,7 @@ impl Default for Worker {
             rx,
             busy: 0,
             key_file: None,
+            basis: Arc::default(),
         }
     }
 }
@@ -259,6 +303,7 @@ impl Worker {
     pub fn replay(&mut self, ctx: &egui::Context, run: &Run, tx: Arc<Transactions>) {
         let run = run.clone();
         let repaint = ctx.clone();
+        let basis_cache = Arc::clone(&self.basis);
         self.spawn(ctx, move || {
             let started = std::time::Instant::now();
             let project = run.project;
@@ -284,19 +329,24 @@ impl Worker {
                 let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
                 let options = ProjectionOptions {
                     runs: run.runs,
+                    fast: run.fast,
                     ..ProjectionOptions::from_project(&project)
                 };
                 let report = |f: f64| set_progress(0.2 + 0.8 * f);
-                match project_with(
-                    &project,
-                    &scenarios,
-                    &breakage,
-                    &tx,
-                    &pop,
-                    options,
-                    &report,
-                    &run.cancel,
-                ) {
+                let projected = basis_for(&basis_cache, &project, &tx).and_then(|basis| {
+                    project_from(
+                        &basis,
+                        &project,
+                        &scenarios,
+                        &breakage,
+                        &tx,
+                        &pop,
+                        options,
+                        &report,
+                        &run.cancel,
+                    )
+                });
+                match projected {
                     Ok(Some(p)) => Some(Ok(Box::new(p))),
                     Ok(None) => None,
                     Err(e) => Some(Err(e.to_string())),

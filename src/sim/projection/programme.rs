@@ -17,6 +17,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use rand::RngCore;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -34,18 +35,32 @@ use crate::sim::replay::{Agg, Engine, Member, Population, Scratch, Standing, Tot
 /// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
 const CHUNK: usize = 2048;
 
-/// Chunks processed in parallel before their sums are added to the total.
-const GROUP: usize = 8;
+/// Chunk-futures processed in parallel before their sums are added to the total: chunks a group
+/// holds at once is this over the futures per customer (between 2 and 64), which bounds memory.
+const GROUP_FUTURES: usize = 256;
+
+/// Customer-futures a projection simulates at most when it chooses the number of futures per
+/// customer itself (see [`ProjectionOptions::futures_for`]).
+pub const FUTURE_BUDGET: usize = 1_000_000;
+
+/// The same in fast mode, for live edits.
+pub const FAST_FUTURE_BUDGET: usize = 200_000;
 
 /// How far and how often to project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProjectionOptions {
     /// Months after the last day of the data.
     pub horizon_months: u32,
-    /// Monte Carlo runs.
+    /// Monte Carlo runs: the outcomes the bands are read from.
     pub runs: usize,
     /// Seed of every draw.
     pub seed: u64,
+    /// Futures simulated per customer (`None`: chosen from the runs and the number of customers,
+    /// see [`ProjectionOptions::futures_for`]). As many as the runs: every run is simulated on
+    /// its own. Fewer: the runs are recombined from them, chunk of customers by chunk.
+    pub futures: Option<usize>,
+    /// Fast mode (live edits): a smaller budget of customer-futures.
+    pub fast: bool,
 }
 
 impl ProjectionOptions {
@@ -55,15 +70,113 @@ impl ProjectionOptions {
             horizon_months: project.settings.horizon_months,
             runs: project.settings.monte_carlo_runs as usize,
             seed: project.settings.seed,
+            futures: None,
+            fast: false,
         }
     }
 
-    /// Fewer runs for live what-if edits (at most 8).
+    /// Fewer runs for live what-if edits (at most 8), from fewer futures.
     pub fn fast(self) -> ProjectionOptions {
         ProjectionOptions {
             runs: self.runs.min(8),
+            fast: true,
             ..self
         }
+    }
+
+    /// Futures simulated per customer for `customers` customers: the `futures` asked for, else
+    /// one per run while runs × customers stays within the budget ([`FUTURE_BUDGET`], or
+    /// [`FAST_FUTURE_BUDGET`] in fast mode), else as many as the budget allows but at least 4
+    /// (2 in fast mode). Never more than the runs, and at least 2 when there are 2 runs or more
+    /// (one future gives no spread).
+    pub fn futures_for(&self, customers: usize) -> usize {
+        let runs = self.runs.max(1);
+        let (budget, fewest) = if self.fast {
+            (FAST_FUTURE_BUDGET, 2)
+        } else {
+            (FUTURE_BUDGET, 4)
+        };
+        let chosen = self.futures.unwrap_or_else(|| {
+            if runs.saturating_mul(customers) <= budget {
+                runs
+            } else {
+                budget.div_ceil(customers.max(1)).max(fewest)
+            }
+        });
+        chosen.clamp(runs.min(2), runs)
+    }
+}
+
+/// Which simulated future of chunk `chunk` each run takes: with one future per run, run r's
+/// own; with fewer, each future taken by as many runs as the others (give or take one), in an
+/// order shuffled under the seed for each chunk, so that two runs share a chunk's future by
+/// chance only. Chunks are independent (their customers' draws are), so each run's totals are
+/// drawn exactly as a run simulated on its own would be; runs share parts, which is why the
+/// spread is corrected by [`spread_factor`].
+fn assignment(seed: u64, chunk: usize, runs: usize, futures: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..runs).map(|r| r % futures.max(1)).collect();
+    if futures < runs {
+        let mut rng = SplitMix::stream(seed ^ 0x7265_636f_6d62, chunk as u32, 0, 4);
+        for i in (1..order.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+    }
+    order
+}
+
+/// How much the runs' deviations from their mean are widened when `runs` are recombined from
+/// `futures` per customer: the spread of runs that share chunks' futures is, in expectation,
+/// that of `futures` independent runs, (1 − 1/futures) of the variance where `runs` independent
+/// runs give (1 − 1/runs); the factor restores the latter. 1 when every run is its own.
+pub fn spread_factor(runs: usize, futures: usize) -> f64 {
+    if futures >= runs || futures < 2 {
+        return 1.0;
+    }
+    ((1.0 - 1.0 / runs as f64) / (1.0 - 1.0 / futures as f64)).sqrt()
+}
+
+/// What a projection needs from the data that no scenario changes: the fitted models and every
+/// customer's summary. Fit it once and keep it while the data and the model settings stay
+/// (`settings.transaction_model`, `model_period`, `calibration_end`): the GUI re-projects from it
+/// on every edit.
+#[derive(Clone, Debug)]
+pub struct ProjectionBasis {
+    /// The transaction model's parameters, fitted up to the calibration end.
+    pub params: TransactionParams,
+    /// Gamma-Gamma parameters (`None`: could not be fitted; each customer's mean spend is used).
+    pub spend: Option<GammaGammaParams>,
+    /// Every customer summarised over their whole history.
+    pub summary: crate::sim::models::Summary,
+    /// Spend per purchase of a customer without repeat purchases.
+    pub fallback_spend: f64,
+    /// Last day of the data.
+    pub last: Date,
+}
+
+impl ProjectionBasis {
+    /// Fits the project's models on `tx` (up to `settings.calibration_end`, default all of it).
+    pub fn fit(project: &Project, tx: &Transactions) -> Result<ProjectionBasis, ProjectionError> {
+        let (_, last) = tx.date_range().ok_or(ProjectionError::NoData)?;
+        let settings = &project.settings;
+        let period = settings.model_period;
+        let calibration_end = settings.calibration_end.unwrap_or(last).min(last);
+        let calibration = summarise(tx, calibration_end, None, period);
+        let fit = fit_transactions(
+            settings.transaction_model,
+            &Compressed::from_summary(&calibration),
+        )?;
+        let spend = fit_gamma_gamma(&calibration).ok().map(|f| f.params);
+        // Every customer conditioned on their whole history.
+        let summary = summarise(tx, last, None, period);
+        let fallback_spend = fallback_spend(&summary, spend.as_ref());
+        Ok(ProjectionBasis {
+            params: fit.params,
+            spend,
+            summary,
+            fallback_spend,
+            last,
+        })
     }
 }
 
@@ -83,11 +196,26 @@ pub struct Band {
 impl Band {
     /// The band of `values` (one per run).
     pub fn of(values: &[f64]) -> Band {
+        Band::widened(values, 1.0)
+    }
+
+    /// The band of `values` with their deviations from the mean widened by `factor` (see
+    /// [`spread_factor`]; 1 leaves them as they are).
+    pub fn widened(values: &[f64], factor: f64) -> Band {
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64 + 0.0;
+        let at = |q: f64| {
+            let v = super::percentile(values, q);
+            if factor == 1.0 {
+                v
+            } else {
+                mean + factor * (v - mean)
+            }
+        };
         Band {
-            mean: values.iter().sum::<f64>() / values.len().max(1) as f64 + 0.0,
-            p10: super::percentile(values, 0.1),
-            p50: super::percentile(values, 0.5),
-            p90: super::percentile(values, 0.9),
+            mean,
+            p10: at(0.1),
+            p50: at(0.5),
+            p90: at(0.9),
         }
     }
 }
@@ -106,11 +234,16 @@ pub struct Bands {
 impl Bands {
     /// The bands of `runs` (one series per run, all of one length).
     pub fn of(runs: &[Vec<f64>]) -> Bands {
+        Bands::widened(runs, 1.0)
+    }
+
+    /// [`Bands::of`] with each month's deviations from its mean widened by `factor`.
+    pub fn widened(runs: &[Vec<f64>], factor: f64) -> Bands {
         let months = runs.first().map_or(0, Vec::len);
         let mut out = Bands::default();
         for k in 0..months {
             let column: Vec<f64> = runs.iter().map(|r| r[k]).collect();
-            let b = Band::of(&column);
+            let b = Band::widened(&column, factor);
             out.p10.push(b.p10);
             out.p50.push(b.p50);
             out.p90.push(b.p90);
@@ -216,6 +349,9 @@ pub struct Projection {
     pub horizon_months: u32,
     /// Monte Carlo runs.
     pub runs: usize,
+    /// Futures simulated per customer (as many as the runs, or fewer that the runs are
+    /// recombined from: see [`ProjectionOptions::futures`]).
+    pub futures: usize,
     /// Customers projected.
     pub customers: u64,
     /// The transaction model's name.
@@ -228,6 +364,20 @@ pub struct Projection {
     pub baseline: BaselineOutlook,
     /// Each scenario, in the order given.
     pub scenarios: Vec<ScenarioOutlook>,
+}
+
+impl Projection {
+    /// "100 runs", and the futures per customer they were recombined from when fewer.
+    pub fn runs_text(&self) -> String {
+        if self.futures < self.runs {
+            format!(
+                "{} runs recombined from {} simulated futures per customer",
+                self.runs, self.futures
+            )
+        } else {
+            format!("{} runs", self.runs)
+        }
+    }
 }
 
 impl Bands {
@@ -350,18 +500,17 @@ impl Arm {
         }
     }
 
-    fn merge(&mut self, o: &Arm) {
-        let add = |a: &mut Vec<Vec<f64>>, b: &Vec<Vec<f64>>| {
-            for (x, y) in a.iter_mut().zip(b) {
-                for (p, q) in x.iter_mut().zip(y) {
-                    *p += q;
-                }
+    /// Adds future `f` of `o` to run `run`.
+    fn merge_run(&mut self, run: usize, o: &Arm, f: usize) {
+        let add = |a: &mut [f64], b: &[f64]| {
+            for (p, q) in a.iter_mut().zip(b) {
+                *p += q;
             }
         };
-        add(&mut self.revenue, &o.revenue);
-        add(&mut self.active, &o.active);
-        add(&mut self.segment_revenue, &o.segment_revenue);
-        for (a, b) in self.deaths.iter_mut().zip(&o.deaths) {
+        add(&mut self.revenue[run], &o.revenue[f]);
+        add(&mut self.active[run], &o.active[f]);
+        add(&mut self.segment_revenue[run], &o.segment_revenue[f]);
+        for (a, b) in self.deaths[run].iter_mut().zip(&o.deaths[f]) {
             add(a, b);
         }
     }
@@ -410,7 +559,8 @@ impl Book<'_> {
 struct Programme<'e, 'b> {
     engine: &'e Engine<'e>,
     customer: u32,
-    run: usize,
+    /// The simulated future (its redemption draws are its own).
+    future: usize,
     category: u32,
     member: Option<Member<'e, 'static>>,
     joins: bool,
@@ -443,7 +593,7 @@ impl Steer for Programme<'_, '_> {
         if self.member.is_none() && self.joins {
             self.member = self
                 .engine
-                .enrol(self.customer, day, self.run, self.scratch);
+                .enrol(self.customer, day, self.future, self.scratch);
         }
         if let Some(m) = &mut self.member {
             m.purchase(self.agg, day, amount, self.category, &mut self.last_active);
@@ -489,19 +639,32 @@ pub fn project_with(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
-    let (_, last) = tx.date_range().ok_or(ProjectionError::NoData)?;
+    let basis = ProjectionBasis::fit(project, tx)?;
+    project_from(
+        &basis, project, scenarios, breakage, tx, pop, options, progress, cancel,
+    )
+}
+
+/// [`project_with`] from models fitted before (`basis`, from [`ProjectionBasis::fit`] on the same
+/// `tx` and model settings): what the GUI calls on every edit.
+#[allow(clippy::too_many_arguments)]
+pub fn project_from(
+    basis: &ProjectionBasis,
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Projection>, ProjectionError> {
     let settings = &project.settings;
     let period = settings.model_period;
-    let calibration_end = settings.calibration_end.unwrap_or(last).min(last);
-    let calibration = summarise(tx, calibration_end, None, period);
-    let fit = fit_transactions(
-        settings.transaction_model,
-        &Compressed::from_summary(&calibration),
-    )?;
-    let spend = fit_gamma_gamma(&calibration).ok().map(|f| f.params);
-    let params = fit.params;
-    // Every customer conditioned on their whole history.
-    let summary = summarise(tx, last, None, period);
+    let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
+    if summary.rows.is_empty() {
+        return Err(ProjectionError::NoData);
+    }
     let runs = options.runs.max(1);
     let start = last.add_days(1);
     let end = start
@@ -520,7 +683,7 @@ pub fn project_with(
         let k = usize::try_from(day.0 - start.0).ok()?;
         day_slot.get(k).map(|&m| usize::from(m))
     };
-    let fallback = fallback_spend(&summary, spend.as_ref());
+    let fallback = basis.fallback_spend;
     let engines: Vec<Engine> = scenarios
         .iter()
         .map(|s| Engine::new(project, s, tx, pop, end))
@@ -541,6 +704,8 @@ pub fn project_with(
         })
         .collect();
     let seed = options.seed;
+    let futures = options.futures_for(summary.rows.len());
+    let widen = spread_factor(runs, futures);
     let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
     let done = AtomicUsize::new(0);
     let work = |rows: &&[crate::sim::models::CustomerSummary]| -> Option<Acc> {
@@ -548,11 +713,11 @@ pub fn project_with(
             return None;
         }
         let mut acc = Acc {
-            alive: vec![vec![0.0; n_segments]; runs],
-            arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
+            alive: vec![vec![0.0; n_segments]; futures],
+            arms: vec![Arm::new(futures, n, n_segments); scenarios.len() + 1],
             aggs: engines
                 .iter()
-                .map(|e| (0..runs).map(|_| e.agg()).collect())
+                .map(|e| (0..futures).map(|_| e.agg()).collect())
                 .collect(),
         };
         let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
@@ -587,8 +752,8 @@ pub fn project_with(
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
                 .map(|(e, (a, s))| e.history(c, a, s))
                 .collect();
-            for run in 0..runs {
-                let mut latent_rng = SplitMix::stream(seed, c, run, 0);
+            for future in 0..futures {
+                let mut latent_rng = SplitMix::stream(seed, c, future, 0);
                 let latent = draw_latent(
                     &params,
                     spend.as_ref(),
@@ -598,7 +763,7 @@ pub fn project_with(
                     &mut latent_rng,
                 );
                 if latent.alive {
-                    acc.alive[run][segment] += 1.0;
+                    acc.alive[future][segment] += 1.0;
                 }
                 // The baseline.
                 baseline.clear();
@@ -607,12 +772,12 @@ pub fn project_with(
                     slot: &slot,
                     base: last,
                     days,
-                    revenue: &mut arm.revenue[run],
-                    active: &mut arm.active[run],
-                    segment_revenue: &mut arm.segment_revenue[run][segment],
+                    revenue: &mut arm.revenue[future],
+                    active: &mut arm.active[future],
+                    segment_revenue: &mut arm.segment_revenue[future][segment],
                     last_month: None,
                 };
-                tape.reset(Streams::new(seed, c, run));
+                tape.reset(Streams::new(seed, c, future));
                 let death = live(
                     &latent,
                     horizon,
@@ -631,7 +796,7 @@ pub fn project_with(
                     slot(last.add_days((t * days).ceil().max(1.0) as i32))
                 };
                 if let Some(k) = death_slot(death) {
-                    arm.deaths[run][segment][k] += 1.0;
+                    arm.deaths[future][segment][k] += 1.0;
                 }
                 // Each scenario.
                 for (s, standing) in standings.iter().enumerate() {
@@ -640,9 +805,9 @@ pub fn project_with(
                         slot: &slot,
                         base: last,
                         days,
-                        revenue: &mut arm.revenue[run],
-                        active: &mut arm.active[run],
-                        segment_revenue: &mut arm.segment_revenue[run][segment],
+                        revenue: &mut arm.revenue[future],
+                        active: &mut arm.active[future],
+                        segment_revenue: &mut arm.segment_revenue[future][segment],
                         last_month: None,
                     };
                     let (member, joins) = match standing {
@@ -652,18 +817,18 @@ pub fn project_with(
                                 book.record(day, amount);
                             }
                             if let Some(k) = death_slot(death) {
-                                arm.deaths[run][segment][k] += 1.0;
+                                arm.deaths[future][segment][k] += 1.0;
                             }
                             continue;
                         }
                         Standing::Joins => (None, true),
-                        Standing::Member(m) => (Some(m.fork(&mut scratch, run)), false),
+                        Standing::Member(m) => (Some(m.fork(&mut scratch, future)), false),
                     };
-                    let agg = &mut acc.aggs[s][run];
+                    let agg = &mut acc.aggs[s][future];
                     let mut steer = Programme {
                         engine: &engines[s],
                         customer: c,
-                        run,
+                        future,
                         category,
                         member,
                         joins,
@@ -678,7 +843,7 @@ pub fn project_with(
                         m.close(steer.agg, persona, steer.scratch);
                     }
                     if let Some(k) = death_slot(death) {
-                        arm.deaths[run][segment][k] += 1.0;
+                        arm.deaths[future][segment][k] += 1.0;
                     }
                 }
             }
@@ -692,38 +857,38 @@ pub fn project_with(
         progress(finished as f64 / chunks.len().max(1) as f64);
         Some(acc)
     };
-    // Chunks run in parallel a group at a time and are added in chunk order: the result does
-    // not depend on the number of threads, and only one group's sums are held at once.
-    let mut total: Option<Acc> = None;
-    for group in chunks.chunks(GROUP) {
+    // Chunks run in parallel a group at a time and are added in chunk order, each run taking
+    // its future of each chunk: the result does not depend on the number of threads, and only
+    // one group's sums are held at once.
+    let mut total = Acc {
+        alive: vec![vec![0.0; n_segments]; runs],
+        arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
+        aggs: engines
+            .iter()
+            .map(|e| (0..runs).map(|_| e.agg()).collect())
+            .collect(),
+    };
+    let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
+    for (g, group) in chunks.chunks(group_size).enumerate() {
         let parts: Vec<Option<Acc>> = group.par_iter().map(work).collect();
-        for part in parts {
+        for (i, part) in parts.into_iter().enumerate() {
             let Some(part) = part else {
                 return Ok(None);
             };
-            match &mut total {
-                None => total = Some(part),
-                Some(t) => {
-                    for (a, b) in t.alive.iter_mut().zip(&part.alive) {
-                        for (x, y) in a.iter_mut().zip(b) {
-                            *x += y;
-                        }
-                    }
-                    for (a, b) in t.arms.iter_mut().zip(&part.arms) {
-                        a.merge(b);
-                    }
-                    for (a, b) in t.aggs.iter_mut().zip(&part.aggs) {
-                        for (x, y) in a.iter_mut().zip(b) {
-                            x.merge(y);
-                        }
-                    }
+            let order = assignment(seed, g * group_size + i, runs, futures);
+            for (run, &f) in order.iter().enumerate() {
+                for (x, y) in total.alive[run].iter_mut().zip(&part.alive[f]) {
+                    *x += y;
+                }
+                for (a, b) in total.arms.iter_mut().zip(&part.arms) {
+                    a.merge_run(run, b, f);
+                }
+                for (a, b) in total.aggs.iter_mut().zip(&part.aggs) {
+                    a[run].merge(&b[f]);
                 }
             }
         }
     }
-    let Some(mut total) = total else {
-        return Err(ProjectionError::NoData);
-    };
     for aggs in &mut total.aggs {
         for a in aggs {
             a.settle_stocks();
@@ -771,11 +936,11 @@ pub fn project_with(
     let base_arm = &total.arms[0];
     let base_revenue = sums(&base_arm.revenue);
     let baseline = BaselineOutlook {
-        retention: Bands::of(&retention(base_arm, &all)),
-        active_customers: Bands::of(&base_arm.active),
-        revenue: Bands::of(&base_arm.revenue),
-        total_revenue: Band::of(&base_revenue),
-        clv_per_customer: Band::of(
+        retention: Bands::widened(&retention(base_arm, &all), widen),
+        active_customers: Bands::widened(&base_arm.active, widen),
+        revenue: Bands::widened(&base_arm.revenue, widen),
+        total_revenue: Band::widened(&base_revenue, widen),
+        clv_per_customer: Band::widened(
             &base_arm
                 .revenue
                 .iter()
@@ -788,6 +953,7 @@ pub fn project_with(
                     )
                 })
                 .collect::<Vec<_>>(),
+            widen,
         ),
     };
     // Segments of each persona (the last entry: segments of no persona).
@@ -838,12 +1004,13 @@ pub fn project_with(
             })
             .collect();
         let roi = cost.iter().all(|&c| c > 0.0).then(|| {
-            Band::of(
+            Band::widened(
                 &incremental
                     .iter()
                     .zip(&cost)
                     .map(|(inc, c)| (margin * inc - c) / c)
                     .collect::<Vec<_>>(),
+                widen,
             )
         });
         let mut cumulative = 0.0;
@@ -914,18 +1081,19 @@ pub fn project_with(
             let (with, without) = (rev(arm), rev(base_arm));
             GroupOutlook {
                 customers: segments.iter().map(|&g| group_customers[g]).sum(),
-                retention: Bands::of(&retention(arm, segments)),
-                baseline_retention: Bands::of(&retention(base_arm, segments)),
-                revenue: Band::of(&with),
-                baseline_revenue: Band::of(&without),
-                incremental_revenue: Band::of(
+                retention: Bands::widened(&retention(arm, segments), widen),
+                baseline_retention: Bands::widened(&retention(base_arm, segments), widen),
+                revenue: Band::widened(&with, widen),
+                baseline_revenue: Band::widened(&without, widen),
+                incremental_revenue: Band::widened(
                     &with
                         .iter()
                         .zip(&without)
                         .map(|(a, b)| a - b)
                         .collect::<Vec<_>>(),
+                    widen,
                 ),
-                total_cost: Band::of(&aggs.iter().map(costs).collect::<Vec<_>>()),
+                total_cost: Band::widened(&aggs.iter().map(costs).collect::<Vec<_>>(), widen),
             }
         };
         let by_segment = (0..n_segments)
@@ -940,27 +1108,28 @@ pub fn project_with(
             .collect();
         outlooks.push(ScenarioOutlook {
             scenario: scenario.name.clone(),
-            retention: Bands::of(&retention(arm, &all)),
-            active_customers: Bands::of(&arm.active),
-            revenue: Bands::of(&arm.revenue),
-            total_revenue: Band::of(&revenue),
-            incremental_margin: Band::of(
+            retention: Bands::widened(&retention(arm, &all), widen),
+            active_customers: Bands::widened(&arm.active, widen),
+            revenue: Bands::widened(&arm.revenue, widen),
+            total_revenue: Band::widened(&revenue, widen),
+            incremental_margin: Band::widened(
                 &incremental.iter().map(|v| v * margin).collect::<Vec<_>>(),
+                widen,
             ),
-            incremental_revenue: Band::of(&incremental),
-            rewards_cost: Band::of(&rewards),
-            benefits_cost: Band::of(&benefits),
-            discount_cost: Band::of(&discounts),
-            total_cost: Band::of(&cost),
-            monthly_cost: Bands::of(&monthly_cost),
+            incremental_revenue: Band::widened(&incremental, widen),
+            rewards_cost: Band::widened(&rewards, widen),
+            benefits_cost: Band::widened(&benefits, widen),
+            discount_cost: Band::widened(&discounts, widen),
+            total_cost: Band::widened(&cost, widen),
+            monthly_cost: Bands::widened(&monthly_cost, widen),
             roi,
             payback_month,
             cumulative_net,
-            points_outstanding: Bands::of(&outstanding),
-            liability: Bands::of(&liability),
+            points_outstanding: Bands::widened(&outstanding, widen),
+            liability: Bands::widened(&liability, widen),
             tier_members,
             members,
-            clv_per_customer: Band::of(&clv),
+            clv_per_customer: Band::widened(&clv, widen),
             by_segment,
             by_persona,
         });
@@ -971,6 +1140,7 @@ pub fn project_with(
         months: slots.iter().map(|&(d, _)| d).collect(),
         horizon_months: options.horizon_months,
         runs,
+        futures,
         customers,
         model: settings.transaction_model.label().to_string(),
         params: Some(params),
@@ -978,4 +1148,67 @@ pub fn project_with(
         baseline,
         scenarios: outlooks,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(runs: usize, futures: Option<usize>, fast: bool) -> ProjectionOptions {
+        ProjectionOptions {
+            horizon_months: 12,
+            runs,
+            seed: 1,
+            futures,
+            fast,
+        }
+    }
+
+    #[test]
+    fn futures_are_one_per_run_within_the_budget_and_fewer_beyond() {
+        assert_eq!(options(100, None, false).futures_for(10_000), 100);
+        assert_eq!(options(100, None, false).futures_for(100_000), 10);
+        assert_eq!(options(100, None, false).futures_for(30_000), 34);
+        // At least 4 however many customers, never more than the runs.
+        assert_eq!(options(100, None, false).futures_for(10_000_000), 4);
+        assert_eq!(options(3, None, false).futures_for(10_000_000), 3);
+        // Fast mode: a fifth of the budget, at least 2.
+        assert_eq!(options(8, None, true).futures_for(100_000), 2);
+        assert_eq!(options(8, None, true).futures_for(20_000), 8);
+        assert_eq!(options(100, None, false).fast().runs, 8);
+        // Asked for: kept between 2 and the runs.
+        assert_eq!(options(100, Some(20), false).futures_for(1_000_000), 20);
+        assert_eq!(options(100, Some(1), false).futures_for(10), 2);
+        assert_eq!(options(5, Some(50), false).futures_for(10), 5);
+        assert_eq!(options(1, Some(1), false).futures_for(10), 1);
+    }
+
+    #[test]
+    fn each_future_is_taken_by_as_many_runs_in_a_shuffled_order() {
+        assert_eq!(assignment(7, 3, 5, 5), vec![0, 1, 2, 3, 4]);
+        let a = assignment(7, 3, 100, 8);
+        assert_eq!(a, assignment(7, 3, 100, 8));
+        let mut counts = [0usize; 8];
+        for &f in &a {
+            counts[f] += 1;
+        }
+        assert!(counts.iter().all(|&c| c == 12 || c == 13), "{counts:?}");
+        // Chunks and seeds order them differently.
+        assert_ne!(a, assignment(7, 4, 100, 8));
+        assert_ne!(a, assignment(8, 3, 100, 8));
+    }
+
+    #[test]
+    fn the_spread_is_widened_only_for_recombined_runs() {
+        assert_eq!(spread_factor(100, 100), 1.0);
+        assert_eq!(spread_factor(1, 1), 1.0);
+        let f = spread_factor(100, 10);
+        assert!((f * f - 0.99 / 0.9).abs() < 1e-12);
+        let b = Band::widened(&[1.0, 2.0, 3.0, 4.0, 5.0], 2.0);
+        assert_eq!((b.mean, b.p10, b.p50, b.p90), (3.0, -1.0, 3.0, 7.0));
+        assert_eq!(
+            Band::of(&[1.0, 2.0, 3.0]),
+            Band::widened(&[1.0, 2.0, 3.0], 1.0)
+        );
+    }
 }

@@ -41,8 +41,12 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
     };
     ui.label(format!(
-        "{} months from {} to {}, {} runs, {} model; median (P10–P90)",
-        p.horizon_months, p.start, p.end, p.runs, p.model
+        "{} months from {} to {}, {}, {} model; median (P10–P90)",
+        p.horizon_months,
+        p.start,
+        p.end,
+        p.runs_text(),
+        p.model
     ));
     comparison_ui(ui, p);
     ui.add_space(10.0);
