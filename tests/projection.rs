@@ -7,7 +7,11 @@ use proptest::prelude::*;
 use tierlab::data::store::Transactions;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
-use tierlab::sim::projection::programme::{Band, Bands, Projection, ProjectionOptions, project};
+use std::sync::atomic::AtomicBool;
+use tierlab::sim::projection::programme::{
+    Band, Bands, OutlookCache, Projection, ProjectionBasis, ProjectionOptions, project,
+    project_from, project_reusing,
+};
 use tierlab::sim::replay::{Population, replay};
 
 fn history(customers: usize, seed: u64) -> Transactions {
@@ -273,6 +277,58 @@ fn runs_recombined_from_fewer_futures() {
     let still = run_from(&project_with(still(), vec![tiered()]), &tx, 40, Some(8), 3);
     assert_eq!(still.scenarios[0].revenue, still.baseline.revenue);
     assert_eq!(still.scenarios[0].retention, still.baseline.retention);
+}
+
+/// Editing one scenario re-projects that one alone: the other outlooks come from the cache, and
+/// the result is the one projecting every scenario gives.
+#[test]
+fn an_edit_reprojects_only_the_edited_scenario() {
+    let tx = history(700, 13);
+    let flat = Scenario {
+        name: "Flat".into(),
+        rewards: tiered().rewards,
+        enrolment_rate_pct: 80.0,
+        ..Scenario::default()
+    };
+    let mut p = project_with(Response::default(), vec![tiered(), flat]);
+    let pop = Population::from_project(&p, &tx);
+    let basis = ProjectionBasis::fit(&p, &tx).unwrap();
+    let options = ProjectionOptions {
+        horizon_months: 12,
+        runs: 12,
+        seed: 4,
+        futures: None,
+        fast: true,
+    };
+    let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
+    let all = |p: &Project| {
+        let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+        project_from(&basis, p, &chosen, &[None, None], &tx, &pop, options, &|_| {}, &go)
+            .unwrap()
+            .unwrap()
+    };
+    let mut cache = OutlookCache::default();
+    let mut reusing = |p: &Project, cancel: &AtomicBool| {
+        let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+        let b = [None, None];
+        project_reusing(&mut cache, &basis, p, &chosen, &b, &tx, &pop, options, &|_| {}, cancel)
+            .unwrap()
+    };
+    let first = reusing(&p, &go).unwrap();
+    assert_eq!(first, all(&p));
+    // Nothing changed: nothing is projected (a cancelled projection would give `None`).
+    assert_eq!(reusing(&p, &stop).as_ref(), Some(&first));
+    // One scenario edited: it must be projected, and the result is the full projection's.
+    p.scenarios[0].tiers[1].enter_threshold = 250.0;
+    assert!(reusing(&p, &stop).is_none());
+    let edited = reusing(&p, &go).unwrap();
+    assert_eq!(edited, all(&p));
+    assert_eq!(edited.scenarios[1], first.scenarios[1]);
+    assert_ne!(edited.scenarios[0], first.scenarios[0]);
+    // A change outside the scenarios (here the margin) invalidates every outlook.
+    p.settings.gross_margin_pct += 5.0;
+    assert!(reusing(&p, &stop).is_none());
+    assert_eq!(reusing(&p, &go).unwrap(), all(&p));
 }
 
 proptest! {

@@ -16,11 +16,11 @@ use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::store::Transactions;
 use crate::data::write::write_csv;
-use crate::model::Project;
+use crate::model::{Project, Scenario};
 use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
-    Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_from,
+    OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_reusing,
 };
 use crate::sim::replay::{Population, Replay, explain, replay_with};
 use crate::sim::segments::FeatureTable;
@@ -149,45 +149,100 @@ pub struct Worker {
     /// The pseudonymisation key file of imports and bundles (`None`: `$TIERLAB_KEY_FILE`, else
     /// the per-user default; see [`crate::data::pseudonym`]).
     pub key_file: Option<PathBuf>,
-    /// The models the last projection was fitted with, kept while the data and the model
-    /// settings stay: an edit of a scenario or persona re-projects without fitting again.
-    basis: Arc<Mutex<Option<BasisCache>>>,
+    /// What the last replays and projection worked out that an edit may leave as it was.
+    kept: Arc<Mutex<Kept>>,
 }
 
-/// Fitted projection models and what they were fitted on.
+/// Results kept from one run to the next, each with what it was made from: an edit re-does only
+/// what it changed.
+#[derive(Default)]
+struct Kept {
+    /// The projection's fitted models, kept while the data and the model settings stay (an edit
+    /// of a scenario or persona re-projects without fitting again), and the scenario outlooks
+    /// projected from them.
+    basis: Option<BasisCache>,
+    /// Replays of scenarios: the project without its scenarios, the data, and each scenario's
+    /// replay.
+    replays: Option<(Project, Arc<Transactions>, Vec<(Scenario, Replay)>)>,
+}
+
+/// Fitted projection models, what they were fitted on, and the outlooks projected from them.
 struct BasisCache {
     /// [`model_key`] of the project.
     key: Project,
     /// The data (held, so that the pointer compared is not reused).
     tx: Arc<Transactions>,
     basis: Arc<ProjectionBasis>,
+    outlooks: OutlookCache,
 }
 
-/// The projection models of `project` on `tx`: the cached ones when they were fitted on the same
-/// data and model settings, else fitted now (and cached).
+/// Locks what is kept. A poisoned lock only means another job panicked while holding it: what
+/// it holds is still whole (each part is replaced in one assignment).
+fn lock(kept: &Mutex<Kept>) -> std::sync::MutexGuard<'_, Kept> {
+    kept.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The projection models of `project` on `tx`, with the outlooks kept for them: the kept ones
+/// when they were fitted on the same data and model settings, else fitted now (and kept).
 fn basis_for(
-    cache: &Mutex<Option<BasisCache>>,
+    kept: &Mutex<Kept>,
     project: &Project,
     tx: &Arc<Transactions>,
-) -> Result<Arc<ProjectionBasis>, ProjectionError> {
+) -> Result<(Arc<ProjectionBasis>, OutlookCache), ProjectionError> {
     let key = model_key(project);
-    let cached = |c: &Option<BasisCache>| {
-        c.as_ref()
-            .filter(|c| c.key == key && Arc::ptr_eq(&c.tx, tx))
-            .map(|c| Arc::clone(&c.basis))
-    };
-    // A poisoned lock only means another job panicked while holding it: its cache is still
-    // whole (it is replaced in one assignment).
-    if let Some(b) = cached(&cache.lock().unwrap_or_else(|e| e.into_inner())) {
-        return Ok(b);
+    if let Some(c) = lock(kept)
+        .basis
+        .as_ref()
+        .filter(|c| c.key == key && Arc::ptr_eq(&c.tx, tx))
+    {
+        return Ok((Arc::clone(&c.basis), c.outlooks.clone()));
     }
     let basis = Arc::new(ProjectionBasis::fit(project, tx)?);
-    *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(BasisCache {
+    lock(kept).basis = Some(BasisCache {
         key,
         tx: Arc::clone(tx),
         basis: Arc::clone(&basis),
+        outlooks: OutlookCache::default(),
     });
-    Ok(basis)
+    Ok((basis, OutlookCache::default()))
+}
+
+/// Every scenario of `project` replayed on `tx`, those replayed before for the same rest of the
+/// project and data taken from `kept` (`None`: cancelled). `progress` gets the share done.
+fn replays_for(
+    kept: &Mutex<Kept>,
+    project: &Project,
+    tx: &Arc<Transactions>,
+    pop: &Population,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Option<Vec<Replay>> {
+    let context = Project {
+        scenarios: Vec::new(),
+        ..project.clone()
+    };
+    let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
+        Some((c, t, r)) if *c == context && Arc::ptr_eq(t, tx) => r.clone(),
+        _ => Vec::new(),
+    };
+    let n = project.scenarios.len().max(1) as f64;
+    let mut replays = Vec::with_capacity(project.scenarios.len());
+    for (i, s) in project.scenarios.iter().enumerate() {
+        let replay = match before.iter().find(|(b, _)| b == s) {
+            Some((_, r)) => r.clone(),
+            None => {
+                let report = |f: f64| progress((i as f64 + f) / n);
+                replay_with(project, s, tx, pop, &report, cancel)?
+            }
+        };
+        replays.push(replay);
+    }
+    lock(kept).replays = Some((
+        context,
+        Arc::clone(tx),
+        project.scenarios.iter().cloned().zip(replays.clone()).collect(),
+    ));
+    Some(replays)
 }
 
 impl Default for Worker {
@@ -198,7 +253,7 @@ impl Default for Worker {
             rx,
             busy: 0,
             key_file: None,
-            basis: Arc::default(),
+            kept: Arc::default(),
         }
     }
 }
@@ -303,27 +358,23 @@ impl Worker {
     pub fn replay(&mut self, ctx: &egui::Context, run: &Run, tx: Arc<Transactions>) {
         let run = run.clone();
         let repaint = ctx.clone();
-        let basis_cache = Arc::clone(&self.basis);
+        let kept = Arc::clone(&self.kept);
         self.spawn(ctx, move || {
             let started = std::time::Instant::now();
             let project = run.project;
             let pop = Population::from_project(&project, &tx);
-            let n = project.scenarios.len().max(1) as f64;
-            let mut replays = Some(Vec::new());
             let set_progress = |f: f64| {
                 run.progress.store(f.to_bits(), Ordering::Relaxed);
                 repaint.request_repaint();
             };
-            for (i, s) in project.scenarios.iter().enumerate() {
-                let report = |f: f64| set_progress(0.2 * (i as f64 + f) / n);
-                match replay_with(&project, s, &tx, &pop, &report, &run.cancel) {
-                    Some(r) => replays.as_mut().map(|v| v.push(r)),
-                    None => {
-                        replays = None;
-                        break;
-                    }
-                };
-            }
+            let replays = replays_for(
+                &kept,
+                &project,
+                &tx,
+                &pop,
+                &|f| set_progress(0.2 * f),
+                &run.cancel,
+            );
             let projection = replays.as_ref().and_then(|replays| {
                 let scenarios: Vec<_> = project.scenarios.iter().collect();
                 let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
@@ -333,19 +384,30 @@ impl Worker {
                     ..ProjectionOptions::from_project(&project)
                 };
                 let report = |f: f64| set_progress(0.2 + 0.8 * f);
-                let projected = basis_for(&basis_cache, &project, &tx).and_then(|basis| {
-                    project_from(
-                        &basis,
-                        &project,
-                        &scenarios,
-                        &breakage,
-                        &tx,
-                        &pop,
-                        options,
-                        &report,
-                        &run.cancel,
-                    )
-                });
+                let projected =
+                    basis_for(&kept, &project, &tx).and_then(|(basis, mut outlooks)| {
+                        let p = project_reusing(
+                            &mut outlooks,
+                            &basis,
+                            &project,
+                            &scenarios,
+                            &breakage,
+                            &tx,
+                            &pop,
+                            options,
+                            &report,
+                            &run.cancel,
+                        );
+                        // Kept for the next edit, while the models are still the kept ones.
+                        if let Some(c) = lock(&kept)
+                            .basis
+                            .as_mut()
+                            .filter(|c| Arc::ptr_eq(&c.basis, &basis))
+                        {
+                            c.outlooks = outlooks;
+                        }
+                        p
+                    });
                 match projected {
                     Ok(Some(p)) => Some(Ok(Box::new(p))),
                     Ok(None) => None,
@@ -551,5 +613,41 @@ pub fn segment_key(project: &Project) -> Project {
         personas: Vec::new(),
         scenarios: Vec::new(),
         ..Project::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::project_io::load_project_with_data;
+
+    /// Replays and the projection's models are kept for the next run: unchanged scenarios are not
+    /// replayed again (a cancelled replay would give `None`), an edited one is.
+    #[test]
+    fn an_edit_replays_only_the_edited_scenario_and_keeps_the_fitted_models() {
+        let loaded = load_project_with_data(Path::new("projects/fashion-retailer.ron")).unwrap();
+        let mut project = loaded.project;
+        let tx = Arc::new(loaded.transactions);
+        let pop = Population::from_project(&project, &tx);
+        let kept = Mutex::new(Kept::default());
+        let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
+        let first = replays_for(&kept, &project, &tx, &pop, &|_| {}, &go).unwrap();
+        assert_eq!(first.len(), project.scenarios.len());
+        assert_eq!(
+            replays_for(&kept, &project, &tx, &pop, &|_| {}, &stop).as_ref(),
+            Some(&first)
+        );
+        project.scenarios[0].enrolment_rate_pct /= 2.0;
+        assert!(replays_for(&kept, &project, &tx, &pop, &|_| {}, &stop).is_none());
+        let edited = replays_for(&kept, &project, &tx, &pop, &|_| {}, &go).unwrap();
+        assert_eq!(edited[1..], first[1..]);
+        assert_ne!(edited[0], first[0]);
+        // The models are fitted once for the data and model settings.
+        let (a, _) = basis_for(&kept, &project, &tx).unwrap();
+        let (b, _) = basis_for(&kept, &project, &tx).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        project.settings.transaction_model = crate::model::TransactionModel::MbgNbd;
+        let (c, _) = basis_for(&kept, &project, &tx).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
     }
 }

@@ -35,10 +35,6 @@ pub struct Purchase {
     pub amount: f64,
 }
 
-fn gamma(shape: f64, rate: f64, rng: &mut impl Rng) -> f64 {
-    Gamma::new(shape, 1.0 / rate).map_or(shape / rate, |g| g.sample(rng))
-}
-
 /// A small, fast generator for one customer's stream of one run (SplitMix64): seeding costs
 /// nothing, so every (customer, run, purpose) has its own stream and draws never depend on the
 /// order customers are processed in or on how many draws another purpose took.
@@ -106,48 +102,116 @@ pub(crate) fn draw_latent(
     fallback_spend: f64,
     rng: &mut impl Rng,
 ) -> Latent {
-    let (x, age) = (f64::from(row.x), row.age);
-    let alive = rng.random::<f64>() < p_alive;
-    let mean_spend = if row.x > 0 {
-        row.mean_repeat_spend
-    } else {
-        fallback_spend
-    };
-    if !alive {
-        // Nothing more to draw for a customer who is gone.
-        return Latent {
-            alive,
-            lambda: 0.0,
-            dropout: 1.0,
-            continuous: matches!(params, TransactionParams::ParetoNbd { .. }),
-            nu: None,
-            mean_spend,
-        };
+    Posterior::new(params, spend, row, p_alive, fallback_spend).draw(rng)
+}
+
+/// A purchase rate or dropout distribution, or its mean when the parameters admit none.
+#[derive(Clone, Copy, Debug)]
+enum Draw<D> {
+    From(D),
+    Mean(f64),
+}
+
+impl<D: Distribution<f64>> Draw<D> {
+    fn sample(&self, rng: &mut impl Rng) -> f64 {
+        match self {
+            Draw::From(d) => d.sample(rng),
+            Draw::Mean(m) => *m,
+        }
     }
-    let (lambda, dropout, continuous) = match *params {
-        TransactionParams::BgNbd { r, alpha, a, b } => (
-            gamma(r + x, alpha + age, rng),
-            Beta::new(a, b + x).map_or(a / (a + b + x), |d| d.sample(rng)),
-            false,
-        ),
-        TransactionParams::MbgNbd { r, alpha, a, b } => (
-            gamma(r + x, alpha + age, rng),
-            Beta::new(a, b + x + 1.0).map_or(a / (a + b + x + 1.0), |d| d.sample(rng)),
-            false,
-        ),
-        TransactionParams::ParetoNbd { r, alpha, s, beta } => (
-            gamma(r + x, alpha + age, rng),
-            gamma(s, beta + age, rng),
-            true,
-        ),
-    };
-    Latent {
-        alive,
-        lambda,
-        dropout,
-        continuous,
-        nu: spend.map(|g| gamma(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend, rng)),
-        mean_spend,
+}
+
+/// A Gamma(shape, rate) draw.
+fn gamma_of(shape: f64, rate: f64) -> Draw<Gamma<f64>> {
+    Gamma::new(shape, 1.0 / rate).map_or(Draw::Mean(shape / rate), Draw::From)
+}
+
+/// One customer's posterior given their history, set up once and drawn from in every run
+/// (the same draws, in the same order, as setting the distributions up for each run).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Posterior {
+    p_alive: f64,
+    mean_spend: f64,
+    continuous: bool,
+    lambda: Draw<Gamma<f64>>,
+    /// BG/NBD and MBG/NBD: the dropout probability's Beta; Pareto/NBD: the dropout rate's Gamma.
+    dropout: DropoutDraw,
+    nu: Option<Draw<Gamma<f64>>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum DropoutDraw {
+    Beta(Draw<Beta<f64>>),
+    Gamma(Draw<Gamma<f64>>),
+}
+
+impl Posterior {
+    /// The posterior of `row` under the fitted models; `p_alive` is P(alive) given the row.
+    pub(crate) fn new(
+        params: &TransactionParams,
+        spend: Option<&GammaGammaParams>,
+        row: &CustomerSummary,
+        p_alive: f64,
+        fallback_spend: f64,
+    ) -> Posterior {
+        let (x, age) = (f64::from(row.x), row.age);
+        let beta = |a: f64, b: f64| {
+            DropoutDraw::Beta(Beta::new(a, b).map_or(Draw::Mean(a / (a + b)), Draw::From))
+        };
+        let (lambda, dropout, continuous) = match *params {
+            TransactionParams::BgNbd { r, alpha, a, b } => {
+                (gamma_of(r + x, alpha + age), beta(a, b + x), false)
+            }
+            TransactionParams::MbgNbd { r, alpha, a, b } => {
+                (gamma_of(r + x, alpha + age), beta(a, b + x + 1.0), false)
+            }
+            TransactionParams::ParetoNbd { r, alpha, s, beta } => (
+                gamma_of(r + x, alpha + age),
+                DropoutDraw::Gamma(gamma_of(s, beta + age)),
+                true,
+            ),
+        };
+        Posterior {
+            p_alive,
+            mean_spend: if row.x > 0 {
+                row.mean_repeat_spend
+            } else {
+                fallback_spend
+            },
+            continuous,
+            lambda,
+            dropout,
+            nu: spend.map(|g| gamma_of(g.q + g.p * x, g.gamma + x * row.mean_repeat_spend)),
+        }
+    }
+
+    /// The customer's latent state in one run.
+    pub(crate) fn draw(&self, rng: &mut impl Rng) -> Latent {
+        let alive = rng.random::<f64>() < self.p_alive;
+        if !alive {
+            // Nothing more to draw for a customer who is gone.
+            return Latent {
+                alive,
+                lambda: 0.0,
+                dropout: 1.0,
+                continuous: self.continuous,
+                nu: None,
+                mean_spend: self.mean_spend,
+            };
+        }
+        let lambda = self.lambda.sample(rng);
+        let dropout = match &self.dropout {
+            DropoutDraw::Beta(d) => d.sample(rng),
+            DropoutDraw::Gamma(d) => d.sample(rng),
+        };
+        Latent {
+            alive,
+            lambda,
+            dropout,
+            continuous: self.continuous,
+            nu: self.nu.map(|d| d.sample(rng)),
+            mean_spend: self.mean_spend,
+        }
     }
 }
 
@@ -388,12 +452,12 @@ pub fn simulate_runs(
             let mut tape = Tape::new(spend);
             for row in rows {
                 let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+                let posterior = Posterior::new(params, spend, row, p_alive, fallback);
                 let [transactions, revenue, actives] = &mut acc;
                 let cells = transactions.iter_mut().zip(revenue).zip(actives);
                 for (run, ((tr, rv), ac)) in cells.enumerate() {
                     let mut latent_rng = SplitMix::stream(seed, row.customer, run, 0);
-                    let latent =
-                        draw_latent(params, spend, row, p_alive, fallback, &mut latent_rng);
+                    let latent = posterior.draw(&mut latent_rng);
                     active.iter_mut().for_each(|a| *a = false);
                     tape.reset(Streams::new(seed, row.customer, run));
                     live(

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
-    SplitMix, Steer, Streams, Tape, Unsteered, draw_latent, fallback_spend, live, month_slots,
+    Posterior, SplitMix, Steer, Streams, Tape, Unsteered, fallback_spend, live, month_slots,
 };
 use crate::data::store::Transactions;
 use crate::model::{Date, Project, Response, Scenario};
@@ -455,6 +455,110 @@ pub enum ProjectionError {
     Fit(#[from] FitError),
 }
 
+/// Scenario outlooks of earlier projections, reused while nothing they depend on has changed:
+/// an outlook depends on its scenario (with its breakage) and on the rest of the project, the
+/// options, the data and the fitted models, not on the other scenarios (each is its own arm
+/// against the same baseline draws). Keep one cache per [`ProjectionBasis`]; see
+/// [`project_reusing`].
+#[derive(Clone, Debug, Default)]
+pub struct OutlookCache {
+    /// The project without its scenarios, and the options, of the outlooks kept.
+    context: Option<(Project, ProjectionOptions)>,
+    /// The last projection made in that context, for its baseline and calendar.
+    last: Option<Projection>,
+    /// Each scenario projected in that context: the scenario, its breakage and its outlook.
+    outlooks: Vec<(Scenario, Option<f64>, ScenarioOutlook)>,
+}
+
+/// [`project_from`], projecting only the scenarios whose outlook `cache` does not hold for this
+/// project and these options, and taking the rest from it: editing one scenario re-projects that
+/// one alone. The result is the one [`project_from`] gives for all of them (a test checks it).
+/// `cache` must be used with one `basis` (and its data) only.
+#[allow(clippy::too_many_arguments)]
+pub fn project_reusing(
+    cache: &mut OutlookCache,
+    basis: &ProjectionBasis,
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Projection>, ProjectionError> {
+    let context = (
+        Project {
+            scenarios: Vec::new(),
+            ..project.clone()
+        },
+        options,
+    );
+    if cache.context.as_ref() != Some(&context) {
+        *cache = OutlookCache {
+            context: Some(context),
+            ..OutlookCache::default()
+        };
+    }
+    let breakage_of = |i: usize| breakage.get(i).copied().flatten();
+    let cached = |cache: &OutlookCache, i: usize| -> Option<ScenarioOutlook> {
+        let b = breakage_of(i).map(f64::to_bits);
+        cache
+            .outlooks
+            .iter()
+            .find(|(s, sb, _)| s == scenarios[i] && sb.map(f64::to_bits) == b)
+            .map(|(_, _, o)| o.clone())
+    };
+    let missing: Vec<usize> = (0..scenarios.len())
+        .filter(|&i| cached(cache, i).is_none())
+        .collect();
+    let fresh = if missing.is_empty() && cache.last.is_some() {
+        None
+    } else {
+        let chosen: Vec<&Scenario> = missing.iter().map(|&i| scenarios[i]).collect();
+        let chosen_breakage: Vec<Option<f64>> = missing.iter().map(|&i| breakage_of(i)).collect();
+        match project_from(
+            basis,
+            project,
+            &chosen,
+            &chosen_breakage,
+            tx,
+            pop,
+            options,
+            progress,
+            cancel,
+        )? {
+            Some(p) => Some(p),
+            None => return Ok(None),
+        }
+    };
+    let Some(mut out) = fresh.clone().or_else(|| cache.last.clone()) else {
+        return Err(ProjectionError::NoData);
+    };
+    let mut computed = fresh.map(|p| p.scenarios.into_iter()).into_iter().flatten();
+    let mut outlooks = Vec::with_capacity(scenarios.len());
+    for i in 0..scenarios.len() {
+        let outlook = match cached(cache, i) {
+            Some(o) => o,
+            None => computed.next().ok_or(ProjectionError::NoData)?,
+        };
+        outlooks.push(outlook);
+    }
+    // Keep the outlooks of the scenarios of this call (older ones would only grow the cache).
+    cache.outlooks = scenarios
+        .iter()
+        .zip(&outlooks)
+        .enumerate()
+        .map(|(i, (s, o))| ((*s).clone(), breakage_of(i), o.clone()))
+        .collect();
+    out.scenarios = outlooks;
+    cache.last = Some(Projection {
+        scenarios: Vec::new(),
+        ..out.clone()
+    });
+    Ok(Some(out))
+}
+
 /// A persona's response as multipliers.
 #[derive(Clone, Copy, Debug)]
 struct Shift {
@@ -526,12 +630,46 @@ struct Acc {
     aggs: Vec<Vec<Agg>>,
 }
 
+/// The projected days: when a purchase `t` periods after the end of the data falls, and in which
+/// projected month.
+struct Calendar {
+    /// Last day of the data.
+    base: Date,
+    /// Days per model period.
+    days: f64,
+    /// Month slot of each projected day, from the day after `base`.
+    day_slot: Vec<u16>,
+}
+
+impl Calendar {
+    /// Days after `base` of a moment `t` periods after it: ⌈t · days⌉, at least 1. (An integer
+    /// ceiling: `f64::ceil` is a library call on the baseline x86-64 target.)
+    #[inline]
+    fn days_after(&self, t: f64) -> i32 {
+        let x = t * self.days;
+        // Saturating; `x` is not negative.
+        let i = x as i32;
+        let up = if f64::from(i) < x { i.saturating_add(1) } else { i };
+        up.max(1)
+    }
+
+    /// The day of a moment `t` periods after `base`.
+    #[inline]
+    fn day(&self, t: f64) -> Date {
+        self.base.add_days(self.days_after(t))
+    }
+
+    /// Month slot of a projected day (`None` outside the projection).
+    #[inline]
+    fn slot(&self, day: Date) -> Option<usize> {
+        let k = usize::try_from(day.0 - self.base.0 - 1).ok()?;
+        self.day_slot.get(k).map(|&m| usize::from(m))
+    }
+}
+
 /// One customer's future in one run, as the projection books it.
 struct Book<'a> {
-    /// Month of each projected day.
-    slot: &'a dyn Fn(Date) -> Option<usize>,
-    base: Date,
-    days: f64,
+    calendar: &'a Calendar,
     revenue: &'a mut [f64],
     active: &'a mut [f64],
     segment_revenue: &'a mut f64,
@@ -540,11 +678,11 @@ struct Book<'a> {
 
 impl Book<'_> {
     fn day(&self, t: f64) -> Date {
-        self.base.add_days((t * self.days).ceil().max(1.0) as i32)
+        self.calendar.day(t)
     }
 
     fn record(&mut self, day: Date, amount: f64) {
-        if let Some(k) = (self.slot)(day) {
+        if let Some(k) = self.calendar.slot(day) {
             self.revenue[k] += amount;
             *self.segment_revenue += amount;
             if self.last_month != Some(k) {
@@ -675,13 +813,12 @@ pub fn project_from(
     let days = period.days();
     let horizon = f64::from(end.0 - last.0).max(0.0) / days;
     let first_month = start.month_index();
-    // Month of each projected day.
-    let day_slot: Vec<u16> = (start.0..=end.0)
-        .map(|d| (Date(d).month_index() - first_month).clamp(0, i32::from(u16::MAX)) as u16)
-        .collect();
-    let slot = |day: Date| -> Option<usize> {
-        let k = usize::try_from(day.0 - start.0).ok()?;
-        day_slot.get(k).map(|&m| usize::from(m))
+    let calendar = Calendar {
+        base: last,
+        days,
+        day_slot: (start.0..=end.0)
+            .map(|d| (Date(d).month_index() - first_month).clamp(0, i32::from(u16::MAX)) as u16)
+            .collect(),
     };
     let fallback = basis.fallback_spend;
     let engines: Vec<Engine> = scenarios
@@ -747,6 +884,7 @@ pub fn project_from(
                 |e| e.groups_of(c),
             );
             let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+            let posterior = Posterior::new(&params, spend.as_ref(), row, p_alive, fallback);
             let standings: Vec<Standing> = engines
                 .iter()
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
@@ -754,14 +892,7 @@ pub fn project_from(
                 .collect();
             for future in 0..futures {
                 let mut latent_rng = SplitMix::stream(seed, c, future, 0);
-                let latent = draw_latent(
-                    &params,
-                    spend.as_ref(),
-                    row,
-                    p_alive,
-                    fallback,
-                    &mut latent_rng,
-                );
+                let latent = posterior.draw(&mut latent_rng);
                 if latent.alive {
                     acc.alive[future][segment] += 1.0;
                 }
@@ -769,15 +900,16 @@ pub fn project_from(
                 baseline.clear();
                 let arm = &mut acc.arms[0];
                 let mut book = Book {
-                    slot: &slot,
-                    base: last,
-                    days,
+                    calendar: &calendar,
                     revenue: &mut arm.revenue[future],
                     active: &mut arm.active[future],
                     segment_revenue: &mut arm.segment_revenue[future][segment],
                     last_month: None,
                 };
-                tape.reset(Streams::new(seed, c, future));
+                if latent.alive {
+                    // A customer gone today draws nothing more (`live` returns at once).
+                    tape.reset(Streams::new(seed, c, future));
+                }
                 let death = live(
                     &latent,
                     horizon,
@@ -792,8 +924,7 @@ pub fn project_from(
                     if !latent.alive {
                         return None;
                     }
-                    let t = death?;
-                    slot(last.add_days((t * days).ceil().max(1.0) as i32))
+                    calendar.slot(calendar.day(death?))
                 };
                 if let Some(k) = death_slot(death) {
                     arm.deaths[future][segment][k] += 1.0;
@@ -802,9 +933,7 @@ pub fn project_from(
                 for (s, standing) in standings.iter().enumerate() {
                     let arm = &mut acc.arms[s + 1];
                     let mut book = Book {
-                        slot: &slot,
-                        base: last,
-                        days,
+                        calendar: &calendar,
                         revenue: &mut arm.revenue[future],
                         active: &mut arm.active[future],
                         segment_revenue: &mut arm.segment_revenue[future][segment],
