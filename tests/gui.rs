@@ -294,6 +294,9 @@ fn results_page_projects_each_programme_fast_then_with_all_runs() {
         let p = outcome.as_ref().expect("the model fits");
         assert_eq!(p.scenarios.len(), 2);
         assert_eq!(p.runs, fast);
+        // 2,357 customers: every run is simulated on its own, even in the fast preview.
+        assert_eq!(p.futures, fast);
+        assert!(h.state().projection_fast);
     }
     h.get_by_label("Retention at the horizon");
     h.get_by_label("ROI");
@@ -307,6 +310,8 @@ fn results_page_projects_each_programme_fast_then_with_all_runs() {
     let (runs, outcome) = h.state().projection.as_ref().unwrap();
     assert_eq!(*runs, 200);
     assert_eq!(outcome.as_ref().unwrap().runs, 200);
+    assert_eq!(outcome.as_ref().unwrap().futures, 200);
+    assert!(!h.state().projection_fast);
     assert!(fast < 200);
 }
 

@@ -4,10 +4,10 @@
 //! uplift never lowering expected revenue.
 
 use proptest::prelude::*;
+use std::sync::atomic::AtomicBool;
 use tierlab::data::store::Transactions;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
-use std::sync::atomic::AtomicBool;
 use tierlab::sim::projection::programme::{
     Band, Bands, OutlookCache, Projection, ProjectionBasis, ProjectionOptions, project,
     project_from, project_reusing,
@@ -303,16 +303,37 @@ fn an_edit_reprojects_only_the_edited_scenario() {
     let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
     let all = |p: &Project| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        project_from(&basis, p, &chosen, &[None, None], &tx, &pop, options, &|_| {}, &go)
-            .unwrap()
-            .unwrap()
+        project_from(
+            &basis,
+            p,
+            &chosen,
+            &[None, None],
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            &go,
+        )
+        .unwrap()
+        .unwrap()
     };
     let mut cache = OutlookCache::default();
     let mut reusing = |p: &Project, cancel: &AtomicBool| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
         let b = [None, None];
-        project_reusing(&mut cache, &basis, p, &chosen, &b, &tx, &pop, options, &|_| {}, cancel)
-            .unwrap()
+        project_reusing(
+            &mut cache,
+            &basis,
+            p,
+            &chosen,
+            &b,
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            cancel,
+        )
+        .unwrap()
     };
     let first = reusing(&p, &go).unwrap();
     assert_eq!(first, all(&p));

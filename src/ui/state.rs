@@ -323,6 +323,8 @@ pub struct AppState {
     /// The projection that came with the results: its Monte Carlo runs and the outcome (an
     /// error when the customer model cannot be fitted).
     pub projection: Option<(usize, Result<Box<Projection>, String>)>,
+    /// Whether `projection` is the fast preview (fewer futures per customer).
+    pub projection_fast: bool,
     /// Project with all of the project's Monte Carlo runs instead of the fast mode's few.
     pub all_runs: bool,
     /// The replay running now.
@@ -384,6 +386,7 @@ impl AppState {
             title: String::new(),
             results: None,
             projection: None,
+            projection_fast: false,
             all_runs: false,
             run: None,
             segment_report: None,
@@ -529,6 +532,7 @@ impl AppState {
                     generation,
                     project,
                     replays,
+                    fast,
                     projection,
                     seconds,
                 } => {
@@ -551,6 +555,7 @@ impl AppState {
                             let runs = p.as_ref().map_or(0, |p| p.runs);
                             (runs, p)
                         });
+                        self.projection_fast = fast;
                     }
                 }
                 WorkerMsg::Segmented { key, report } => {
@@ -1074,18 +1079,18 @@ impl AppState {
         let Some(doc) = &self.doc else { return };
         let Some(tx) = &doc.data else { return };
         let runs = self.projection_runs();
-        let up_to_date = self
-            .results
-            .as_ref()
-            .is_some_and(|(p, _)| p == &doc.project)
-            && self
-                .projection
+        let fast = !self.all_runs;
+        let up_to_date =
+            self.results
                 .as_ref()
-                .is_some_and(|(r, p)| *r == runs || p.is_err());
+                .is_some_and(|(p, _)| p == &doc.project)
+                && self.projection.as_ref().is_some_and(|(r, p)| {
+                    (*r == runs && self.projection_fast == fast) || p.is_err()
+                });
         let running = self
             .run
             .as_ref()
-            .is_some_and(|r| r.project == doc.project && r.runs == runs);
+            .is_some_and(|r| r.project == doc.project && r.runs == runs && r.fast == fast);
         if up_to_date || running || !doc.project.is_valid() || doc.project.scenarios.is_empty() {
             return;
         }
@@ -1097,7 +1102,7 @@ impl AppState {
             generation: self.generation,
             project: doc.project.clone(),
             runs,
-            fast: !self.all_runs,
+            fast,
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(AtomicU64::new(0)),
         };

@@ -108,6 +108,8 @@ pub enum WorkerMsg {
         project: Box<Project>,
         /// One replay per scenario.
         replays: Option<Vec<Replay>>,
+        /// Whether the projection is the fast preview.
+        fast: bool,
         /// The projection of every scenario (`None` when cancelled; an error when the customer
         /// model cannot be fitted).
         projection: Option<Result<Box<Projection>, String>>,
@@ -240,7 +242,12 @@ fn replays_for(
     lock(kept).replays = Some((
         context,
         Arc::clone(tx),
-        project.scenarios.iter().cloned().zip(replays.clone()).collect(),
+        project
+            .scenarios
+            .iter()
+            .cloned()
+            .zip(replays.clone())
+            .collect(),
     ));
     Some(replays)
 }
@@ -418,6 +425,7 @@ impl Worker {
                 generation: run.generation,
                 project: Box::new(project),
                 replays,
+                fast: run.fast,
                 projection,
                 seconds: started.elapsed().as_secs_f64(),
             }

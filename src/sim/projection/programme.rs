@@ -649,7 +649,11 @@ impl Calendar {
         let x = t * self.days;
         // Saturating; `x` is not negative.
         let i = x as i32;
-        let up = if f64::from(i) < x { i.saturating_add(1) } else { i };
+        let up = if f64::from(i) < x {
+            i.saturating_add(1)
+        } else {
+            i
+        };
         up.max(1)
     }
 
