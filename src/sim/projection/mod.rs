@@ -239,6 +239,7 @@ impl<F: FnMut(f64, f64)> Steer for Unsteered<F> {
 /// The streams one customer's future is drawn from in one run: waiting times, spend, dropout.
 /// A programme that changes how often a customer buys leaves the spend of their k-th purchase
 /// and the dropout draw after it as they were: common random numbers.
+#[derive(Clone, Debug)]
 pub(crate) struct Streams {
     /// Exponential waiting times.
     pub gap: SplitMix,
@@ -269,7 +270,31 @@ pub(crate) struct Tape {
     draws: Vec<[f64; 3]>,
 }
 
+/// Where a [`Tape`] stands: its streams and the draws made so far (see [`Tape::state`]).
+#[derive(Clone, Debug)]
+pub(crate) struct TapeState {
+    streams: Streams,
+    life: f64,
+    draws: Vec<[f64; 3]>,
+}
+
 impl Tape {
+    /// Where the tape stands, to be taken up again by [`Tape::resume`]: the same draws follow.
+    pub(crate) fn state(&self) -> TapeState {
+        TapeState {
+            streams: self.streams.clone(),
+            life: self.life,
+            draws: self.draws.clone(),
+        }
+    }
+
+    /// Takes up a customer-run where [`Tape::state`] left it.
+    pub(crate) fn resume(&mut self, state: &TapeState) {
+        self.streams.clone_from(&state.streams);
+        self.life = state.life;
+        self.draws.clone_from(&state.draws);
+    }
+
     /// An empty tape; `spend` is the Gamma-Gamma model, if any.
     pub(crate) fn new(spend: Option<&GammaGammaParams>) -> Tape {
         Tape {

@@ -15,6 +15,7 @@
 //! member's purchases are the baseline's draw for draw, and differences between scenarios are
 //! the programme's, not noise. Customers who never join are the baseline exactly.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rand::RngCore;
@@ -22,10 +23,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
-    Posterior, SplitMix, Steer, Streams, Tape, Unsteered, fallback_spend, live, month_slots,
+    Latent, Posterior, SplitMix, Steer, Streams, Tape, TapeState, Unsteered, fallback_spend, live,
+    month_slots,
 };
 use crate::data::store::Transactions;
-use crate::model::{Date, Project, Response, Scenario};
+use crate::model::{Date, Period, Project, Response, Scenario};
 use crate::sim::models::{
     Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
     summarise,
@@ -38,6 +40,27 @@ const CHUNK: usize = 2048;
 /// Chunk-futures processed in parallel before their sums are added to the total: chunks a group
 /// holds at once is this over the futures per customer (between 2 and 64), which bounds memory.
 const GROUP_FUTURES: usize = 256;
+
+/// Customer-futures whose draws an [`OutlookCache`] keeps at most (about 250 bytes each): the fast
+/// preview of up to 200k customers.
+pub const MAX_KEPT_FUTURES: usize = 400_000;
+
+/// One customer's simulated future as drawn: the latent state, where the tape of draws stood
+/// after every arm had read it, the baseline's purchases and when the customer dropped out.
+#[derive(Clone, Debug)]
+struct DrawnFuture {
+    latent: Latent,
+    /// `None` for a customer gone today (nothing drawn).
+    tape: Option<TapeState>,
+    baseline: Vec<(Date, f64)>,
+    death: Option<f64>,
+}
+
+/// The futures of every customer, chunk by chunk (customer, then future, within a chunk).
+#[derive(Debug, Default)]
+struct Drawn {
+    chunks: Vec<Vec<DrawnFuture>>,
+}
 
 /// Customer-futures a projection simulates at most when it chooses the number of futures per
 /// customer itself (see [`ProjectionOptions::futures_for`]).
@@ -464,6 +487,11 @@ pub enum ProjectionError {
 pub struct OutlookCache {
     /// The project without its scenarios, and the options, of the outlooks kept.
     context: Option<(Project, ProjectionOptions)>,
+    /// Every customer's futures as drawn under these options, when there are few enough of them
+    /// ([`MAX_KEPT_FUTURES`]): re-projecting reads them instead of drawing again. They depend on
+    /// the options (seed, horizon, futures) and the basis only, so they outlive edits of the rest
+    /// of the project.
+    draws: Option<(ProjectionOptions, Period, Arc<Drawn>)>,
     /// The last projection made in that context, for its baseline and calendar.
     last: Option<Projection>,
     /// Each scenario projected in that context: the scenario, its breakage and its outlook.
@@ -497,6 +525,10 @@ pub fn project_reusing(
     if cache.context.as_ref() != Some(&context) {
         *cache = OutlookCache {
             context: Some(context),
+            draws: cache
+                .draws
+                .take()
+                .filter(|(o, period, _)| *o == options && *period == project.settings.model_period),
             ..OutlookCache::default()
         };
     }
@@ -517,7 +549,8 @@ pub fn project_reusing(
     } else {
         let chosen: Vec<&Scenario> = missing.iter().map(|&i| scenarios[i]).collect();
         let chosen_breakage: Vec<Option<f64>> = missing.iter().map(|&i| breakage_of(i)).collect();
-        match project_from(
+        let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
+        match project_drawn(
             basis,
             project,
             &chosen,
@@ -527,8 +560,15 @@ pub fn project_reusing(
             options,
             progress,
             cancel,
+            before.as_deref(),
+            true,
         )? {
-            Some(p) => Some(p),
+            Some((p, drawn)) => {
+                if let Some(d) = drawn {
+                    cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
+                }
+                Some(p)
+            }
             None => return Ok(None),
         }
     };
@@ -801,6 +841,29 @@ pub fn project_from(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
+    Ok(project_drawn(
+        basis, project, scenarios, breakage, tx, pop, options, progress, cancel, None, false,
+    )?
+    .map(|(p, _)| p))
+}
+
+/// [`project_from`] reading every customer's futures from `drawn` (drawn before with the same
+/// basis, project settings and options) instead of drawing them, or, with `keep`, returning them
+/// as drawn (when there are at most [`MAX_KEPT_FUTURES`]).
+#[allow(clippy::too_many_arguments)]
+fn project_drawn(
+    basis: &ProjectionBasis,
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+    drawn: Option<&Drawn>,
+    keep: bool,
+) -> Result<Option<(Projection, Option<Drawn>)>, ProjectionError> {
     let settings = &project.settings;
     let period = settings.model_period;
     let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
@@ -849,10 +912,17 @@ pub fn project_from(
     let widen = spread_factor(runs, futures);
     let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
     let done = AtomicUsize::new(0);
-    let work = |rows: &&[crate::sim::models::CustomerSummary]| -> Option<Acc> {
+    let drawn = drawn.filter(|d| d.chunks.len() == chunks.len());
+    let keep =
+        keep && drawn.is_none() && futures.saturating_mul(summary.rows.len()) <= MAX_KEPT_FUTURES;
+    let work = |ci: usize| -> Option<(Acc, Option<Vec<DrawnFuture>>)> {
         if cancel.load(Ordering::Relaxed) {
             return None;
         }
+        let rows = chunks[ci];
+        let drawn = drawn.map(|d| d.chunks[ci].as_slice());
+        let mut kept: Option<Vec<DrawnFuture>> =
+            keep.then(|| Vec::with_capacity(rows.len() * futures));
         let mut acc = Acc {
             alive: vec![vec![0.0; n_segments]; futures],
             arms: vec![Arm::new(futures, n, n_segments); scenarios.len() + 1],
@@ -867,7 +937,7 @@ pub fn project_from(
         let mut scratch = Scratch::default();
         let mut tape = Tape::new(spend.as_ref());
         let mut baseline: Vec<(Date, f64)> = Vec::new();
-        for row in rows.iter() {
+        for (j, row) in rows.iter().enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return None;
             }
@@ -887,16 +957,25 @@ pub fn project_from(
                 },
                 |e| e.groups_of(c),
             );
-            let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
-            let posterior = Posterior::new(&params, spend.as_ref(), row, p_alive, fallback);
+            // Set up only when the futures are drawn here.
+            let posterior = drawn.is_none().then(|| {
+                let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+                Posterior::new(&params, spend.as_ref(), row, p_alive, fallback)
+            });
             let standings: Vec<Standing> = engines
                 .iter()
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
                 .map(|(e, (a, s))| e.history(c, a, s))
                 .collect();
             for future in 0..futures {
-                let mut latent_rng = SplitMix::stream(seed, c, future, 0);
-                let latent = posterior.draw(&mut latent_rng);
+                let before = drawn.map(|d| &d[j * futures + future]);
+                let latent = match (before, &posterior) {
+                    (Some(d), _) => d.latent,
+                    (None, Some(posterior)) => {
+                        posterior.draw(&mut SplitMix::stream(seed, c, future, 0))
+                    }
+                    (None, None) => return None,
+                };
                 if latent.alive {
                     acc.alive[future][segment] += 1.0;
                 }
@@ -910,20 +989,35 @@ pub fn project_from(
                     segment_revenue: &mut arm.segment_revenue[future][segment],
                     last_month: None,
                 };
-                if latent.alive {
-                    // A customer gone today draws nothing more (`live` returns at once).
-                    tape.reset(Streams::new(seed, c, future));
-                }
-                let death = live(
-                    &latent,
-                    horizon,
-                    &mut tape,
-                    &mut Unsteered(|t: f64, amount| {
-                        let day = book.day(t);
-                        book.record(day, amount);
-                        baseline.push((day, amount));
-                    }),
-                );
+                let death = match before {
+                    Some(d) => {
+                        // Drawn before: the same purchases, booked in the same order.
+                        for &(day, amount) in &d.baseline {
+                            book.record(day, amount);
+                        }
+                        if let Some(state) = &d.tape {
+                            tape.resume(state);
+                        }
+                        d.death
+                    }
+                    None => {
+                        if latent.alive {
+                            // A customer gone today draws nothing more (`live` returns at once).
+                            tape.reset(Streams::new(seed, c, future));
+                        }
+                        live(
+                            &latent,
+                            horizon,
+                            &mut tape,
+                            &mut Unsteered(|t: f64, amount| {
+                                let day = book.day(t);
+                                book.record(day, amount);
+                                baseline.push((day, amount));
+                            }),
+                        )
+                    }
+                };
+                let bought: &[(Date, f64)] = before.map_or(&baseline, |d| &d.baseline);
                 let death_slot = |death: Option<f64>| -> Option<usize> {
                     if !latent.alive {
                         return None;
@@ -946,7 +1040,7 @@ pub fn project_from(
                     let (member, joins) = match standing {
                         Standing::Never => {
                             // Never a member: the baseline, draw for draw.
-                            for &(day, amount) in &baseline {
+                            for &(day, amount) in bought {
                                 book.record(day, amount);
                             }
                             if let Some(k) = death_slot(death) {
@@ -979,6 +1073,14 @@ pub fn project_from(
                         arm.deaths[future][segment][k] += 1.0;
                     }
                 }
+                if let Some(kept) = &mut kept {
+                    kept.push(DrawnFuture {
+                        latent,
+                        tape: latent.alive.then(|| tape.state()),
+                        baseline: baseline.clone(),
+                        death,
+                    });
+                }
             }
             for (standing, s) in standings.into_iter().zip(history_scratch.iter_mut()) {
                 if let Standing::Member(m) = standing {
@@ -988,7 +1090,7 @@ pub fn project_from(
         }
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(finished as f64 / chunks.len().max(1) as f64);
-        Some(acc)
+        Some((acc, kept))
     };
     // Chunks run in parallel a group at a time and are added in chunk order, each run taking
     // its future of each chunk: the result does not depend on the number of threads, and only
@@ -1002,12 +1104,18 @@ pub fn project_from(
             .collect(),
     };
     let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
-    for (g, group) in chunks.chunks(group_size).enumerate() {
-        let parts: Vec<Option<Acc>> = group.par_iter().map(work).collect();
+    let mut drawn_now = keep.then(Drawn::default);
+    let indices: Vec<usize> = (0..chunks.len()).collect();
+    for (g, group) in indices.chunks(group_size).enumerate() {
+        let parts: Vec<Option<(Acc, Option<Vec<DrawnFuture>>)>> =
+            group.par_iter().map(|&ci| work(ci)).collect();
         for (i, part) in parts.into_iter().enumerate() {
-            let Some(part) = part else {
+            let Some((part, kept)) = part else {
                 return Ok(None);
             };
+            if let (Some(d), Some(k)) = (&mut drawn_now, kept) {
+                d.chunks.push(k);
+            }
             let order = assignment(seed, g * group_size + i, runs, futures);
             for (run, &f) in order.iter().enumerate() {
                 for (x, y) in total.alive[run].iter_mut().zip(&part.alive[f]) {
@@ -1267,20 +1375,23 @@ pub fn project_from(
             by_persona,
         });
     }
-    Ok(Some(Projection {
-        start,
-        end,
-        months: slots.iter().map(|&(d, _)| d).collect(),
-        horizon_months: options.horizon_months,
-        runs,
-        futures,
-        customers,
-        model: settings.transaction_model.label().to_string(),
-        params: Some(params),
-        spend_params: spend,
-        baseline,
-        scenarios: outlooks,
-    }))
+    Ok(Some((
+        Projection {
+            start,
+            end,
+            months: slots.iter().map(|&(d, _)| d).collect(),
+            horizon_months: options.horizon_months,
+            runs,
+            futures,
+            customers,
+            model: settings.transaction_model.label().to_string(),
+            params: Some(params),
+            spend_params: spend,
+            baseline,
+            scenarios: outlooks,
+        },
+        drawn_now,
+    )))
 }
 
 #[cfg(test)]
