@@ -163,9 +163,18 @@ struct Kept {
     /// of a scenario or persona re-projects without fitting again), and the scenario outlooks
     /// projected from them.
     basis: Option<BasisCache>,
-    /// Replays of scenarios: the project without its scenarios, the data, and each scenario's
-    /// replay.
-    replays: Option<(Project, Arc<Transactions>, Vec<(Scenario, Replay)>)>,
+    /// Replays of scenarios.
+    replays: Option<ReplayCache>,
+}
+
+/// Scenario replays and what they were made from.
+struct ReplayCache {
+    /// The project without its scenarios.
+    context: Project,
+    /// The data (held, so that the pointer compared is not reused).
+    tx: Arc<Transactions>,
+    /// Each scenario with its replay.
+    replays: Vec<(Scenario, Replay)>,
 }
 
 /// Fitted projection models, what they were fitted on, and the outlooks projected from them.
@@ -224,7 +233,7 @@ fn replays_for(
         ..project.clone()
     };
     let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
-        Some((c, t, r)) if *c == context && Arc::ptr_eq(t, tx) => r.clone(),
+        Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
         _ => Vec::new(),
     };
     let n = project.scenarios.len().max(1) as f64;
@@ -239,16 +248,16 @@ fn replays_for(
         };
         replays.push(replay);
     }
-    lock(kept).replays = Some((
+    lock(kept).replays = Some(ReplayCache {
         context,
-        Arc::clone(tx),
-        project
+        tx: Arc::clone(tx),
+        replays: project
             .scenarios
             .iter()
             .cloned()
             .zip(replays.clone())
             .collect(),
-    ));
+    });
     Some(replays)
 }
 

@@ -533,16 +533,18 @@ pub fn project_reusing(
         };
     }
     let breakage_of = |i: usize| breakage.get(i).copied().flatten();
-    let cached = |cache: &OutlookCache, i: usize| -> Option<ScenarioOutlook> {
-        let b = breakage_of(i).map(f64::to_bits);
-        cache
-            .outlooks
-            .iter()
-            .find(|(s, sb, _)| s == scenarios[i] && sb.map(f64::to_bits) == b)
-            .map(|(_, _, o)| o.clone())
-    };
+    // Where the outlook of scenario `i` is kept, if it is.
+    let kept: Vec<Option<usize>> = (0..scenarios.len())
+        .map(|i| {
+            let b = breakage_of(i).map(f64::to_bits);
+            cache
+                .outlooks
+                .iter()
+                .position(|(s, sb, _)| s == scenarios[i] && sb.map(f64::to_bits) == b)
+        })
+        .collect();
     let missing: Vec<usize> = (0..scenarios.len())
-        .filter(|&i| cached(cache, i).is_none())
+        .filter(|&i| kept[i].is_none())
         .collect();
     let fresh = if missing.is_empty() && cache.last.is_some() {
         None
@@ -572,14 +574,21 @@ pub fn project_reusing(
             None => return Ok(None),
         }
     };
-    let Some(mut out) = fresh.clone().or_else(|| cache.last.clone()) else {
-        return Err(ProjectionError::NoData);
+    let (mut out, computed) = match fresh {
+        Some(mut p) => {
+            let computed = std::mem::take(&mut p.scenarios);
+            (p, computed)
+        }
+        None => (
+            cache.last.clone().ok_or(ProjectionError::NoData)?,
+            Vec::new(),
+        ),
     };
-    let mut computed = fresh.map(|p| p.scenarios.into_iter()).into_iter().flatten();
+    let mut computed = computed.into_iter();
     let mut outlooks = Vec::with_capacity(scenarios.len());
-    for i in 0..scenarios.len() {
-        let outlook = match cached(cache, i) {
-            Some(o) => o,
+    for k in &kept {
+        let outlook = match k {
+            Some(k) => cache.outlooks[*k].2.clone(),
             None => computed.next().ok_or(ProjectionError::NoData)?,
         };
         outlooks.push(outlook);
@@ -958,10 +967,11 @@ fn project_drawn(
                 |e| e.groups_of(c),
             );
             // Set up only when the futures are drawn here.
-            let posterior = drawn.is_none().then(|| {
+            let new_posterior = || {
                 let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
                 Posterior::new(&params, spend.as_ref(), row, p_alive, fallback)
-            });
+            };
+            let posterior = drawn.is_none().then(new_posterior);
             let standings: Vec<Standing> = engines
                 .iter()
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
@@ -969,12 +979,11 @@ fn project_drawn(
                 .collect();
             for future in 0..futures {
                 let before = drawn.map(|d| &d[j * futures + future]);
-                let latent = match (before, &posterior) {
-                    (Some(d), _) => d.latent,
-                    (None, Some(posterior)) => {
-                        posterior.draw(&mut SplitMix::stream(seed, c, future, 0))
-                    }
-                    (None, None) => return None,
+                let latent = match before {
+                    Some(d) => d.latent,
+                    None => posterior
+                        .unwrap_or_else(new_posterior)
+                        .draw(&mut SplitMix::stream(seed, c, future, 0)),
                 };
                 if latent.alive {
                     acc.alive[future][segment] += 1.0;
