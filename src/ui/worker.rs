@@ -179,7 +179,7 @@ struct ReplayCache {
 
 /// Fitted projection models, what they were fitted on, and the outlooks projected from them.
 struct BasisCache {
-    /// [`model_key`] of the project.
+    /// [`basis_key`] of the project.
     key: Project,
     /// The data (held, so that the pointer compared is not reused).
     tx: Arc<Transactions>,
@@ -200,7 +200,7 @@ fn basis_for(
     project: &Project,
     tx: &Arc<Transactions>,
 ) -> Result<(Arc<ProjectionBasis>, OutlookCache), ProjectionError> {
-    let key = model_key(project);
+    let key = basis_key(project);
     if let Some(c) = lock(kept)
         .basis
         .as_ref()
@@ -611,6 +611,23 @@ impl Worker {
     }
 }
 
+/// What the projection's fitted models ([`ProjectionBasis`]) depend on: the data source and the
+/// model settings (transaction model, period, calibration end); other settings left at their
+/// defaults, so that editing the margin or the horizon does not fit the models again.
+pub fn basis_key(project: &Project) -> Project {
+    let s = &project.settings;
+    Project {
+        settings: crate::model::Settings {
+            transaction_model: s.transaction_model,
+            model_period: s.model_period,
+            calibration_end: s.calibration_end,
+            ..crate::model::Settings::default()
+        },
+        data: project.data.clone(),
+        ..Project::default()
+    }
+}
+
 /// What a model report depends on: the settings and the data source.
 pub fn model_key(project: &Project) -> Project {
     Project {
@@ -661,6 +678,11 @@ mod tests {
         assert_ne!(edited[0], first[0]);
         // The models are fitted once for the data and model settings.
         let (a, _) = basis_for(&kept, &project, &tx).unwrap();
+        let (b, _) = basis_for(&kept, &project, &tx).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        // Settings the models do not depend on keep them; the model does not.
+        project.settings.gross_margin_pct += 5.0;
+        project.settings.horizon_months += 6;
         let (b, _) = basis_for(&kept, &project, &tx).unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         project.settings.transaction_model = crate::model::TransactionModel::MbgNbd;
