@@ -470,14 +470,7 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
             p.start,
             p.end,
             p.runs,
-            if p.futures < p.runs {
-                format!(
-                    " recombined from {} simulated futures per customer",
-                    p.futures
-                )
-            } else {
-                String::new()
-            },
+            p.recombined_text(),
             settings.seed,
             count(p.customers),
             settings.gross_margin_pct,

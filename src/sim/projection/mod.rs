@@ -93,18 +93,6 @@ pub(crate) struct Latent {
     pub mean_spend: f64,
 }
 
-/// Draws a customer's latent state (see the module documentation for the posteriors).
-pub(crate) fn draw_latent(
-    params: &TransactionParams,
-    spend: Option<&GammaGammaParams>,
-    row: &CustomerSummary,
-    p_alive: f64,
-    fallback_spend: f64,
-    rng: &mut impl Rng,
-) -> Latent {
-    Posterior::new(params, spend, row, p_alive, fallback_spend).draw(rng)
-}
-
 /// A purchase rate or dropout distribution, or its mean when the parameters admit none.
 #[derive(Clone, Copy, Debug)]
 enum Draw<D> {
@@ -386,7 +374,7 @@ pub fn draw_future(
 ) {
     out.clear();
     let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
-    let latent = draw_latent(params, spend, row, p_alive, fallback_spend, rng);
+    let latent = Posterior::new(params, spend, row, p_alive, fallback_spend).draw(rng);
     let mut tape = Tape::new(spend);
     tape.reset(Streams {
         gap: SplitMix(rng.next_u64()),
@@ -484,7 +472,10 @@ pub fn simulate_runs(
                     let mut latent_rng = SplitMix::stream(seed, row.customer, run, 0);
                     let latent = posterior.draw(&mut latent_rng);
                     active.iter_mut().for_each(|a| *a = false);
-                    tape.reset(Streams::new(seed, row.customer, run));
+                    if latent.alive {
+                        // A customer gone today draws nothing more (`live` returns at once).
+                        tape.reset(Streams::new(seed, row.customer, run));
+                    }
                     live(
                         &latent,
                         horizon,

@@ -392,13 +392,19 @@ pub struct Projection {
 impl Projection {
     /// "100 runs", and the futures per customer they were recombined from when fewer.
     pub fn runs_text(&self) -> String {
+        format!("{} runs{}", self.runs, self.recombined_text())
+    }
+
+    /// " recombined from 10 simulated futures per customer" when the runs were recombined from
+    /// fewer futures; empty when every run was simulated on its own.
+    pub fn recombined_text(&self) -> String {
         if self.futures < self.runs {
             format!(
-                "{} runs recombined from {} simulated futures per customer",
-                self.runs, self.futures
+                " recombined from {} simulated futures per customer",
+                self.futures
             )
         } else {
-            format!("{} runs", self.runs)
+            String::new()
         }
     }
 }
@@ -966,12 +972,8 @@ fn project_drawn(
                 },
                 |e| e.groups_of(c),
             );
-            // Set up only when the futures are drawn here.
-            let new_posterior = || {
-                let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
-                Posterior::new(&params, spend.as_ref(), row, p_alive, fallback)
-            };
-            let posterior = drawn.is_none().then(new_posterior);
+            // Set up at the first future drawn here (none when they were drawn before).
+            let mut posterior: Option<Posterior> = None;
             let standings: Vec<Standing> = engines
                 .iter()
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
@@ -982,7 +984,10 @@ fn project_drawn(
                 let latent = match before {
                     Some(d) => d.latent,
                     None => posterior
-                        .unwrap_or_else(new_posterior)
+                        .get_or_insert_with(|| {
+                            let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
+                            Posterior::new(&params, spend.as_ref(), row, p_alive, fallback)
+                        })
                         .draw(&mut SplitMix::stream(seed, c, future, 0)),
                 };
                 if latent.alive {
@@ -1155,6 +1160,9 @@ fn project_drawn(
             *g += 1;
         }
     }
+    // Every band below is read from the runs, widened when they were recombined.
+    let band = |values: &[f64]| Band::widened(values, widen);
+    let bands = |runs: &[Vec<f64>]| Bands::widened(runs, widen);
     let margin = settings.gross_margin_pct / 100.0;
     let monthly_discount: Vec<f64> = (0..n)
         .map(|k| (1.0 + settings.discount_rate_pct / 100.0).powf(-((k + 1) as f64) / 12.0))
@@ -1186,11 +1194,11 @@ fn project_drawn(
     let base_arm = &total.arms[0];
     let base_revenue = sums(&base_arm.revenue);
     let baseline = BaselineOutlook {
-        retention: Bands::widened(&retention(base_arm, &all), widen),
-        active_customers: Bands::widened(&base_arm.active, widen),
-        revenue: Bands::widened(&base_arm.revenue, widen),
-        total_revenue: Band::widened(&base_revenue, widen),
-        clv_per_customer: Band::widened(
+        retention: bands(&retention(base_arm, &all)),
+        active_customers: bands(&base_arm.active),
+        revenue: bands(&base_arm.revenue),
+        total_revenue: band(&base_revenue),
+        clv_per_customer: band(
             &base_arm
                 .revenue
                 .iter()
@@ -1203,7 +1211,6 @@ fn project_drawn(
                     )
                 })
                 .collect::<Vec<_>>(),
-            widen,
         ),
     };
     // Segments of each persona (the last entry: segments of no persona).
@@ -1254,13 +1261,12 @@ fn project_drawn(
             })
             .collect();
         let roi = cost.iter().all(|&c| c > 0.0).then(|| {
-            Band::widened(
+            band(
                 &incremental
                     .iter()
                     .zip(&cost)
                     .map(|(inc, c)| (margin * inc - c) / c)
                     .collect::<Vec<_>>(),
-                widen,
             )
         });
         let mut cumulative = 0.0;
@@ -1331,19 +1337,18 @@ fn project_drawn(
             let (with, without) = (rev(arm), rev(base_arm));
             GroupOutlook {
                 customers: segments.iter().map(|&g| group_customers[g]).sum(),
-                retention: Bands::widened(&retention(arm, segments), widen),
-                baseline_retention: Bands::widened(&retention(base_arm, segments), widen),
-                revenue: Band::widened(&with, widen),
-                baseline_revenue: Band::widened(&without, widen),
-                incremental_revenue: Band::widened(
+                retention: bands(&retention(arm, segments)),
+                baseline_retention: bands(&retention(base_arm, segments)),
+                revenue: band(&with),
+                baseline_revenue: band(&without),
+                incremental_revenue: band(
                     &with
                         .iter()
                         .zip(&without)
                         .map(|(a, b)| a - b)
                         .collect::<Vec<_>>(),
-                    widen,
                 ),
-                total_cost: Band::widened(&aggs.iter().map(costs).collect::<Vec<_>>(), widen),
+                total_cost: band(&aggs.iter().map(costs).collect::<Vec<_>>()),
             }
         };
         let by_segment = (0..n_segments)
@@ -1358,28 +1363,25 @@ fn project_drawn(
             .collect();
         outlooks.push(ScenarioOutlook {
             scenario: scenario.name.clone(),
-            retention: Bands::widened(&retention(arm, &all), widen),
-            active_customers: Bands::widened(&arm.active, widen),
-            revenue: Bands::widened(&arm.revenue, widen),
-            total_revenue: Band::widened(&revenue, widen),
-            incremental_margin: Band::widened(
-                &incremental.iter().map(|v| v * margin).collect::<Vec<_>>(),
-                widen,
-            ),
-            incremental_revenue: Band::widened(&incremental, widen),
-            rewards_cost: Band::widened(&rewards, widen),
-            benefits_cost: Band::widened(&benefits, widen),
-            discount_cost: Band::widened(&discounts, widen),
-            total_cost: Band::widened(&cost, widen),
-            monthly_cost: Bands::widened(&monthly_cost, widen),
+            retention: bands(&retention(arm, &all)),
+            active_customers: bands(&arm.active),
+            revenue: bands(&arm.revenue),
+            total_revenue: band(&revenue),
+            incremental_margin: band(&incremental.iter().map(|v| v * margin).collect::<Vec<_>>()),
+            incremental_revenue: band(&incremental),
+            rewards_cost: band(&rewards),
+            benefits_cost: band(&benefits),
+            discount_cost: band(&discounts),
+            total_cost: band(&cost),
+            monthly_cost: bands(&monthly_cost),
             roi,
             payback_month,
             cumulative_net,
-            points_outstanding: Bands::widened(&outstanding, widen),
-            liability: Bands::widened(&liability, widen),
+            points_outstanding: bands(&outstanding),
+            liability: bands(&liability),
             tier_members,
             members,
-            clv_per_customer: Band::widened(&clv, widen),
+            clv_per_customer: band(&clv),
             by_segment,
             by_persona,
         });
