@@ -1426,6 +1426,20 @@ impl<'a, 'l> Member<'a, 'l> {
         scratch.rolling = std::mem::take(&mut self.rolling);
     }
 
+    /// [`Member::fork`] without the copy: this member's state itself starts projected future
+    /// number `run` (for the last future of a member, whose history state is not needed after).
+    pub(crate) fn into_future(mut self, run: usize) -> Member<'a, 'static> {
+        self.draws += (run as u64 + 1) << 40;
+        Member {
+            local: Totals {
+                members: 1,
+                ..Totals::default()
+            },
+            ledger: None,
+            ..self
+        }
+    }
+
     /// A copy of this member's state with no ledger and no flows booked yet (membership only),
     /// its buffers taken from `scratch`: the start of projected future number `run`, whose
     /// redemption draws are its own (the same in every scenario of that run).

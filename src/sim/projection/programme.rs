@@ -974,7 +974,7 @@ fn project_drawn(
             );
             // Set up at the first future drawn here (none when they were drawn before).
             let mut posterior: Option<Posterior> = None;
-            let standings: Vec<Standing> = engines
+            let mut standings: Vec<Standing> = engines
                 .iter()
                 .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
                 .map(|(e, (a, s))| e.history(c, a, s))
@@ -1042,7 +1042,8 @@ fn project_drawn(
                     arm.deaths[future][segment][k] += 1.0;
                 }
                 // Each scenario.
-                for (s, standing) in standings.iter().enumerate() {
+                let last_future = future + 1 == futures;
+                for (s, standing) in standings.iter_mut().enumerate() {
                     let arm = &mut acc.arms[s + 1];
                     let mut book = Book {
                         calendar: &calendar,
@@ -1051,7 +1052,9 @@ fn project_drawn(
                         segment_revenue: &mut arm.segment_revenue[future][segment],
                         last_month: None,
                     };
-                    let (member, joins) = match standing {
+                    // The member's buffers come from, and go back to, `scratch`; the last future
+                    // takes the history's state itself, with the history's buffers.
+                    let (member, joins, own) = match standing {
                         Standing::Never => {
                             // Never a member: the baseline, draw for draw.
                             for &(day, amount) in bought {
@@ -1062,8 +1065,14 @@ fn project_drawn(
                             }
                             continue;
                         }
-                        Standing::Joins => (None, true),
-                        Standing::Member(m) => (Some(m.fork(&mut scratch, future)), false),
+                        Standing::Joins => (None, true, false),
+                        Standing::Member(m) if !last_future => {
+                            (Some(m.fork(&mut scratch, future)), false, false)
+                        }
+                        Standing::Member(_) => match std::mem::replace(standing, Standing::Never) {
+                            Standing::Member(m) => (Some(m.into_future(future)), false, true),
+                            _ => (None, false, false),
+                        },
                     };
                     let agg = &mut acc.aggs[s][future];
                     let mut steer = Programme {
@@ -1075,7 +1084,11 @@ fn project_drawn(
                         joins,
                         shift: shifts[s][persona.min(n_personas)],
                         agg,
-                        scratch: &mut scratch,
+                        scratch: if own {
+                            &mut history_scratch[s]
+                        } else {
+                            &mut scratch
+                        },
                         last_active: None,
                         book,
                     };
