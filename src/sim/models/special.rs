@@ -59,13 +59,22 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     f64::NAN
 }
 
-/// Most terms of the `ln ₂F₁(a, b; a+1; z)` series summed before [`ln_hyp2f1_a1`] turns to
-/// Euler's integral. The ratio of its terms is `z (1 − b/(a+1+n))`, below `z`, so for `z < 0.98`
-/// about `40 / (1 − z) ≤ 2,000` of them reach full precision; nearer 1 it would need that many
-/// (800,000 at a Pareto/NBD fit's `z = 0.99995`) unless `b` is large against `a + n`, so it is
-/// given a short try and the integral (a few hundred nodes) does the rest.
-fn series_terms(z: f64) -> usize {
-    if z < 0.98 { 4_000 } else { 100 }
+/// Terms of the `ln ₂F₁(a, b; a+1; z)` series worth summing: past them Euler's integral (a few
+/// hundred nodes, see [`ln_hyp2f1_a1_integral`]) is cheaper.
+const SERIES_TERMS: f64 = 1_500.0;
+
+/// Most terms summed: the estimate in [`series_is_short`] is rough.
+const SERIES_CAP: usize = 4_000;
+
+/// Whether the series of [`ln_hyp2f1_a1`] reaches full precision within about
+/// [`SERIES_TERMS`] terms. The ratio of its terms is `z (1 − b/(a+1+k))`, so the `n`-th term is
+/// about `zⁿ (1 + n/(a+1))^{−b}`; near `z = 1` it would otherwise need some `40 / (1 − z)`
+/// terms (800,000 at a Pareto/NBD fit's `z = 0.99995`).
+/// Below `z = 0.97` that holds whatever `a` and `b` (`1,500 ln 0.97 < −45`): the logarithms are
+/// left out there, where nearly every call is.
+#[inline]
+fn series_is_short(a: f64, b: f64, z: f64) -> bool {
+    z < 0.97 || SERIES_TERMS * z.ln() - b * (SERIES_TERMS / (a + 1.0)).ln_1p() < -40.0
 }
 
 /// `ln ₂F₁(a, b; a + 1; z)` for `a > 0`, `b > 0` and `0 ≤ z < 1`, stable for large parameters
@@ -80,10 +89,13 @@ pub fn ln_hyp2f1_a1(a: f64, b: f64, z: f64) -> f64 {
     if z == 0.0 {
         return 0.0;
     }
+    if !series_is_short(a, b, z) {
+        return ln_hyp2f1_a1_integral(a, b, z, false).0;
+    }
     let c = a + 1.0;
     let b2 = c - b;
     let (mut term, mut sum) = (1.0f64, 1.0f64);
-    for n in 0..series_terms(z) {
+    for n in 0..SERIES_CAP {
         let nf = n as f64;
         term *= (b2 + nf) / (c + nf) * z;
         sum += term;
@@ -102,6 +114,9 @@ pub fn ln_hyp2f1_a1(a: f64, b: f64, z: f64) -> f64 {
 /// Where the series converges slowly, all four come from Euler's integral
 /// ([`ln_hyp2f1_a1_integral`]).
 pub fn ln_hyp2f1_a1_grad(a: f64, b: f64, z: f64) -> (f64, f64, f64, f64) {
+    if !series_is_short(a, b, z) {
+        return ln_hyp2f1_a1_integral(a, b, z, true);
+    }
     let c = a + 1.0;
     let b2 = c - b;
     let (mut term, mut sum) = (1.0f64, 1.0f64);
@@ -110,7 +125,7 @@ pub fn ln_hyp2f1_a1_grad(a: f64, b: f64, z: f64) -> (f64, f64, f64, f64) {
     let (mut d_b2, mut d_c, mut d_z) = (0.0f64, 0.0f64, 0.0f64);
     // uₙ = Tₙ / z, kept without dividing so that z = 0 is fine.
     let mut u = 1.0f64;
-    for n in 0..series_terms(z) {
+    for n in 0..SERIES_CAP {
         let nf = n as f64;
         let ratio = (b2 + nf) / (c + nf);
         hb += 1.0 / (b2 + nf);
@@ -146,6 +161,7 @@ const INTEGRAL_STEP: f64 = 0.25;
 /// in log space;
 /// the derivatives are averages under the integrand: `∂F/∂a = (1 − E[w]) / a`,
 /// `∂F/∂b = −E[ln(1 − zt)]`, `∂F/∂z = b E[t / (1 − zt)]`.
+#[inline(never)]
 pub fn ln_hyp2f1_a1_integral(a: f64, b: f64, z: f64, with_grad: bool) -> (f64, f64, f64, f64) {
     // 1 − z t = (1 − z) + z (1 − t), with 1 − t = −expm1(−w/a): no cancellation near z = 1.
     let eps = 1.0 - z;
