@@ -3,7 +3,8 @@
 //! same customers (target ≤ 100 ms): `fast_mode` projects all three scenarios from the models
 //! fitted for an earlier run ([`ProjectionBasis`]); `fast_mode_after_an_edit` is what the GUI
 //! does when one scenario is edited (the four-tier rolling one, the dearest to project): the
-//! other two outlooks are kept ([`OutlookCache`]) and the edited one is projected.
+//! other two outlooks are kept ([`OutlookCache`]) and the edited one is projected;
+//! `replay_of_the_edited_scenario` is the replay the GUI runs besides for its Results page.
 //!
 //! Run with `cargo bench --bench projection`; results go in the README's performance table.
 
@@ -170,6 +171,11 @@ fn bench(c: &mut Criterion) {
             .unwrap()
             .unwrap()
         })
+    });
+    // What the GUI does besides, after an edit of that scenario: it replays it for the Results
+    // page (the projection replays the history again for the members' ledgers).
+    g.bench_function("replay_of_the_edited_scenario", |b| {
+        b.iter(|| replay(black_box(&p), &p.scenarios[1], black_box(&tx), &pop))
     });
     g.finish();
 }
