@@ -70,8 +70,9 @@ const SERIES_CAP: usize = 4_000;
 /// [`SERIES_TERMS`] terms. The ratio of its terms is `z (1 − b/(a+1+k))`, so the `n`-th term is
 /// about `zⁿ (1 + n/(a+1))^{−b}`; near `z = 1` it would otherwise need some `40 / (1 − z)`
 /// terms (800,000 at a Pareto/NBD fit's `z = 0.99995`).
-/// Below `z = 0.97` that holds whatever `a` and `b` (`1,500 ln 0.97 < −45`): the logarithms are
-/// left out there, where nearly every call is.
+///
+/// Below `z = 0.97` it holds whatever `a` and `b` are (`1,500 ln 0.97 < −45`), so the logarithms
+/// are skipped there, where nearly every call is.
 #[inline]
 fn series_is_short(a: f64, b: f64, z: f64) -> bool {
     z < 0.97 || SERIES_TERMS * z.ln() - b * (SERIES_TERMS / (a + 1.0)).ln_1p() < -40.0
@@ -157,10 +158,10 @@ const INTEGRAL_STEP: f64 = 0.25;
 /// near `z = 1` changes on the scale `w ~ a(1−z)`, however small. With `w = e^y` it is the integral
 /// over the whole line of a function analytic in the strip `|Im y| < π/2`, falling off as `e^y`
 /// to the left and as `e^{−e^y}` to the right: the trapezoidal rule with step ¼ is accurate to
-/// about `e^{−2π·(π/2)/¼} = e^{−4π²} ≈ 10⁻¹⁷` (its error falls geometrically in 1/step). Summed
-/// in log space;
-/// the derivatives are averages under the integrand: `∂F/∂a = (1 − E[w]) / a`,
-/// `∂F/∂b = −E[ln(1 − zt)]`, `∂F/∂z = b E[t / (1 − zt)]`.
+/// about `e^{−2π·(π/2)/¼} = e^{−4π²} ≈ 10⁻¹⁷` (its error falls geometrically in 1/step).
+///
+/// It is summed in log space. The derivatives are averages under the integrand:
+/// `∂F/∂a = (1 − E[w]) / a`, `∂F/∂b = −E[ln(1 − zt)]`, `∂F/∂z = b E[t / (1 − zt)]`.
 #[inline(never)]
 pub fn ln_hyp2f1_a1_integral(a: f64, b: f64, z: f64, with_grad: bool) -> (f64, f64, f64, f64) {
     // 1 − z t = (1 − z) + z (1 − t), with 1 − t = −expm1(−w/a): no cancellation near z = 1.
