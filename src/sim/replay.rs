@@ -630,6 +630,19 @@ pub(crate) enum Standing<'e> {
     Never,
 }
 
+impl<'e> Standing<'e> {
+    /// The member, taken out (leaving [`Standing::Never`]); `None` when not a member.
+    pub(crate) fn take_member(&mut self) -> Option<Box<Member<'e, 'static>>> {
+        match std::mem::replace(self, Standing::Never) {
+            Standing::Member(m) => Some(m),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
 impl<'a> Engine<'a> {
     /// The scenario's rules from the launch (or the first transaction day) to `end`, the last
     /// projected day.
@@ -1418,12 +1431,6 @@ impl<'a, 'l> Member<'a, 'l> {
                 .min_by(f64::total_cmp)
         };
         goal.is_some_and(|g| g - balance <= distance * g)
-    }
-
-    /// Gives the member's buffers back to `scratch`.
-    pub(crate) fn release(mut self, scratch: &mut Scratch) {
-        scratch.lots = std::mem::take(&mut self.lots);
-        scratch.rolling = std::mem::take(&mut self.rolling);
     }
 
     /// [`Member::fork`] without the copy: this member's state itself starts projected future

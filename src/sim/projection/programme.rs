@@ -1053,7 +1053,8 @@ fn project_drawn(
                         last_month: None,
                     };
                     // The member's buffers come from, and go back to, `scratch`; the last future
-                    // takes the history's state itself, with the history's buffers.
+                    // (there is at least one) takes the history's state itself, with the
+                    // history's buffers, which its close gives back to the history's scratch.
                     let (member, joins, own) = match standing {
                         Standing::Never => {
                             // Never a member: the baseline, draw for draw.
@@ -1069,10 +1070,11 @@ fn project_drawn(
                         Standing::Member(m) if !last_future => {
                             (Some(m.fork(&mut scratch, future)), false, false)
                         }
-                        Standing::Member(_) => match std::mem::replace(standing, Standing::Never) {
-                            Standing::Member(m) => (Some(m.into_future(future)), false, true),
-                            _ => (None, false, false),
-                        },
+                        Standing::Member(_) => (
+                            standing.take_member().map(|m| m.into_future(future)),
+                            false,
+                            true,
+                        ),
                     };
                     let agg = &mut acc.aggs[s][future];
                     let mut steer = Programme {
@@ -1107,11 +1109,6 @@ fn project_drawn(
                         baseline: baseline.clone(),
                         death,
                     });
-                }
-            }
-            for (standing, s) in standings.into_iter().zip(history_scratch.iter_mut()) {
-                if let Standing::Member(m) = standing {
-                    m.release(s);
                 }
             }
         }
