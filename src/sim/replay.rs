@@ -621,9 +621,12 @@ pub(crate) struct Engine<'a> {
 }
 
 /// Where a customer stands at the end of the history under a scenario.
+// Unboxed: a projection holds one per scenario for one customer at a time, in a reused vector,
+// and boxing would allocate once per member and scenario.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Standing<'e> {
     /// A member, with their ledger state.
-    Member(Box<Member<'e, 'static>>),
+    Member(Member<'e, 'static>),
     /// Not a member yet, but joins at their next purchase on or after the launch.
     Joins,
     /// Never joins.
@@ -632,7 +635,7 @@ pub(crate) enum Standing<'e> {
 
 impl<'e> Standing<'e> {
     /// The member, taken out (leaving [`Standing::Never`]); `None` when not a member.
-    pub(crate) fn take_member(&mut self) -> Option<Box<Member<'e, 'static>>> {
+    pub(crate) fn take_member(&mut self) -> Option<Member<'e, 'static>> {
         match std::mem::replace(self, Standing::Never) {
             Standing::Member(m) => Some(m),
             other => {
@@ -717,7 +720,7 @@ impl<'a> Engine<'a> {
                 &mut last_active_month,
             );
         }
-        Standing::Member(Box::new(m))
+        Standing::Member(m)
     }
 
     /// A customer who joins on `day` of projected future `run` (on or after the launch; `None`

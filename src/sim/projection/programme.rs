@@ -952,6 +952,8 @@ fn project_drawn(
         let mut scratch = Scratch::default();
         let mut tape = Tape::new(spend.as_ref());
         let mut baseline: Vec<(Date, f64)> = Vec::new();
+        // Where the customer stands under each scenario (reused from customer to customer).
+        let mut standings: Vec<Standing> = Vec::with_capacity(engines.len());
         for (j, row) in rows.iter().enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return None;
@@ -974,11 +976,13 @@ fn project_drawn(
             );
             // Set up at the first future drawn here (none when they were drawn before).
             let mut posterior: Option<Posterior> = None;
-            let mut standings: Vec<Standing> = engines
-                .iter()
-                .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
-                .map(|(e, (a, s))| e.history(c, a, s))
-                .collect();
+            standings.clear();
+            standings.extend(
+                engines
+                    .iter()
+                    .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
+                    .map(|(e, (a, s))| e.history(c, a, s)),
+            );
             for future in 0..futures {
                 let before = drawn.map(|d| &d[j * futures + future]);
                 let latent = match before {
