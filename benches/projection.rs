@@ -3,7 +3,9 @@
 //! same customers (target ≤ 100 ms): `fast_mode` projects all three scenarios from the models
 //! fitted for an earlier run ([`ProjectionBasis`]); `fast_mode_after_an_edit` is what the GUI
 //! does when one scenario is edited (the four-tier rolling one, the dearest to project): the
-//! other two outlooks are kept ([`OutlookCache`]) and the edited one is projected;
+//! other two scenarios' sums are kept ([`OutlookCache`]) and the edited one is projected;
+//! `fast_mode_after_a_margin_edit` is an edit of the gross margin, which simulates nothing (the
+//! outlooks are read again from the sums kept);
 //! `replay_of_the_edited_scenario` is the replay the GUI runs besides for its Results page.
 //!
 //! Run with `cargo bench --bench projection`; results go in the README's performance table.
@@ -160,6 +162,31 @@ fn bench(c: &mut Criterion) {
                 &mut cache,
                 &basis,
                 black_box(&edited),
+                &chosen,
+                &breakage,
+                black_box(&tx),
+                &pop,
+                full.fast(),
+                &|_| {},
+                &never,
+            )
+            .unwrap()
+            .unwrap()
+        })
+    });
+    // Each iteration edits the gross margin (alternating between two values): the outlooks of
+    // all three scenarios are read again from the sums kept, nothing is simulated.
+    let mut margin_cache = OutlookCache::default();
+    let mut margin_edited = p.clone();
+    g.bench_function("fast_mode_after_a_margin_edit", |b| {
+        b.iter(|| {
+            flip = !flip;
+            margin_edited.settings.gross_margin_pct = if flip { 40.0 } else { 41.0 };
+            let chosen: Vec<&Scenario> = margin_edited.scenarios.iter().collect();
+            project_reusing(
+                &mut margin_cache,
+                &basis,
+                black_box(&margin_edited),
                 &chosen,
                 &breakage,
                 black_box(&tx),

@@ -279,8 +279,9 @@ fn runs_recombined_from_fewer_futures() {
     assert_eq!(still.scenarios[0].retention, still.baseline.retention);
 }
 
-/// Editing one scenario re-projects that one alone: the other outlooks come from the cache, and
-/// the result is the one projecting every scenario gives.
+/// Editing one scenario re-projects that one alone: the other scenarios' sums come from the
+/// cache; editing the gross margin, the discount rate or a breakage rate simulates nothing; and
+/// the result is always the one projecting every scenario gives.
 #[test]
 fn an_edit_reprojects_only_the_edited_scenario() {
     let tx = history(700, 13);
@@ -318,15 +319,14 @@ fn an_edit_reprojects_only_the_edited_scenario() {
         .unwrap()
     };
     let mut cache = OutlookCache::default();
-    let mut reusing = |p: &Project, cancel: &AtomicBool| {
+    let mut reusing = |p: &Project, b: &[Option<f64>], cancel: &AtomicBool| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        let b = [None, None];
         project_reusing(
             &mut cache,
             &basis,
             p,
             &chosen,
-            &b,
+            b,
             &tx,
             &pop,
             options,
@@ -335,21 +335,59 @@ fn an_edit_reprojects_only_the_edited_scenario() {
         )
         .unwrap()
     };
-    let first = reusing(&p, &go).unwrap();
+    let none = [None, None];
+    let first = reusing(&p, &none, &go).unwrap();
     assert_eq!(first, all(&p));
     // Nothing changed: nothing is projected (a cancelled projection would give `None`).
-    assert_eq!(reusing(&p, &stop).as_ref(), Some(&first));
+    assert_eq!(reusing(&p, &none, &stop).as_ref(), Some(&first));
     // One scenario edited: it must be projected, and the result is the full projection's.
     p.scenarios[0].tiers[1].enter_threshold = 250.0;
-    assert!(reusing(&p, &stop).is_none());
-    let edited = reusing(&p, &go).unwrap();
+    assert!(reusing(&p, &none, &stop).is_none());
+    let edited = reusing(&p, &none, &go).unwrap();
     assert_eq!(edited, all(&p));
     assert_eq!(edited.scenarios[1], first.scenarios[1]);
     assert_ne!(edited.scenarios[0], first.scenarios[0]);
-    // A change outside the scenarios (here the margin) invalidates every outlook.
+    // The gross margin and the discount rate only change how the runs are read: nothing is
+    // simulated again (the call would be cancelled otherwise), and the outlooks are those of a
+    // full projection with the new settings, ROI and CLV moved with them.
     p.settings.gross_margin_pct += 5.0;
-    assert!(reusing(&p, &stop).is_none());
-    assert_eq!(reusing(&p, &go).unwrap(), all(&p));
+    p.settings.discount_rate_pct += 3.0;
+    let resummarised = reusing(&p, &none, &stop).unwrap();
+    assert_eq!(resummarised, all(&p));
+    assert_ne!(
+        resummarised.scenarios[0].clv_per_customer,
+        edited.scenarios[0].clv_per_customer
+    );
+    assert_eq!(
+        resummarised.scenarios[0].total_revenue,
+        edited.scenarios[0].total_revenue
+    );
+    // So does a breakage rate: only the liability moves.
+    let broken = reusing(&p, &[Some(0.4), None], &stop).unwrap();
+    let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+    let full = project_from(
+        &basis,
+        &p,
+        &chosen,
+        &[Some(0.4), None],
+        &tx,
+        &pop,
+        options,
+        &|_| {},
+        &go,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(broken, full);
+    assert_ne!(
+        broken.scenarios[0].liability,
+        resummarised.scenarios[0].liability
+    );
+    // A change the simulation depends on (here the project's seed, which draws who enrols and
+    // redeems in every ledger) simulates every scenario again.
+    p.settings.seed += 1;
+    assert!(reusing(&p, &none, &stop).is_none());
+    assert_eq!(reusing(&p, &none, &go).unwrap(), all(&p));
 }
 
 proptest! {

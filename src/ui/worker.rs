@@ -21,6 +21,7 @@ use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
     OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_reusing,
+    simulation_context,
 };
 use crate::sim::replay::{Population, Replay, explain, replay_with};
 use crate::sim::segments::FeatureTable;
@@ -169,7 +170,7 @@ struct Kept {
 
 /// Scenario replays and what they were made from.
 struct ReplayCache {
-    /// The project without its scenarios.
+    /// The project as far as a replay depends on it (see [`simulation_context`]).
     context: Project,
     /// The data (held, so that the pointer compared is not reused).
     tx: Arc<Transactions>,
@@ -228,10 +229,7 @@ fn replays_for(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Vec<Replay>> {
-    let context = Project {
-        scenarios: Vec::new(),
-        ..project.clone()
-    };
+    let context = simulation_context(project);
     let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
         Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
         _ => Vec::new(),
@@ -676,6 +674,14 @@ mod tests {
         let edited = replays_for(&kept, &project, &tx, &pop, &|_| {}, &go).unwrap();
         assert_eq!(edited[1..], first[1..]);
         assert_ne!(edited[0], first[0]);
+        // The gross margin and the discount rate are not read by a replay: nothing is replayed.
+        let mut priced = project.clone();
+        priced.settings.gross_margin_pct += 5.0;
+        priced.settings.discount_rate_pct += 2.0;
+        assert_eq!(
+            replays_for(&kept, &priced, &tx, &pop, &|_| {}, &stop).as_ref(),
+            Some(&edited)
+        );
         // The models are fitted once for the data and model settings.
         let (a, _) = basis_for(&kept, &project, &tx).unwrap();
         let (b, _) = basis_for(&kept, &project, &tx).unwrap();

@@ -27,7 +27,7 @@ use super::{
     month_slots,
 };
 use crate::data::store::Transactions;
-use crate::model::{Date, Period, Project, Response, Scenario};
+use crate::model::{Date, Period, Project, Response, Scenario, Settings};
 use crate::sim::models::{
     Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
     summarise,
@@ -484,30 +484,48 @@ pub enum ProjectionError {
     Fit(#[from] FitError),
 }
 
-/// Scenario outlooks of earlier projections, reused while nothing they depend on has changed:
-/// an outlook depends on its scenario (with its breakage) and on the rest of the project, the
-/// options, the data and the fitted models, not on the other scenarios (each is its own arm
-/// against the same baseline draws). Keep one cache per [`ProjectionBasis`]; see
+/// The simulated sums of earlier projections, reused while nothing they depend on has changed: a
+/// scenario's sums depend on the scenario and on the rest of the project but its gross margin
+/// and discount rate, the options, the data and the fitted models, not on the other scenarios
+/// (each is its own arm against the same baseline draws) nor on the breakage rates; the
+/// outlooks are read from them on every call. Keep one cache per [`ProjectionBasis`]; see
 /// [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
-    /// The project without its scenarios, and the options, of the outlooks kept.
+    /// The project without its scenarios, gross margin and discount rate (which only the
+    /// summary reads), and the options, of the sums kept.
     context: Option<(Project, ProjectionOptions)>,
     /// Every customer's futures as drawn under these options, when there are few enough of them
     /// ([`MAX_KEPT_FUTURES`]): re-projecting reads them instead of drawing again. They depend on
     /// the options (seed, horizon, futures) and the basis only, so they outlive edits of the rest
     /// of the project.
     draws: Option<(ProjectionOptions, Period, Arc<Drawn>)>,
-    /// The last projection made in that context, for its baseline and calendar.
-    last: Option<Projection>,
-    /// Each scenario projected in that context: the scenario, its breakage and its outlook.
-    outlooks: Vec<(Scenario, Option<f64>, ScenarioOutlook)>,
+    /// The last simulation made in that context, without its scenarios: the baseline's sums.
+    last: Option<Simulated>,
+    /// Each scenario simulated in that context, with its sums.
+    scenarios: Vec<(Scenario, SimulatedScenario)>,
 }
 
-/// [`project_from`], projecting only the scenarios whose outlook `cache` does not hold for this
-/// project and these options, and taking the rest from it: editing one scenario re-projects that
-/// one alone. The result is the one [`project_from`] gives for all of them (a test checks it).
-/// `cache` must be used with one `basis` (and its data) only.
+/// The project as far as replaying or simulating one of its scenarios depends on it: without
+/// the scenarios, the gross margin and the discount rate (which only the outlooks read). Two
+/// projects with the same context give every scenario the same replay and the same simulated
+/// sums.
+pub fn simulation_context(project: &Project) -> Project {
+    let mut context = Project {
+        scenarios: Vec::new(),
+        ..project.clone()
+    };
+    context.settings.gross_margin_pct = 0.0;
+    context.settings.discount_rate_pct = 0.0;
+    context
+}
+
+/// [`project_from`], simulating only the scenarios whose sums `cache` does not hold for this
+/// project and these options, and taking the rest from it: editing one scenario simulates that
+/// one alone, and editing the gross margin, the discount rate or a breakage rate simulates
+/// nothing (the outlooks are read again from the sums kept). The result is the one
+/// [`project_from`] gives for all of them (a test checks it). `cache` must be used with one
+/// `basis` (and its data) only.
 #[allow(clippy::too_many_arguments)]
 pub fn project_reusing(
     cache: &mut OutlookCache,
@@ -521,13 +539,7 @@ pub fn project_reusing(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
-    let context = (
-        Project {
-            scenarios: Vec::new(),
-            ..project.clone()
-        },
-        options,
-    );
+    let context = (simulation_context(project), options);
     if cache.context.as_ref() != Some(&context) {
         *cache = OutlookCache {
             context: Some(context),
@@ -538,31 +550,25 @@ pub fn project_reusing(
             ..OutlookCache::default()
         };
     }
-    let breakage_of = |i: usize| breakage.get(i).copied().flatten();
-    // Where the outlook of scenario `i` is kept, if it is.
-    let kept: Vec<Option<usize>> = (0..scenarios.len())
-        .map(|i| {
-            let b = breakage_of(i).map(f64::to_bits);
-            cache
-                .outlooks
-                .iter()
-                .position(|(s, sb, _)| s == scenarios[i] && sb.map(f64::to_bits) == b)
-        })
+    // Where the sums of scenario `i` are kept, if they are.
+    let kept: Vec<Option<usize>> = scenarios
+        .iter()
+        .map(|s| cache.scenarios.iter().position(|(k, _)| k == *s))
         .collect();
-    let missing: Vec<usize> = (0..scenarios.len())
-        .filter(|&i| kept[i].is_none())
+    let missing: Vec<&Scenario> = scenarios
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| k.is_none())
+        .map(|(s, _)| *s)
         .collect();
     let fresh = if missing.is_empty() && cache.last.is_some() {
         None
     } else {
-        let chosen: Vec<&Scenario> = missing.iter().map(|&i| scenarios[i]).collect();
-        let chosen_breakage: Vec<Option<f64>> = missing.iter().map(|&i| breakage_of(i)).collect();
         let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
         match project_drawn(
             basis,
             project,
-            &chosen,
-            &chosen_breakage,
+            &missing,
             tx,
             pop,
             options,
@@ -571,19 +577,19 @@ pub fn project_reusing(
             before.as_deref(),
             true,
         )? {
-            Some((p, drawn)) => {
+            Some((sim, drawn)) => {
                 if let Some(d) = drawn {
                     cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
                 }
-                Some(p)
+                Some(sim)
             }
             None => return Ok(None),
         }
     };
-    let (mut out, computed) = match fresh {
-        Some(mut p) => {
-            let computed = std::mem::take(&mut p.scenarios);
-            (p, computed)
+    let (mut sim, computed) = match fresh {
+        Some(mut sim) => {
+            let computed = std::mem::take(&mut sim.scenarios);
+            (sim, computed)
         }
         None => (
             cache.last.clone().ok_or(ProjectionError::NoData)?,
@@ -591,27 +597,25 @@ pub fn project_reusing(
         ),
     };
     let mut computed = computed.into_iter();
-    let mut outlooks = Vec::with_capacity(scenarios.len());
+    let mut sums = Vec::with_capacity(scenarios.len());
     for k in &kept {
-        let outlook = match k {
-            Some(k) => cache.outlooks[*k].2.clone(),
+        let s = match k {
+            Some(k) => cache.scenarios[*k].1.clone(),
             None => computed.next().ok_or(ProjectionError::NoData)?,
         };
-        outlooks.push(outlook);
+        sums.push(s);
     }
-    // Keep the outlooks of the scenarios of this call (older ones would only grow the cache).
-    cache.outlooks = scenarios
+    // Keep the sums of the scenarios of this call (older ones would only grow the cache).
+    cache.scenarios = scenarios
         .iter()
-        .zip(&outlooks)
-        .enumerate()
-        .map(|(i, (s, o))| ((*s).clone(), breakage_of(i), o.clone()))
+        .zip(&sums)
+        .map(|(s, o)| ((*s).clone(), o.clone()))
         .collect();
-    out.scenarios = outlooks;
-    cache.last = Some(Projection {
-        scenarios: Vec::new(),
-        ..out.clone()
-    });
-    Ok(Some(out))
+    sim.scenarios = sums;
+    let projection = outlooks(&sim, &project.settings, scenarios, breakage);
+    sim.scenarios = Vec::new();
+    cache.last = Some(sim);
+    Ok(Some(projection))
 }
 
 /// A persona's response as multipliers.
@@ -637,7 +641,7 @@ impl Shift {
 }
 
 /// Per-run sums of one arm (the baseline or a scenario) over a chunk of customers.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Arm {
     /// Run × month.
     revenue: Vec<Vec<f64>>,
@@ -857,9 +861,48 @@ pub fn project_from(
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
     Ok(project_drawn(
-        basis, project, scenarios, breakage, tx, pop, options, progress, cancel, None, false,
+        basis, project, scenarios, tx, pop, options, progress, cancel, None, false,
     )?
-    .map(|(p, _)| p))
+    .map(|(sim, _)| outlooks(&sim, &project.settings, scenarios, breakage)))
+}
+
+/// The per-run sums of a projection before they are summarised ([`outlooks`]): everything the
+/// outlooks are read from, which the gross margin and discount rate do not change.
+#[derive(Clone, Debug)]
+struct Simulated {
+    start: Date,
+    end: Date,
+    /// First day of each projected month.
+    months: Vec<Date>,
+    horizon_months: u32,
+    runs: usize,
+    futures: usize,
+    customers: u64,
+    model: String,
+    params: TransactionParams,
+    spend: Option<GammaGammaParams>,
+    /// Factor the spread of the runs is widened by (see [`spread_factor`]).
+    widen: f64,
+    /// Customers per segment.
+    group_customers: Vec<u64>,
+    /// Segments of each persona (the last entry: segments of no persona).
+    persona_segments: Vec<Vec<usize>>,
+    /// Run × segment: customers alive at the start.
+    alive: Vec<Vec<f64>>,
+    /// The baseline's sums.
+    baseline: Arm,
+    /// Each scenario's, in the order simulated.
+    scenarios: Vec<SimulatedScenario>,
+}
+
+/// One scenario's per-run sums.
+#[derive(Clone, Debug)]
+struct SimulatedScenario {
+    arm: Arm,
+    /// Per run: the programme's ledger.
+    aggs: Vec<Agg>,
+    /// Month slot of the first projected month in the ledger's months.
+    offset: usize,
 }
 
 /// [`project_from`] reading every customer's futures from `drawn` (drawn before with the same
@@ -870,7 +913,6 @@ fn project_drawn(
     basis: &ProjectionBasis,
     project: &Project,
     scenarios: &[&Scenario],
-    breakage: &[Option<f64>],
     tx: &Transactions,
     pop: &Population,
     options: ProjectionOptions,
@@ -878,7 +920,7 @@ fn project_drawn(
     cancel: &AtomicBool,
     drawn: Option<&Drawn>,
     keep: bool,
-) -> Result<Option<(Projection, Option<Drawn>)>, ProjectionError> {
+) -> Result<Option<(Simulated, Option<Drawn>)>, ProjectionError> {
     let settings = &project.settings;
     let period = settings.model_period;
     let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
@@ -1174,6 +1216,67 @@ fn project_drawn(
             *g += 1;
         }
     }
+    // Segments of each persona (the last entry: segments of no persona).
+    let persona_segments: Vec<Vec<usize>> = (0..=n_personas)
+        .map(|p| {
+            (0..n_segments)
+                .filter(|&g| {
+                    pop.persona_of_segment
+                        .get(g)
+                        .copied()
+                        .flatten()
+                        .map_or(n_personas, |q| q as usize)
+                        == p
+                })
+                .collect()
+        })
+        .collect();
+    let mut arms = total.arms.into_iter();
+    let baseline = arms.next().ok_or(ProjectionError::NoData)?;
+    Ok(Some((
+        Simulated {
+            start,
+            end,
+            months: slots.iter().map(|&(d, _)| d).collect(),
+            horizon_months: options.horizon_months,
+            runs,
+            futures,
+            customers,
+            model: settings.transaction_model.label().to_string(),
+            params,
+            spend,
+            widen,
+            group_customers,
+            persona_segments,
+            alive: total.alive,
+            baseline,
+            scenarios: arms
+                .zip(total.aggs)
+                .zip(offset)
+                .map(|((arm, aggs), offset)| SimulatedScenario { arm, aggs, offset })
+                .collect(),
+        },
+        drawn_now,
+    )))
+}
+
+/// The outlooks of the baseline and of each scenario (`scenarios[i]` simulated as
+/// `sim.scenarios[i]`, with the breakage rate `breakage[i]` from its replay), read from the
+/// simulated runs with the project's gross margin and discount rate: cheap, so that editing
+/// either re-reads the runs kept instead of simulating again.
+fn outlooks(
+    sim: &Simulated,
+    settings: &Settings,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+) -> Projection {
+    let runs = sim.runs;
+    let n = sim.months.len();
+    let n_segments = sim.group_customers.len();
+    let n_personas = sim.persona_segments.len().saturating_sub(1);
+    let (customers, widen) = (sim.customers, sim.widen);
+    let group_customers = &sim.group_customers;
+    let persona_segments = &sim.persona_segments;
     // Every band below is read from the runs, widened when they were recombined.
     let band = |values: &[f64]| Band::widened(values, widen);
     let bands = |runs: &[Vec<f64>]| Bands::widened(runs, widen);
@@ -1193,7 +1296,7 @@ fn project_drawn(
     let retention = |arm: &Arm, segments: &[usize]| -> Vec<Vec<f64>> {
         (0..runs)
             .map(|run| {
-                let alive0: f64 = segments.iter().map(|&g| total.alive[run][g]).sum();
+                let alive0: f64 = segments.iter().map(|&g| sim.alive[run][g]).sum();
                 let mut alive = alive0;
                 (0..n)
                     .map(|k| {
@@ -1205,7 +1308,7 @@ fn project_drawn(
             .collect()
     };
     let all: Vec<usize> = (0..n_segments).collect();
-    let base_arm = &total.arms[0];
+    let base_arm = &sim.baseline;
     let base_revenue = sums(&base_arm.revenue);
     let baseline = BaselineOutlook {
         retention: bands(&retention(base_arm, &all)),
@@ -1227,26 +1330,11 @@ fn project_drawn(
                 .collect::<Vec<_>>(),
         ),
     };
-    // Segments of each persona (the last entry: segments of no persona).
-    let persona_segments: Vec<Vec<usize>> = (0..=n_personas)
-        .map(|p| {
-            (0..n_segments)
-                .filter(|&g| {
-                    pop.persona_of_segment
-                        .get(g)
-                        .copied()
-                        .flatten()
-                        .map_or(n_personas, |q| q as usize)
-                        == p
-                })
-                .collect()
-        })
-        .collect();
     let mut outlooks = Vec::with_capacity(scenarios.len());
-    for (s, scenario) in scenarios.iter().enumerate() {
-        let arm = &total.arms[s + 1];
-        let aggs = &total.aggs[s];
-        let off = offset[s];
+    for (s, (scenario, simulated)) in scenarios.iter().zip(&sim.scenarios).enumerate() {
+        let arm = &simulated.arm;
+        let aggs = &simulated.aggs;
+        let off = simulated.offset;
         fn month_at(a: &Agg, slot: usize) -> Option<&Totals> {
             a.months.get(slot).map(|m| &m.totals)
         }
@@ -1400,23 +1488,20 @@ fn project_drawn(
             by_persona,
         });
     }
-    Ok(Some((
-        Projection {
-            start,
-            end,
-            months: slots.iter().map(|&(d, _)| d).collect(),
-            horizon_months: options.horizon_months,
-            runs,
-            futures,
-            customers,
-            model: settings.transaction_model.label().to_string(),
-            params: Some(params),
-            spend_params: spend,
-            baseline,
-            scenarios: outlooks,
-        },
-        drawn_now,
-    )))
+    Projection {
+        start: sim.start,
+        end: sim.end,
+        months: sim.months.clone(),
+        horizon_months: sim.horizon_months,
+        runs,
+        futures: sim.futures,
+        customers,
+        model: sim.model.clone(),
+        params: Some(sim.params),
+        spend_params: sim.spend,
+        baseline,
+        scenarios: outlooks,
+    }
 }
 
 #[cfg(test)]
