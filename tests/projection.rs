@@ -347,6 +347,14 @@ fn an_edit_reprojects_only_the_edited_scenario() {
     assert_eq!(edited, all(&p));
     assert_eq!(edited.scenarios[1], first.scenarios[1]);
     assert_ne!(edited.scenarios[0], first.scenarios[0]);
+    // Texts are not simulated: renaming a scenario, editing its description or the project's
+    // re-reads the sums kept, under the new name.
+    p.scenarios[1].name = "Flat, renamed".into();
+    p.scenarios[1].description = "edited".into();
+    p.description = "edited".into();
+    let renamed = reusing(&p, &none, &stop).unwrap();
+    assert_eq!(renamed, all(&p));
+    assert_eq!(renamed.scenarios[1].scenario, "Flat, renamed");
     // The gross margin and the discount rate only change how the runs are read: nothing is
     // simulated again (the call would be cancelled otherwise), and the outlooks are those of a
     // full projection with the new settings, ROI and CLV moved with them.
@@ -356,7 +364,7 @@ fn an_edit_reprojects_only_the_edited_scenario() {
     assert_eq!(resummarised, all(&p));
     assert_ne!(
         resummarised.scenarios[0].clv_per_customer,
-        edited.scenarios[0].clv_per_customer
+        renamed.scenarios[0].clv_per_customer
     );
     assert_eq!(
         resummarised.scenarios[0].total_revenue,

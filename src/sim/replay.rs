@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use crate::data::store::{NO_CATEGORY, Transactions};
 use crate::model::{
-    Date, DowngradePolicy, Expiry, Project, QualificationWindow, QualifyingMetric, Scenario,
+    Colour, Date, DowngradePolicy, Expiry, Project, QualificationWindow, QualifyingMetric,
+    Response, Scenario, Settings,
 };
 
 /// Customers per parallel chunk: small histories are cut finely enough to keep both cores busy,
@@ -527,6 +528,73 @@ fn uniform_draw(seed: u64, customer: u32, k: u64) -> f64 {
 /// A customer's enrolment draw: the first of their stream under the seed.
 fn enrolment_draw(seed: u64, customer: u32) -> f64 {
     uniform_draw(seed, customer, 0)
+}
+
+/// `project` without what no replay or projection of its scenarios reads: the scenarios
+/// themselves, the project's and its personas' and segments' texts and colours, the currency,
+/// the personas' synthetic-data profiles (generated data is new data), and the gross margin and
+/// discount rate (which only the projection's outlooks read). Two projects with the same
+/// context give every scenario the same replay and the same simulated projection, on the same
+/// data.
+pub fn simulation_context(project: &Project) -> Project {
+    let mut context = Project {
+        scenarios: Vec::new(),
+        name: String::new(),
+        description: String::new(),
+        currency: String::new(),
+        ..project.clone()
+    };
+    context.settings.gross_margin_pct = 0.0;
+    context.settings.discount_rate_pct = 0.0;
+    for p in &mut context.personas {
+        p.narrative = Default::default();
+        p.colour = Colour([0; 3]);
+        p.synthetic = None;
+    }
+    for s in &mut context.segments {
+        s.description = String::new();
+        s.colour = Colour([0; 3]);
+    }
+    context
+}
+
+/// The response as far as a replay reads it: the enrolment and redemption propensities (the
+/// other responses act on projected futures only).
+fn replayed_response(r: &Response) -> Response {
+    Response {
+        frequency_uplift_pct: 0.0,
+        basket_uplift_pct: 0.0,
+        dropout_reduction_pct_per_tier: 0.0,
+        goal_gradient_pct: 0.0,
+        goal_gradient_distance_pct: 0.0,
+        ..r.clone()
+    }
+}
+
+/// What a replay of `scenario` reads of it and of `project`, to tell whether a replay kept from
+/// an earlier edit still holds: the [`simulation_context`] with the settings only the
+/// projection reads left out and the personas' responses reduced to what a replay reads, and
+/// the scenario without its description and with its overrides reduced the same way. Equal
+/// keys give equal replays (a test checks it).
+pub fn replay_key(project: &Project, scenario: &Scenario) -> (Project, Scenario) {
+    let mut context = simulation_context(project);
+    let kept = &project.settings;
+    context.settings = Settings {
+        seed: kept.seed,
+        launch_date: kept.launch_date,
+        ..Settings::default()
+    };
+    for p in &mut context.personas {
+        p.response = replayed_response(&p.response);
+    }
+    let mut scenario = Scenario {
+        description: String::new(),
+        ..scenario.clone()
+    };
+    for o in &mut scenario.response_overrides {
+        o.response = replayed_response(&o.response);
+    }
+    (context, scenario)
 }
 
 /// Replays every customer under `scenario` (the programme starts at `settings.launch_date`, or

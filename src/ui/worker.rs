@@ -21,9 +21,8 @@ use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
     OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_reusing,
-    simulation_context,
 };
-use crate::sim::replay::{Population, Replay, explain, replay_with};
+use crate::sim::replay::{Population, Replay, explain, replay_key, replay_with};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
 use crate::sim::segments::report::{ReportOptions, SegmentReport, segment_report};
@@ -170,12 +169,11 @@ struct Kept {
 
 /// Scenario replays and what they were made from.
 struct ReplayCache {
-    /// The project as far as a replay depends on it (see [`simulation_context`]).
-    context: Project,
     /// The data (held, so that the pointer compared is not reused).
     tx: Arc<Transactions>,
-    /// Each scenario with its replay.
-    replays: Vec<(Scenario, Replay)>,
+    /// Each scenario's replay, under what it read of the project and the scenario
+    /// ([`replay_key`]).
+    replays: Vec<((Project, Scenario), Replay)>,
 }
 
 /// Fitted projection models, what they were fitted on, and the outlooks projected from them.
@@ -229,32 +227,28 @@ fn replays_for(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Vec<Replay>> {
-    let context = simulation_context(project);
-    let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
-        Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
+    let before: Vec<((Project, Scenario), Replay)> = match &lock(kept).replays {
+        Some(c) if Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
         _ => Vec::new(),
     };
     let n = project.scenarios.len().max(1) as f64;
     let mut replays = Vec::with_capacity(project.scenarios.len());
+    let mut keys = Vec::with_capacity(project.scenarios.len());
     for (i, s) in project.scenarios.iter().enumerate() {
-        let replay = match before.iter().find(|(b, _)| b == s) {
+        let key = replay_key(project, s);
+        let replay = match before.iter().find(|(k, _)| *k == key) {
             Some((_, r)) => r.clone(),
             None => {
                 let report = |f: f64| progress((i as f64 + f) / n);
                 replay_with(project, s, tx, pop, &report, cancel)?
             }
         };
+        keys.push(key);
         replays.push(replay);
     }
     lock(kept).replays = Some(ReplayCache {
-        context,
         tx: Arc::clone(tx),
-        replays: project
-            .scenarios
-            .iter()
-            .cloned()
-            .zip(replays.clone())
-            .collect(),
+        replays: keys.into_iter().zip(replays.clone()).collect(),
     });
     Some(replays)
 }
@@ -652,6 +646,7 @@ pub fn segment_key(project: &Project) -> Project {
 mod tests {
     use super::*;
     use crate::data::project_io::load_project_with_data;
+    use crate::sim::replay::replay;
 
     /// Replays and the projection's models are kept for the next run: unchanged scenarios are not
     /// replayed again (a cancelled replay would give `None`), an edited one is.
@@ -674,14 +669,34 @@ mod tests {
         let edited = replays_for(&kept, &project, &tx, &pop, &|_| {}, &go).unwrap();
         assert_eq!(edited[1..], first[1..]);
         assert_ne!(edited[0], first[0]);
-        // The gross margin and the discount rate are not read by a replay: nothing is replayed.
-        let mut priced = project.clone();
-        priced.settings.gross_margin_pct += 5.0;
-        priced.settings.discount_rate_pct += 2.0;
+        // What a replay does not read changes nothing: the gross margin, the discount rate, the
+        // horizon, texts, and the responses that act on projected futures only. What it reads
+        // (a persona's redemption propensity) replays every scenario, as a replay from scratch.
+        let mut other = project.clone();
+        other.settings.gross_margin_pct += 5.0;
+        other.settings.discount_rate_pct += 2.0;
+        other.settings.horizon_months += 12;
+        other.description.push_str(" (edited)");
+        other.scenarios[0].description.push_str(" (edited)");
+        let persona = other.personas.first_mut().expect("the sample has personas");
+        persona.narrative.summary.push_str(" (edited)");
+        persona.response.frequency_uplift_pct += 10.0;
+        persona.response.goal_gradient_pct += 5.0;
         assert_eq!(
-            replays_for(&kept, &priced, &tx, &pop, &|_| {}, &stop).as_ref(),
+            replays_for(&kept, &other, &tx, &pop, &|_| {}, &stop).as_ref(),
             Some(&edited)
         );
+        // ... and the replays kept are those of the edited project.
+        for (r, s) in edited.iter().zip(&other.scenarios) {
+            assert_eq!(*r, replay(&other, s, &tx, &pop));
+        }
+        let redeems = other.personas[0].response.redemption_propensity;
+        other.personas[0].response.redemption_propensity = (redeems - 0.3).max(0.0);
+        assert!(replays_for(&kept, &other, &tx, &pop, &|_| {}, &stop).is_none());
+        let again = replays_for(&kept, &other, &tx, &pop, &|_| {}, &go).unwrap();
+        for (r, s) in again.iter().zip(&other.scenarios) {
+            assert_eq!(*r, replay(&other, s, &tx, &pop));
+        }
         // The models are fitted once for the data and model settings.
         let (a, _) = basis_for(&kept, &project, &tx).unwrap();
         let (b, _) = basis_for(&kept, &project, &tx).unwrap();

@@ -32,7 +32,9 @@ use crate::sim::models::{
     Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
     summarise,
 };
-use crate::sim::replay::{Agg, Engine, Member, Population, Scratch, Standing, Totals};
+use crate::sim::replay::{
+    Agg, Engine, Member, Population, Scratch, Standing, Totals, simulation_context,
+};
 
 /// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
 const CHUNK: usize = 2048;
@@ -492,8 +494,8 @@ pub enum ProjectionError {
 /// [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
-    /// The project without its scenarios, gross margin and discount rate (which only the
-    /// summary reads), and the options, of the sums kept.
+    /// The project as far as the sums depend on it ([`simulation_context`]), and the options,
+    /// of the sums kept.
     context: Option<(Project, ProjectionOptions)>,
     /// Every customer's futures as drawn under these options, when there are few enough of them
     /// ([`MAX_KEPT_FUTURES`]): re-projecting reads them instead of drawing again. They depend on
@@ -502,22 +504,19 @@ pub struct OutlookCache {
     draws: Option<(ProjectionOptions, Period, Arc<Drawn>)>,
     /// The last simulation made in that context, without its scenarios: the baseline's sums.
     last: Option<Simulated>,
-    /// Each scenario simulated in that context, with its sums.
+    /// Each scenario simulated in that context (as [`simulated_scenario`] gives it), with its
+    /// sums.
     scenarios: Vec<(Scenario, SimulatedScenario)>,
 }
 
-/// The project as far as replaying or simulating one of its scenarios depends on it: without
-/// the scenarios, the gross margin and the discount rate (which only the outlooks read). Two
-/// projects with the same context give every scenario the same replay and the same simulated
-/// sums.
-pub fn simulation_context(project: &Project) -> Project {
-    let mut context = Project {
-        scenarios: Vec::new(),
-        ..project.clone()
-    };
-    context.settings.gross_margin_pct = 0.0;
-    context.settings.discount_rate_pct = 0.0;
-    context
+/// The scenario as far as its simulated sums depend on it: without its name and description
+/// (the outlooks take the name from the scenario itself).
+fn simulated_scenario(scenario: &Scenario) -> Scenario {
+    Scenario {
+        name: String::new(),
+        description: String::new(),
+        ..scenario.clone()
+    }
 }
 
 /// [`project_from`], simulating only the scenarios whose sums `cache` does not hold for this
@@ -551,9 +550,10 @@ pub fn project_reusing(
         };
     }
     // Where the sums of scenario `i` are kept, if they are.
-    let kept: Vec<Option<usize>> = scenarios
+    let keys: Vec<Scenario> = scenarios.iter().map(|s| simulated_scenario(s)).collect();
+    let kept: Vec<Option<usize>> = keys
         .iter()
-        .map(|s| cache.scenarios.iter().position(|(k, _)| k == *s))
+        .map(|key| cache.scenarios.iter().position(|(k, _)| k == key))
         .collect();
     let missing: Vec<&Scenario> = scenarios
         .iter()
@@ -606,11 +606,7 @@ pub fn project_reusing(
         sums.push(s);
     }
     // Keep the sums of the scenarios of this call (older ones would only grow the cache).
-    cache.scenarios = scenarios
-        .iter()
-        .zip(&sums)
-        .map(|(s, o)| ((*s).clone(), o.clone()))
-        .collect();
+    cache.scenarios = keys.into_iter().zip(sums.iter().cloned()).collect();
     sim.scenarios = sums;
     let projection = outlooks(&sim, &project.settings, scenarios, breakage);
     sim.scenarios = Vec::new();
