@@ -148,8 +148,26 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         })
     });
+    // The GUI's call after an edit: what `cache` keeps of earlier calls is reused.
+    let reproject = |cache: &mut OutlookCache, edited: &Project| {
+        let chosen: Vec<&Scenario> = edited.scenarios.iter().collect();
+        project_reusing(
+            cache,
+            &basis,
+            black_box(edited),
+            &chosen,
+            &breakage,
+            black_box(&tx),
+            &pop,
+            full.fast(),
+            &|_| {},
+            &never,
+        )
+        .unwrap()
+        .unwrap()
+    };
     // Each iteration edits the four-tier scenario's Silver threshold (alternating between two
-    // values, so that the kept outlook never fits) and re-projects.
+    // values, so that the kept sums never fit) and re-projects.
     let mut cache = OutlookCache::default();
     let mut edited = p.clone();
     let mut flip = false;
@@ -157,46 +175,18 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             flip = !flip;
             edited.scenarios[1].tiers[1].enter_threshold = if flip { 300.0 } else { 310.0 };
-            let chosen: Vec<&Scenario> = edited.scenarios.iter().collect();
-            project_reusing(
-                &mut cache,
-                &basis,
-                black_box(&edited),
-                &chosen,
-                &breakage,
-                black_box(&tx),
-                &pop,
-                full.fast(),
-                &|_| {},
-                &never,
-            )
-            .unwrap()
-            .unwrap()
+            reproject(&mut cache, &edited)
         })
     });
     // Each iteration edits the gross margin (alternating between two values): the outlooks of
     // all three scenarios are read again from the sums kept, nothing is simulated.
-    let mut margin_cache = OutlookCache::default();
-    let mut margin_edited = p.clone();
+    let mut cache = OutlookCache::default();
+    let mut edited = p.clone();
     g.bench_function("fast_mode_after_a_margin_edit", |b| {
         b.iter(|| {
             flip = !flip;
-            margin_edited.settings.gross_margin_pct = if flip { 40.0 } else { 41.0 };
-            let chosen: Vec<&Scenario> = margin_edited.scenarios.iter().collect();
-            project_reusing(
-                &mut margin_cache,
-                &basis,
-                black_box(&margin_edited),
-                &chosen,
-                &breakage,
-                black_box(&tx),
-                &pop,
-                full.fast(),
-                &|_| {},
-                &never,
-            )
-            .unwrap()
-            .unwrap()
+            edited.settings.gross_margin_pct = if flip { 40.0 } else { 41.0 };
+            reproject(&mut cache, &edited)
         })
     });
     // What the GUI does besides, after an edit of that scenario: it replays it for the Results
