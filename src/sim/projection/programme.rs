@@ -487,10 +487,11 @@ pub enum ProjectionError {
 }
 
 /// The simulated sums of earlier projections, reused while nothing they depend on has changed: a
-/// scenario's sums depend on the scenario and on the rest of the project but its gross margin
-/// and discount rate, the options, the data and the fitted models, not on the other scenarios
-/// (each is its own arm against the same baseline draws) nor on the breakage rates; the
-/// outlooks are read from them on every call. Keep one cache per [`ProjectionBasis`]; see
+/// scenario's sums depend on the scenario (but its name and description) and on what a
+/// simulation reads of the rest of the project ([`simulation_context`]: not its texts, colours,
+/// gross margin or discount rate), the options, the data and the fitted models, not on the
+/// other scenarios (each is its own arm against the same baseline draws) nor on the breakage
+/// rates; the outlooks are read from them on every call. Keep one cache per [`ProjectionBasis`]; see
 /// [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
@@ -521,8 +522,8 @@ fn simulated_scenario(scenario: &Scenario) -> Scenario {
 
 /// [`project_from`], simulating only the scenarios whose sums `cache` does not hold for this
 /// project and these options, and taking the rest from it: editing one scenario simulates that
-/// one alone, and editing the gross margin, the discount rate or a breakage rate simulates
-/// nothing (the outlooks are read again from the sums kept). The result is the one
+/// one alone, and editing the gross margin, the discount rate, a breakage rate or a text
+/// simulates nothing (the outlooks are read again from the sums kept). The result is the one
 /// [`project_from`] gives for all of them (a test checks it). `cache` must be used with one
 /// `basis` (and its data) only.
 #[allow(clippy::too_many_arguments)]
