@@ -372,6 +372,11 @@ fn an_edit_reprojects_only_the_edited_scenario() {
     p.settings.seed += 1;
     assert!(reusing(&p, &none, &stop).is_none());
     assert_eq!(reusing(&p, &none, &go).unwrap(), all_with(&p, &none));
+    // The same scenario twice: the second reads the sums kept for the first.
+    p.scenarios.push(p.scenarios[0].clone());
+    let twice = reusing(&p, &none, &stop).unwrap();
+    assert_eq!(twice, all_with(&p, &none));
+    assert_eq!(twice.scenarios[2], twice.scenarios[0]);
 }
 
 proptest! {

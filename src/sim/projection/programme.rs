@@ -587,30 +587,46 @@ pub fn project_reusing(
             None => return Ok(None),
         }
     };
+    // The sums kept are moved, not copied, into this call's simulation and back into the cache
+    // (with many runs they are megabytes).
     let (mut sim, computed) = match fresh {
         Some(mut sim) => {
             let computed = std::mem::take(&mut sim.scenarios);
             (sim, computed)
         }
         None => (
-            cache.last.clone().ok_or(ProjectionError::NoData)?,
+            cache.last.take().ok_or(ProjectionError::NoData)?,
             Vec::new(),
         ),
     };
     let mut computed = computed.into_iter();
-    let mut sums = Vec::with_capacity(scenarios.len());
-    for k in &kept {
+    let mut old: Vec<Option<SimulatedScenario>> = std::mem::take(&mut cache.scenarios)
+        .into_iter()
+        .map(|(_, s)| Some(s))
+        .collect();
+    let mut sums: Vec<SimulatedScenario> = Vec::with_capacity(scenarios.len());
+    for (i, k) in kept.iter().enumerate() {
         let s = match k {
-            Some(k) => cache.scenarios[*k].1.clone(),
+            Some(k) => match old.get_mut(*k).and_then(Option::take) {
+                Some(s) => s,
+                // The same scenario twice in the project: the first took the sums kept.
+                None => kept[..i]
+                    .iter()
+                    .position(|j| j == &Some(*k))
+                    .map(|j| sums[j].clone())
+                    .ok_or(ProjectionError::NoData)?,
+            },
             None => computed.next().ok_or(ProjectionError::NoData)?,
         };
         sums.push(s);
     }
-    // Keep the sums of the scenarios of this call (older ones would only grow the cache).
-    cache.scenarios = keys.into_iter().zip(sums.iter().cloned()).collect();
     sim.scenarios = sums;
     let projection = outlooks(&sim, &project.settings, scenarios, breakage);
-    sim.scenarios = Vec::new();
+    // Keep the sums of the scenarios of this call (older ones would only grow the cache).
+    cache.scenarios = keys
+        .into_iter()
+        .zip(std::mem::take(&mut sim.scenarios))
+        .collect();
     cache.last = Some(sim);
     Ok(Some(projection))
 }
