@@ -491,8 +491,8 @@ pub enum ProjectionError {
 /// simulation reads of the rest of the project ([`simulation_context`]: not its texts, colours,
 /// gross margin or discount rate), the options, the data and the fitted models, not on the
 /// other scenarios (each is its own arm against the same baseline draws) nor on the breakage
-/// rates; the outlooks are read from them on every call. Keep one cache per [`ProjectionBasis`]; see
-/// [`project_reusing`].
+/// rates; the outlooks are read from them on every call. Keep one cache per
+/// [`ProjectionBasis`]; see [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
     /// The project as far as the sums depend on it ([`simulation_context`]), and the options,
@@ -503,10 +503,10 @@ pub struct OutlookCache {
     /// the options (seed, horizon, futures) and the basis only, so they outlive edits of the rest
     /// of the project.
     draws: Option<(ProjectionOptions, Period, Arc<Drawn>)>,
-    /// The last simulation made in that context, without its scenarios: the baseline's sums.
+    /// The baseline's sums of the last simulation made in that context.
     last: Option<Simulated>,
-    /// Each scenario simulated in that context (as [`simulated_scenario`] gives it), with its
-    /// sums.
+    /// Each scenario simulated in that context (as [`simulated_scenario`] gives it, each once),
+    /// with its sums.
     scenarios: Vec<(Scenario, SimulatedScenario)>,
 }
 
@@ -550,26 +550,23 @@ pub fn project_reusing(
             ..OutlookCache::default()
         };
     }
-    // Where the sums of scenario `i` are kept, if they are.
     let keys: Vec<Scenario> = scenarios.iter().map(|s| simulated_scenario(s)).collect();
-    let kept: Vec<Option<usize>> = keys
-        .iter()
-        .map(|key| cache.scenarios.iter().position(|(k, _)| k == key))
-        .collect();
-    let missing: Vec<&Scenario> = scenarios
-        .iter()
-        .zip(&kept)
-        .filter(|(_, k)| k.is_none())
-        .map(|(s, _)| *s)
-        .collect();
-    let fresh = if missing.is_empty() && cache.last.is_some() {
-        None
-    } else {
+    // The scenarios to simulate: those whose sums are not kept, each once.
+    let mut missing: Vec<usize> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        if !cache.scenarios.iter().any(|(k, _)| k == key)
+            && !missing.iter().any(|&j| keys[j] == *key)
+        {
+            missing.push(i);
+        }
+    }
+    if !missing.is_empty() || cache.last.is_none() {
+        let chosen: Vec<&Scenario> = missing.iter().map(|&i| scenarios[i]).collect();
         let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
-        match project_drawn(
+        let Some((sim, sums, drawn)) = project_drawn(
             basis,
             project,
-            &missing,
+            &chosen,
             tx,
             pop,
             options,
@@ -577,58 +574,39 @@ pub fn project_reusing(
             cancel,
             before.as_deref(),
             true,
-        )? {
-            Some((sim, drawn)) => {
-                if let Some(d) = drawn {
-                    cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
-                }
-                Some(sim)
-            }
-            None => return Ok(None),
-        }
-    };
-    // The sums kept are moved, not copied, into this call's simulation and back into the cache
-    // (with many runs they are megabytes).
-    let (mut sim, computed) = match fresh {
-        Some(mut sim) => {
-            let computed = std::mem::take(&mut sim.scenarios);
-            (sim, computed)
-        }
-        None => (
-            cache.last.take().ok_or(ProjectionError::NoData)?,
-            Vec::new(),
-        ),
-    };
-    let mut computed = computed.into_iter();
-    let mut old: Vec<Option<SimulatedScenario>> = std::mem::take(&mut cache.scenarios)
-        .into_iter()
-        .map(|(_, s)| Some(s))
-        .collect();
-    let mut sums: Vec<SimulatedScenario> = Vec::with_capacity(scenarios.len());
-    for (i, k) in kept.iter().enumerate() {
-        let s = match k {
-            Some(k) => match old.get_mut(*k).and_then(Option::take) {
-                Some(s) => s,
-                // The same scenario twice in the project: the first took the sums kept.
-                None => kept[..i]
-                    .iter()
-                    .position(|j| j == &Some(*k))
-                    .map(|j| sums[j].clone())
-                    .ok_or(ProjectionError::NoData)?,
-            },
-            None => computed.next().ok_or(ProjectionError::NoData)?,
+        )?
+        else {
+            return Ok(None);
         };
-        sums.push(s);
+        if let Some(d) = drawn {
+            cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
+        }
+        cache.last = Some(sim);
+        cache
+            .scenarios
+            .extend(missing.iter().map(|&i| keys[i].clone()).zip(sums));
     }
-    sim.scenarios = sums;
-    let projection = outlooks(&sim, &project.settings, scenarios, breakage);
-    // Keep the sums of the scenarios of this call (older ones would only grow the cache).
-    cache.scenarios = keys
-        .into_iter()
-        .zip(std::mem::take(&mut sim.scenarios))
-        .collect();
-    cache.last = Some(sim);
-    Ok(Some(projection))
+    // Keep the sums of the scenarios of this call only (older ones would only grow the cache).
+    cache.scenarios.retain(|(k, _)| keys.contains(k));
+    let sim = cache.last.as_ref().ok_or(ProjectionError::NoData)?;
+    let sums = keys
+        .iter()
+        .map(|key| {
+            cache
+                .scenarios
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, s)| s)
+                .ok_or(ProjectionError::NoData)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(outlooks(
+        sim,
+        &sums,
+        &project.settings,
+        scenarios,
+        breakage,
+    )))
 }
 
 /// A persona's response as multipliers.
@@ -876,11 +854,15 @@ pub fn project_from(
     Ok(project_drawn(
         basis, project, scenarios, tx, pop, options, progress, cancel, None, false,
     )?
-    .map(|(sim, _)| outlooks(&sim, &project.settings, scenarios, breakage)))
+    .map(|(sim, sums, _)| {
+        let sums: Vec<&SimulatedScenario> = sums.iter().collect();
+        outlooks(&sim, &sums, &project.settings, scenarios, breakage)
+    }))
 }
 
-/// The per-run sums of a projection before they are summarised ([`outlooks`]): everything the
-/// outlooks are read from, which the gross margin and discount rate do not change.
+/// The per-run sums of a projection's baseline before they are summarised ([`outlooks`]), with
+/// what the outlooks of every scenario are read from besides their own sums
+/// ([`SimulatedScenario`]); the gross margin and discount rate do not change them.
 #[derive(Clone, Debug)]
 struct Simulated {
     start: Date,
@@ -904,8 +886,6 @@ struct Simulated {
     alive: Vec<Vec<f64>>,
     /// The baseline's sums.
     baseline: Arm,
-    /// Each scenario's, in the order simulated.
-    scenarios: Vec<SimulatedScenario>,
 }
 
 /// One scenario's per-run sums.
@@ -917,6 +897,10 @@ struct SimulatedScenario {
     /// Month slot of the first projected month in the ledger's months.
     offset: usize,
 }
+
+/// What [`project_drawn`] gives: the baseline's sums, each scenario's, and the futures drawn
+/// when it was asked to keep them.
+type Simulation = (Simulated, Vec<SimulatedScenario>, Option<Drawn>);
 
 /// [`project_from`] reading every customer's futures from `drawn` (drawn before with the same
 /// basis, project settings and options) instead of drawing them, or, with `keep`, returning them
@@ -933,7 +917,7 @@ fn project_drawn(
     cancel: &AtomicBool,
     drawn: Option<&Drawn>,
     keep: bool,
-) -> Result<Option<(Simulated, Option<Drawn>)>, ProjectionError> {
+) -> Result<Option<Simulation>, ProjectionError> {
     let settings = &project.settings;
     let period = settings.model_period;
     let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
@@ -1263,22 +1247,22 @@ fn project_drawn(
             persona_segments,
             alive: total.alive,
             baseline,
-            scenarios: arms
-                .zip(total.aggs)
-                .zip(offset)
-                .map(|((arm, aggs), offset)| SimulatedScenario { arm, aggs, offset })
-                .collect(),
         },
+        arms.zip(total.aggs)
+            .zip(offset)
+            .map(|((arm, aggs), offset)| SimulatedScenario { arm, aggs, offset })
+            .collect(),
         drawn_now,
     )))
 }
 
-/// The outlooks of the baseline and of each scenario (`scenarios[i]` simulated as
-/// `sim.scenarios[i]`, with the breakage rate `breakage[i]` from its replay), read from the
-/// simulated runs with the project's gross margin and discount rate: cheap, so that editing
-/// either re-reads the runs kept instead of simulating again.
+/// The outlooks of the baseline and of each scenario (`scenarios[i]` simulated as `runs_of[i]`,
+/// with the breakage rate `breakage[i]` from its replay), read from the simulated runs with the
+/// project's gross margin and discount rate: cheap, so that editing either re-reads the runs
+/// kept instead of simulating again.
 fn outlooks(
     sim: &Simulated,
+    runs_of: &[&SimulatedScenario],
     settings: &Settings,
     scenarios: &[&Scenario],
     breakage: &[Option<f64>],
@@ -1344,7 +1328,7 @@ fn outlooks(
         ),
     };
     let mut outlooks = Vec::with_capacity(scenarios.len());
-    for (s, (scenario, simulated)) in scenarios.iter().zip(&sim.scenarios).enumerate() {
+    for (s, (scenario, simulated)) in scenarios.iter().zip(runs_of).enumerate() {
         let arm = &simulated.arm;
         let aggs = &simulated.aggs;
         let off = simulated.offset;
