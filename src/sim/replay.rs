@@ -571,12 +571,11 @@ fn replayed_response(r: &Response) -> Response {
     }
 }
 
-/// What a replay of `scenario` reads of it and of `project`, to tell whether a replay kept from
-/// an earlier edit still holds: the [`simulation_context`] with the settings only the
-/// projection reads left out and the personas' responses reduced to what a replay reads, and
-/// the scenario without its description and with its overrides reduced the same way. Equal
-/// keys give equal replays (a test checks it).
-pub fn replay_key(project: &Project, scenario: &Scenario) -> (Project, Scenario) {
+/// What a replay reads of `project` besides the scenario, to tell whether a replay kept from an
+/// earlier edit still holds: the [`simulation_context`] with the settings only the projection
+/// reads left out and the personas' responses reduced to what a replay reads. With
+/// [`replayed_scenario`], equal keys give equal replays (a test checks it).
+pub fn replay_context(project: &Project) -> Project {
     let mut context = simulation_context(project);
     let kept = &project.settings;
     context.settings = Settings {
@@ -587,6 +586,12 @@ pub fn replay_key(project: &Project, scenario: &Scenario) -> (Project, Scenario)
     for p in &mut context.personas {
         p.response = replayed_response(&p.response);
     }
+    context
+}
+
+/// What a replay reads of `scenario` (see [`replay_context`]): all of it but its description,
+/// with its persona overrides reduced to what a replay reads.
+pub fn replayed_scenario(scenario: &Scenario) -> Scenario {
     let mut scenario = Scenario {
         description: String::new(),
         ..scenario.clone()
@@ -594,7 +599,7 @@ pub fn replay_key(project: &Project, scenario: &Scenario) -> (Project, Scenario)
     for o in &mut scenario.response_overrides {
         o.response = replayed_response(&o.response);
     }
-    (context, scenario)
+    scenario
 }
 
 /// Replays every customer under `scenario` (the programme starts at `settings.launch_date`, or

@@ -22,7 +22,9 @@ use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
     OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_reusing,
 };
-use crate::sim::replay::{Population, Replay, explain, replay_key, replay_with};
+use crate::sim::replay::{
+    Population, Replay, explain, replay_context, replay_with, replayed_scenario,
+};
 use crate::sim::segments::FeatureTable;
 use crate::sim::segments::kmeans::{K, suggest};
 use crate::sim::segments::report::{ReportOptions, SegmentReport, segment_report};
@@ -169,11 +171,12 @@ struct Kept {
 
 /// Scenario replays and what they were made from.
 struct ReplayCache {
+    /// What the replays read of the project besides their scenarios ([`replay_context`]).
+    context: Project,
     /// The data (held, so that the pointer compared is not reused).
     tx: Arc<Transactions>,
-    /// Each scenario's replay, under what it read of the project and the scenario
-    /// ([`replay_key`]).
-    replays: Vec<((Project, Scenario), Replay)>,
+    /// Each scenario's replay, under what it read of the scenario ([`replayed_scenario`]).
+    replays: Vec<(Scenario, Replay)>,
 }
 
 /// Fitted projection models, what they were fitted on, and the outlooks projected from them.
@@ -227,15 +230,16 @@ fn replays_for(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Vec<Replay>> {
-    let before: Vec<((Project, Scenario), Replay)> = match &lock(kept).replays {
-        Some(c) if Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
+    let context = replay_context(project);
+    let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
+        Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
         _ => Vec::new(),
     };
     let n = project.scenarios.len().max(1) as f64;
     let mut replays = Vec::with_capacity(project.scenarios.len());
     let mut keys = Vec::with_capacity(project.scenarios.len());
     for (i, s) in project.scenarios.iter().enumerate() {
-        let key = replay_key(project, s);
+        let key = replayed_scenario(s);
         let replay = match before.iter().find(|(k, _)| *k == key) {
             Some((_, r)) => r.clone(),
             None => {
@@ -247,6 +251,7 @@ fn replays_for(
         replays.push(replay);
     }
     lock(kept).replays = Some(ReplayCache {
+        context,
         tx: Arc::clone(tx),
         replays: keys.into_iter().zip(replays.clone()).collect(),
     });
