@@ -229,6 +229,64 @@ fn a_programme_that_costs_nothing_has_no_roi() {
     assert!(s.payback_month.is_none());
 }
 
+/// A projected purchase's category is drawn from the customer's own mix, not copied from their
+/// last purchase: every customer's last purchase is made a gift here, and gifts earn triple, so
+/// copying the last category would triple the projected points; drawing from the mix gives
+/// 1 + 2 × the share of gifts.
+#[test]
+fn projected_purchases_take_their_categories_from_the_customers_mix() {
+    let mut tx = history(800, 12);
+    let gifts = tx.categories.iter().position(|c| c == "Gifts").unwrap() as u32;
+    for c in 0..tx.customer_count() as u32 {
+        let last = tx.range_of(c).last().unwrap();
+        tx.category[last] = gifts;
+    }
+    let share_of_gifts =
+        tx.category.iter().filter(|&&c| c == gifts).count() as f64 / tx.len() as f64;
+    let plain = Scenario {
+        name: "Plain".into(),
+        expiry: Expiry::Never,
+        redemption: RedemptionPolicy {
+            min_balance_points: 1e12,
+        },
+        enrolment_rate_pct: 100.0,
+        ..Scenario::default()
+    };
+    let triple_gifts = Scenario {
+        name: "Triple gifts".into(),
+        earning: EarningRules {
+            category_multipliers: vec![CategoryMultiplier {
+                category: "Gifts".into(),
+                multiplier: 3.0,
+            }],
+            ..EarningRules::default()
+        },
+        ..plain.clone()
+    };
+    let p = project_with(still(), vec![plain, triple_gifts]);
+    let pop = Population::from_project(&p, &tx);
+    let proj = run(&p, &tx, 4, 3);
+    // Points earned over the horizon: outstanding at its end minus at the end of the history
+    // (nothing is redeemed or expires).
+    let earned: Vec<f64> = p
+        .scenarios
+        .iter()
+        .zip(&proj.scenarios)
+        .map(|(s, o)| {
+            let history = replay(&p, s, &tx, &pop).totals.points_outstanding as f64;
+            o.points_outstanding.p50.last().unwrap() - history
+        })
+        .collect();
+    assert!(earned[0] > 0.0);
+    let ratio = earned[1] / earned[0];
+    let expected = 1.0 + 2.0 * share_of_gifts;
+    assert!(
+        (ratio - expected).abs() < 0.3,
+        "triple gifts earn {ratio:.3}× the points, expected about {expected:.3}× (gifts are \
+         {share_of_gifts:.3} of the purchases)"
+    );
+}
+
 /// Runs recombined from fewer futures per customer: the mean is the futures' own (the k-th
 /// future of a customer is run k of a projection that simulates every run), the bands about as
 /// wide as those of runs simulated one by one, and common random numbers still hold.

@@ -513,7 +513,7 @@ const REDEMPTION_STREAM: u64 = 0x7265_6465_656d;
 /// The `k`-th uniform draw in [0, 1) of a customer's stream under `seed`: a pure function of the
 /// three (counter-based, so no generator state is kept or seeded per customer), the same in every
 /// scenario. Two rounds of the SplitMix64 finaliser over the mixed key.
-fn uniform_draw(seed: u64, customer: u32, k: u64) -> f64 {
+pub(crate) fn uniform_draw(seed: u64, customer: u32, k: u64) -> f64 {
     let mix = |mut z: u64| {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -763,6 +763,11 @@ impl<'a> Engine<'a> {
     /// The customer's segment and persona indices.
     pub(crate) fn groups_of(&self, c: u32) -> (usize, usize) {
         self.ctx.groups_of(c)
+    }
+
+    /// Whether a purchase's category changes what it earns: some category multiplier is not 1.
+    pub(crate) fn uses_categories(&self) -> bool {
+        self.ctx.category_multiplier.iter().any(|&m| m != 1.0)
     }
 
     /// The customer replayed to the end of the history (flows booked into `scratch_agg`).

@@ -8,7 +8,9 @@
 //! tier or reward), spends `1 + basket_uplift` times as much per purchase, and drops out with
 //! the dropout probability (or rate) reduced by `dropout_reduction_per_tier` for each tier above
 //! the entry tier. Every simulated purchase goes through the replay engine's rules — earning,
-//! tiers, redemption, expiry — so costs and liability come from the same ledger as the replay.
+//! tiers, redemption, expiry — so costs and liability come from the same ledger as the replay;
+//! where a category multiplier applies, a purchase's category is drawn from the customer's own
+//! mix of categories in the history.
 //!
 //! Waiting times, spend and dropout come from separate per-customer, per-run streams, shared by
 //! the baseline and every scenario (common random numbers): with every response at zero a
@@ -26,14 +28,14 @@ use super::{
     Latent, Posterior, SplitMix, Steer, Streams, Tape, TapeState, Unsteered, fallback_spend, live,
     month_slots,
 };
-use crate::data::store::Transactions;
+use crate::data::store::{NO_CATEGORY, Transactions};
 use crate::model::{Date, Period, Project, Response, Scenario, Settings};
 use crate::sim::models::{
     Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
     summarise,
 };
 use crate::sim::replay::{
-    Agg, Engine, Member, Population, Scratch, Standing, Totals, simulation_context,
+    Agg, Engine, Member, Population, Scratch, Standing, Totals, simulation_context, uniform_draw,
 };
 
 /// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
@@ -747,13 +749,83 @@ impl Book<'_> {
     }
 }
 
+/// Keys the draws of projected purchases' categories apart from the other draws of the seed.
+const CATEGORY_STREAM: u64 = 0x6361_7465_676f_7279;
+
+/// The categories a customer's projected purchases are drawn from: each category of their
+/// history with its share of their purchases (refunds left out), as cumulative shares.
+#[derive(Debug, Default)]
+struct CategoryMix {
+    /// (Interned category or [`NO_CATEGORY`], cumulative share), in the order first bought; the
+    /// last share is 1.
+    cumulative: Vec<(u32, f64)>,
+}
+
+impl CategoryMix {
+    /// The mix of `categories` (one per purchase of the history, in order; empty: no category).
+    fn set(&mut self, categories: impl Iterator<Item = u32>) {
+        self.cumulative.clear();
+        let mut n = 0usize;
+        for c in categories {
+            n += 1;
+            match self.cumulative.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, count)) => *count += 1.0,
+                None => self.cumulative.push((c, 1.0)),
+            }
+        }
+        if n == 0 {
+            self.cumulative.push((NO_CATEGORY, 1.0));
+            return;
+        }
+        let mut sum = 0.0;
+        for (_, share) in &mut self.cumulative {
+            sum += *share;
+            *share = sum / n as f64;
+        }
+        if let Some(last) = self.cumulative.last_mut() {
+            last.1 = 1.0;
+        }
+    }
+
+    /// Only `category` (every projected purchase in it).
+    fn only(&mut self, category: u32) {
+        self.cumulative.clear();
+        self.cumulative.push((category, 1.0));
+    }
+
+    /// The category of a purchase whose draw is `u` (uniform in [0, 1)).
+    #[inline]
+    fn pick(&self, u: f64) -> u32 {
+        match self.cumulative.as_slice() {
+            [(only, _)] => *only,
+            all => all
+                .iter()
+                .find(|&&(_, share)| u < share)
+                .or(all.last())
+                .map_or(NO_CATEGORY, |&(c, _)| c),
+        }
+    }
+
+    /// Whether every purchase falls in one category (no draw is needed).
+    #[inline]
+    fn single(&self) -> bool {
+        self.cumulative.len() <= 1
+    }
+}
+
 /// A scenario steering one customer's future through the programme's ledger.
 struct Programme<'e, 'b> {
     engine: &'e Engine<'e>,
     customer: u32,
     /// The simulated future (its redemption draws are its own).
     future: usize,
-    category: u32,
+    /// Seed of the category draws.
+    seed: u64,
+    /// The categories the purchases are drawn from.
+    categories: &'b CategoryMix,
+    /// Purchases made so far in this future: the k-th purchase's category is the same draw in
+    /// every scenario (as its timing and spend are the same draws).
+    purchases: u64,
     member: Option<Member<'e, 'static>>,
     joins: bool,
     shift: Shift,
@@ -788,8 +860,19 @@ impl Steer for Programme<'_, '_> {
                 .enrol(self.customer, day, self.future, self.scratch);
         }
         if let Some(m) = &mut self.member {
-            m.purchase(self.agg, day, amount, self.category, &mut self.last_active);
+            let category = if self.categories.single() {
+                self.categories.pick(0.0)
+            } else {
+                let key = ((self.future as u64) << 32) | self.purchases;
+                self.categories.pick(uniform_draw(
+                    self.seed ^ CATEGORY_STREAM,
+                    self.customer,
+                    key,
+                ))
+            };
+            m.purchase(self.agg, day, amount, category, &mut self.last_active);
         }
+        self.purchases += 1;
         self.book.record(day, amount);
     }
 }
@@ -947,6 +1030,7 @@ fn project_drawn(
         .map(|s| Engine::new(project, s, tx, pop, end))
         .collect();
     let offset: Vec<usize> = engines.iter().map(|e| e.slot(start)).collect();
+    let uses_categories = engines.iter().any(Engine::uses_categories);
     let n_segments = pop.segment_names.len();
     let n_personas = pop.persona_names.len();
     let default_shift = Shift::of(&Response::default());
@@ -993,16 +1077,25 @@ fn project_drawn(
         let mut baseline: Vec<(Date, f64)> = Vec::new();
         // Where the customer stands under each scenario (reused from customer to customer).
         let mut standings: Vec<Standing> = Vec::with_capacity(engines.len());
+        let mut categories = CategoryMix::default();
         for (j, row) in rows.iter().enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return None;
             }
             let c = row.customer;
             let range = tx.range_of(c);
-            let category = range
-                .clone()
-                .last()
-                .map_or(crate::data::store::NO_CATEGORY, |i| tx.category[i]);
+            // Where categories change the points, each projected purchase's category is drawn
+            // from the customer's own mix; elsewhere it does not matter, and the last is taken.
+            if uses_categories {
+                categories.set(
+                    range
+                        .clone()
+                        .filter(|&i| tx.amount[i] >= 0.0)
+                        .map(|i| tx.category[i]),
+                );
+            } else {
+                categories.only(range.clone().last().map_or(NO_CATEGORY, |i| tx.category[i]));
+            }
             let (segment, persona) = engines.first().map_or_else(
                 || {
                     let seg = pop
@@ -1124,7 +1217,9 @@ fn project_drawn(
                         engine: &engines[s],
                         customer: c,
                         future,
-                        category,
+                        seed,
+                        categories: &categories,
+                        purchases: 0,
                         member,
                         joins,
                         shift: shifts[s][persona.min(n_personas)],
@@ -1513,6 +1608,27 @@ mod tests {
             futures,
             fast,
         }
+    }
+
+    #[test]
+    fn projected_categories_follow_the_customers_own_mix() {
+        let mut mix = CategoryMix::default();
+        // Three purchases in category 4, one in 7.
+        mix.set([4, 7, 4, 4].into_iter());
+        assert!(!mix.single());
+        let n = 20_000u64;
+        let in_7 = (0..n)
+            .filter(|&k| mix.pick(uniform_draw(3 ^ CATEGORY_STREAM, 11, k)) == 7)
+            .count() as f64
+            / n as f64;
+        assert!((in_7 - 0.25).abs() < 0.01, "share of category 7: {in_7}");
+        // Every draw lands in a category of the history, the highest draw too.
+        assert!([4, 7].contains(&mix.pick(1.0 - f64::EPSILON)));
+        // No purchase: no category; one category: no draw needed.
+        mix.set(std::iter::empty());
+        assert_eq!((mix.single(), mix.pick(0.5)), (true, NO_CATEGORY));
+        mix.only(2);
+        assert_eq!((mix.single(), mix.pick(0.99)), (true, 2));
     }
 
     #[test]
