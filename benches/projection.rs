@@ -5,7 +5,10 @@
 //! does when one scenario is edited (the four-tier rolling one, the dearest to project): the
 //! other two scenarios' sums are kept ([`OutlookCache`]) and the edited one is projected;
 //! `fast_mode_after_a_margin_edit` is an edit of the gross margin, which simulates nothing (the
-//! outlooks are read again from the sums kept);
+//! outlooks are read again from the sums kept); `fast_mode_after_a_persona_edit` edits one
+//! persona's frequency uplift in the same project with three segments and a persona for each
+//! (the frequent, middle and occasional buyers): that persona's customers alone are simulated
+//! again, under all three scenarios;
 //! `replay_of_the_edited_scenario` is the replay the GUI runs besides for its Results page.
 //!
 //! Run with `cargo bench --bench projection`; results go in the README's performance table.
@@ -187,6 +190,58 @@ fn bench(c: &mut Criterion) {
             flip = !flip;
             edited.settings.gross_margin_pct = if flip { 40.0 } else { 41.0 };
             reproject(&mut cache, &edited)
+        })
+    });
+    // The same customers in three segments by purchase frequency, a persona for each; each
+    // iteration edits the middle persona's frequency uplift (alternating between two values).
+    let segment = |name: &str, min_frequency: Option<f64>| Segment {
+        name: name.into(),
+        rule: SegmentRule {
+            combine: Combine::All,
+            conditions: min_frequency
+                .map(|value| Condition {
+                    feature: Feature::Frequency,
+                    op: Op::Ge,
+                    value,
+                })
+                .into_iter()
+                .collect(),
+        },
+        ..Segment::default()
+    };
+    let persona = |name: &str| Persona {
+        name: name.into(),
+        segment: name.into(),
+        ..Persona::default()
+    };
+    let mut with_personas = p.clone();
+    with_personas.segments = vec![
+        segment("Frequent", Some(12.0)),
+        segment("Middle", Some(5.0)),
+        segment("Occasional", None),
+    ];
+    with_personas.personas = ["Frequent", "Middle", "Occasional"].map(persona).to_vec();
+    let persona_pop = Population::from_project(&with_personas, &tx);
+    let mut cache = OutlookCache::default();
+    g.bench_function("fast_mode_after_a_persona_edit", |b| {
+        b.iter(|| {
+            flip = !flip;
+            with_personas.personas[1].response.frequency_uplift_pct = if flip { 5.0 } else { 6.0 };
+            let chosen: Vec<&Scenario> = with_personas.scenarios.iter().collect();
+            project_reusing(
+                &mut cache,
+                &basis,
+                black_box(&with_personas),
+                &chosen,
+                &breakage,
+                black_box(&tx),
+                &persona_pop,
+                full.fast(),
+                &|_| {},
+                &never,
+            )
+            .unwrap()
+            .unwrap()
         })
     });
     // What the GUI does besides, after an edit of that scenario: it replays it for the Results

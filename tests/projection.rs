@@ -229,6 +229,126 @@ fn a_programme_that_costs_nothing_has_no_roi() {
     assert!(s.payback_month.is_none());
 }
 
+/// Customers are simulated, and their sums kept, by persona: editing one persona's response, or
+/// a scenario's override for it, simulates that persona's customers alone, and the result is
+/// still the full projection's.
+#[test]
+fn a_persona_edit_reprojects_only_that_personas_customers() {
+    let tx = history(700, 14);
+    let segment = |name: &str, min_frequency: Option<f64>| Segment {
+        name: name.into(),
+        rule: SegmentRule {
+            combine: Combine::All,
+            conditions: min_frequency
+                .map(|v| Condition {
+                    feature: Feature::Frequency,
+                    op: Op::Ge,
+                    value: v,
+                })
+                .into_iter()
+                .collect(),
+        },
+        ..Segment::default()
+    };
+    let persona = |name: &str, segment: &str| Persona {
+        name: name.into(),
+        segment: segment.into(),
+        ..Persona::default()
+    };
+    let flat = Scenario {
+        name: "Flat".into(),
+        rewards: tiered().rewards,
+        enrolment_rate_pct: 80.0,
+        ..Scenario::default()
+    };
+    // Frequent buyers are persona A, the middle persona B, the rest have none.
+    let mut p = Project {
+        segments: vec![
+            segment("Frequent", Some(6.0)),
+            segment("Middle", Some(2.0)),
+            segment("Rest", None),
+        ],
+        personas: vec![persona("A", "Frequent"), persona("B", "Middle")],
+        scenarios: vec![tiered(), flat],
+        ..Project::default()
+    };
+    let pop = Population::from_project(&p, &tx);
+    let basis = ProjectionBasis::fit(&p, &tx).unwrap();
+    // Customers projected in each segment.
+    let in_segment = |g: u16| {
+        basis
+            .summary
+            .rows
+            .iter()
+            .filter(|r| pop.segment_of[r.customer as usize] == g)
+            .count() as u64
+    };
+    let (a, b, rest) = (in_segment(0), in_segment(1), in_segment(2));
+    assert!(a > 0 && b > 0 && rest > 0, "{a} {b} {rest}");
+    let options = ProjectionOptions {
+        horizon_months: 12,
+        runs: 8,
+        seed: 5,
+        futures: None,
+        fast: true,
+    };
+    let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
+    let none = [None, None];
+    let all = |p: &Project| {
+        let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+        project_from(&basis, p, &chosen, &none, &tx, &pop, options, &|_| {}, &go)
+            .unwrap()
+            .unwrap()
+    };
+    let mut cache = OutlookCache::default();
+    let mut reusing = |p: &Project, cancel: &AtomicBool| {
+        let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+        let out = project_reusing(
+            &mut cache,
+            &basis,
+            p,
+            &chosen,
+            &none,
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            cancel,
+        )
+        .unwrap();
+        (out, cache.last_simulated())
+    };
+    let (first, simulated) = reusing(&p, &go);
+    assert_eq!(first.as_ref(), Some(&all(&p)));
+    assert_eq!(simulated, 2 * (a + b + rest));
+    // Persona A buys more often: only A's customers are simulated again, under both scenarios.
+    p.personas[0].response.frequency_uplift_pct += 10.0;
+    assert!(reusing(&p, &stop).0.is_none());
+    let (edited, simulated) = reusing(&p, &go);
+    let edited = edited.unwrap();
+    assert_eq!(edited, all(&p));
+    assert_eq!(simulated, 2 * a);
+    let first = first.unwrap();
+    for s in 0..2 {
+        let (before, after) = (&first.scenarios[s], &edited.scenarios[s]);
+        assert!(after.by_persona[0].revenue.mean > before.by_persona[0].revenue.mean);
+        assert_eq!(after.by_persona[1..], before.by_persona[1..]);
+    }
+    // An override of B's response in the flat scenario: B's customers under that one alone.
+    p.scenarios[1].response_overrides.push(ResponseOverride {
+        persona: "B".into(),
+        response: Response {
+            basket_uplift_pct: 15.0,
+            ..Response::default()
+        },
+    });
+    let (overridden, simulated) = reusing(&p, &go);
+    assert_eq!(overridden.unwrap(), all(&p));
+    assert_eq!(simulated, b);
+    // Nothing changed: nothing is simulated.
+    assert_eq!(reusing(&p, &go).1, 0);
+}
+
 /// A projected purchase's category is drawn from the customer's own mix, not copied from their
 /// last purchase: every customer's last purchase is made a gift here, and gifts earn triple, so
 /// copying the last category would triple the projected points; drawing from the mix gives

@@ -488,17 +488,20 @@ pub enum ProjectionError {
     Fit(#[from] FitError),
 }
 
-/// The simulated sums of earlier projections, reused while nothing they depend on has changed: a
-/// scenario's sums depend on the scenario (but its name and description) and on what a
-/// simulation reads of the rest of the project ([`simulation_context`]: not its texts, colours,
-/// gross margin or discount rate), the options, the data and the fitted models, not on the
-/// other scenarios (each is its own arm against the same baseline draws) nor on the breakage
-/// rates; the outlooks are read from them on every call. Keep one cache per
-/// [`ProjectionBasis`]; see [`project_reusing`].
+/// The simulated sums of earlier projections, reused while nothing they depend on has changed.
+/// The sums are kept per scenario and persona group (each persona's customers, then the customers
+/// of no persona): a group's sums under a scenario depend on the scenario (but its name,
+/// description and response overrides), on the group's response under it (the persona's, or the
+/// scenario's override for it), and on what a simulation reads of the rest of the project
+/// ([`grouped_context`]: not its texts, colours, gross margin, discount rate or the personas'
+/// responses), the options, the data and the fitted models; not on the other scenarios (each is
+/// its own arm against the same baseline draws), the other groups (their customers' draws are
+/// their own) nor the breakage rates. The outlooks are read from them on every call. Keep one
+/// cache per [`ProjectionBasis`]; see [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
-    /// The project as far as the sums depend on it ([`simulation_context`]), and the options,
-    /// of the sums kept.
+    /// The project as far as the sums depend on it ([`grouped_context`]), and the options, of
+    /// the sums kept.
     context: Option<(Project, ProjectionOptions)>,
     /// Every customer's futures as drawn under these options, when there are few enough of them
     /// ([`MAX_KEPT_FUTURES`]): re-projecting reads them instead of drawing again. They depend on
@@ -507,27 +510,82 @@ pub struct OutlookCache {
     draws: Option<(ProjectionOptions, Period, Arc<Drawn>)>,
     /// The baseline's sums of the last simulation made in that context.
     last: Option<Simulated>,
-    /// Each scenario simulated in that context (as [`simulated_scenario`] gives it, each once),
-    /// with its sums.
-    scenarios: Vec<(Scenario, SimulatedScenario)>,
+    /// Each scenario and group simulated in that context (each once), with its sums.
+    scenarios: Vec<(GroupKey, SimulatedScenario)>,
+    /// Customer-scenario pairs the last call simulated (0: every outlook was read from the sums
+    /// kept).
+    simulated: u64,
 }
 
-/// The scenario as far as its simulated sums depend on it: without its name and description
-/// (the outlooks take the name from the scenario itself).
+impl OutlookCache {
+    /// How many customers the last call simulated, counted once per scenario they were
+    /// simulated under: 0 when every outlook was read from the sums kept.
+    pub fn last_simulated(&self) -> u64 {
+        self.simulated
+    }
+}
+
+/// What one scenario's sums over one persona group depend on besides the context: the scenario
+/// as [`simulated_scenario`] gives it, the group (a persona's index, or the number of personas
+/// for customers of none) and the group's response under the scenario.
+type GroupKey = (Scenario, usize, Response);
+
+/// The scenario as far as its simulated sums depend on it besides each group's response:
+/// without its name and description (the outlooks take the name from the scenario itself) and
+/// without its response overrides (each group's key holds the response it was simulated with).
 fn simulated_scenario(scenario: &Scenario) -> Scenario {
     Scenario {
         name: String::new(),
         description: String::new(),
+        response_overrides: Vec::new(),
         ..scenario.clone()
     }
 }
 
-/// [`project_from`], simulating only the scenarios whose sums `cache` does not hold for this
-/// project and these options, and taking the rest from it: editing one scenario simulates that
-/// one alone, and editing the gross margin, the discount rate, a breakage rate or a text
-/// simulates nothing (the outlooks are read again from the sums kept). The result is the one
-/// [`project_from`] gives for all of them (a test checks it). `cache` must be used with one
-/// `basis` (and its data) only.
+/// [`simulation_context`] without the personas' responses: what the sums of every scenario and
+/// group depend on in the rest of the project (a group's own response is in its key).
+fn grouped_context(project: &Project) -> Project {
+    let mut context = simulation_context(project);
+    for p in &mut context.personas {
+        p.response = Response::default();
+    }
+    context
+}
+
+/// The response of persona group `group` under `scenario`: the persona's (or the scenario's
+/// override for it); the defaults for customers of no persona.
+fn group_response(project: &Project, scenario: &Scenario, group: usize) -> Response {
+    project
+        .personas
+        .get(group)
+        .map_or_else(Response::default, |p| scenario.response_for(p).clone())
+}
+
+/// Each scenario's sums over every group added up, group by group in order (`parts` holds
+/// (scenario, group, sums) for every group of every scenario).
+fn combine_groups(
+    scenarios: usize,
+    parts: Vec<(usize, usize, SimulatedScenario)>,
+) -> Vec<SimulatedScenario> {
+    let mut out: Vec<Option<SimulatedScenario>> = (0..scenarios).map(|_| None).collect();
+    let mut parts = parts;
+    parts.sort_by_key(|&(s, g, _)| (s, g));
+    for (s, _, part) in parts {
+        match &mut out[s] {
+            Some(sum) => sum.add(&part),
+            slot @ None => *slot = Some(part),
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// [`project_from`], simulating only the scenarios and persona groups whose sums `cache` does
+/// not hold for this project and these options, and taking the rest from it: editing one
+/// scenario simulates that one alone, editing a persona's response (or a scenario's override
+/// for it) simulates that persona's customers alone, and editing the gross margin, the discount
+/// rate, a breakage rate or a text simulates nothing (the outlooks are read again from the sums
+/// kept). The result is the one [`project_from`] gives for all of them (a test checks it).
+/// `cache` must be used with one `basis` (and its data) only.
 #[allow(clippy::too_many_arguments)]
 pub fn project_reusing(
     cache: &mut OutlookCache,
@@ -541,7 +599,7 @@ pub fn project_reusing(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
-    let context = (simulation_context(project), options);
+    let context = (grouped_context(project), options);
     if cache.context.as_ref() != Some(&context) {
         *cache = OutlookCache {
             context: Some(context),
@@ -552,23 +610,48 @@ pub fn project_reusing(
             ..OutlookCache::default()
         };
     }
-    let keys: Vec<Scenario> = scenarios.iter().map(|s| simulated_scenario(s)).collect();
-    // The scenarios to simulate: those whose sums are not kept, each once.
-    let mut missing: Vec<usize> = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        if !cache.scenarios.iter().any(|(k, _)| k == key)
-            && !missing.iter().any(|&j| keys[j] == *key)
-        {
-            missing.push(i);
+    cache.simulated = 0;
+    let groups = project.personas.len() + 1;
+    let keys: Vec<Vec<GroupKey>> = scenarios
+        .iter()
+        .map(|s| {
+            let scenario = simulated_scenario(s);
+            (0..groups)
+                .map(|g| (scenario.clone(), g, group_response(project, s, g)))
+                .collect()
+        })
+        .collect();
+    // The scenarios and groups to simulate: those whose sums are not kept, each once.
+    let kept = |key: &GroupKey| cache.scenarios.iter().any(|(k, _)| k == key);
+    let mut missing: Vec<(usize, usize)> = Vec::new();
+    for (i, row) in keys.iter().enumerate() {
+        for (g, key) in row.iter().enumerate() {
+            if !kept(key) && !missing.iter().any(|&(j, h)| keys[j][h] == *key) {
+                missing.push((i, g));
+            }
         }
     }
-    if !missing.is_empty() || cache.last.is_none() {
-        let chosen: Vec<&Scenario> = missing.iter().map(|&i| scenarios[i]).collect();
+    let baseline = cache.last.is_none();
+    if !missing.is_empty() || baseline {
+        // Each scenario with a group to simulate, once, and which of its groups.
+        let mut chosen: Vec<usize> = Vec::new();
+        for &(i, _) in &missing {
+            if !chosen.contains(&i) {
+                chosen.push(i);
+            }
+        }
+        let wanted: Vec<Vec<bool>> = chosen
+            .iter()
+            .map(|&i| (0..groups).map(|g| missing.contains(&(i, g))).collect())
+            .collect();
+        let chosen_scenarios: Vec<&Scenario> = chosen.iter().map(|&i| scenarios[i]).collect();
         let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
-        let Some((sim, sums, drawn)) = project_drawn(
+        let Some((sim, parts, drawn)) = project_drawn(
             basis,
             project,
-            &chosen,
+            &chosen_scenarios,
+            &wanted,
+            baseline,
             tx,
             pop,
             options,
@@ -583,25 +666,41 @@ pub fn project_reusing(
         if let Some(d) = drawn {
             cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
         }
-        cache.last = Some(sim);
-        cache
-            .scenarios
-            .extend(missing.iter().map(|&i| keys[i].clone()).zip(sums));
+        cache.simulated = sim.simulated;
+        if baseline {
+            cache.last = Some(sim);
+        }
+        cache.scenarios.extend(
+            parts
+                .into_iter()
+                .map(|(s, g, sums)| (keys[chosen[s]][g].clone(), sums)),
+        );
     }
-    // Keep the sums of the scenarios of this call only (older ones would only grow the cache).
-    cache.scenarios.retain(|(k, _)| keys.contains(k));
+    // Keep the sums of this call's scenarios and groups only (older ones would only grow the
+    // cache).
+    cache
+        .scenarios
+        .retain(|(k, _)| keys.iter().any(|row| row.contains(k)));
     let sim = cache.last.as_ref().ok_or(ProjectionError::NoData)?;
-    let sums = keys
-        .iter()
-        .map(|key| {
+    // Each scenario's sums: its groups' added up in order (the one group's when there are no
+    // personas).
+    let mut combined: Vec<std::borrow::Cow<'_, SimulatedScenario>> = Vec::new();
+    for row in &keys {
+        let mut parts = row.iter().map(|key| {
             cache
                 .scenarios
                 .iter()
                 .find(|(k, _)| k == key)
                 .map(|(_, s)| s)
                 .ok_or(ProjectionError::NoData)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        });
+        let mut sum = std::borrow::Cow::Borrowed(parts.next().ok_or(ProjectionError::NoData)??);
+        for part in parts {
+            sum.to_mut().add(part?);
+        }
+        combined.push(sum);
+    }
+    let sums: Vec<&SimulatedScenario> = combined.iter().map(|c| c.as_ref()).collect();
     Ok(Some(outlooks(
         sim,
         &sums,
@@ -934,10 +1033,12 @@ pub fn project_from(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
+    let wanted = vec![vec![true; project.personas.len() + 1]; scenarios.len()];
     Ok(project_drawn(
-        basis, project, scenarios, tx, pop, options, progress, cancel, None, false,
+        basis, project, scenarios, &wanted, true, tx, pop, options, progress, cancel, None, false,
     )?
-    .map(|(sim, sums, _)| {
+    .map(|(sim, parts, _)| {
+        let sums = combine_groups(scenarios.len(), parts);
         let sums: Vec<&SimulatedScenario> = sums.iter().collect();
         outlooks(&sim, &sums, &project.settings, scenarios, breakage)
     }))
@@ -969,9 +1070,11 @@ struct Simulated {
     alive: Vec<Vec<f64>>,
     /// The baseline's sums.
     baseline: Arm,
+    /// Customer-scenario pairs simulated.
+    simulated: u64,
 }
 
-/// One scenario's per-run sums.
+/// One scenario's per-run sums (over one persona group, or all customers).
 #[derive(Clone, Debug)]
 struct SimulatedScenario {
     arm: Arm,
@@ -981,18 +1084,39 @@ struct SimulatedScenario {
     offset: usize,
 }
 
-/// What [`project_drawn`] gives: the baseline's sums, each scenario's, and the futures drawn
-/// when it was asked to keep them.
-type Simulation = (Simulated, Vec<SimulatedScenario>, Option<Drawn>);
+impl SimulatedScenario {
+    /// Adds the sums of the same scenario over other customers.
+    fn add(&mut self, o: &SimulatedScenario) {
+        for (run, agg) in self.aggs.iter_mut().enumerate() {
+            self.arm.merge_run(run, &o.arm, run);
+            if let Some(other) = o.aggs.get(run) {
+                agg.merge(other);
+            }
+        }
+    }
+}
 
-/// [`project_from`] reading every customer's futures from `drawn` (drawn before with the same
-/// basis, project settings and options) instead of drawing them, or, with `keep`, returning them
-/// as drawn (when there are at most [`MAX_KEPT_FUTURES`]).
+/// What [`project_drawn`] gives: the baseline's sums, the sums of each scenario and group asked
+/// for as (scenario, group, sums), and the futures drawn when it was asked to keep them.
+type Simulation = (
+    Simulated,
+    Vec<(usize, usize, SimulatedScenario)>,
+    Option<Drawn>,
+);
+
+/// [`project_from`] for the persona groups `wanted[s]` of each scenario `s` (a persona's
+/// index, then the customers of no persona), reading every customer's futures from `drawn`
+/// (drawn before with the same basis, project settings and options) instead of drawing them, or,
+/// with `keep`, returning them as drawn (when there are at most [`MAX_KEPT_FUTURES`] and every
+/// customer is simulated). Customers of no group wanted are skipped unless `with_baseline` asks
+/// for the baseline's sums (without it, those returned are not the baseline's).
 #[allow(clippy::too_many_arguments)]
 fn project_drawn(
     basis: &ProjectionBasis,
     project: &Project,
     scenarios: &[&Scenario],
+    wanted: &[Vec<bool>],
+    with_baseline: bool,
     tx: &Transactions,
     pop: &Population,
     options: ProjectionOptions,
@@ -1051,8 +1175,28 @@ fn project_drawn(
     let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
     let done = AtomicUsize::new(0);
     let drawn = drawn.filter(|d| d.chunks.len() == chunks.len());
-    let keep =
-        keep && drawn.is_none() && futures.saturating_mul(summary.rows.len()) <= MAX_KEPT_FUTURES;
+    let keep = keep
+        && with_baseline
+        && drawn.is_none()
+        && futures.saturating_mul(summary.rows.len()) <= MAX_KEPT_FUTURES;
+    // The (scenario, group) pairs simulated, and each pair's index by scenario and group.
+    let groups = n_personas + 1;
+    let pairs: Vec<(usize, usize)> = (0..scenarios.len())
+        .flat_map(|s| {
+            (0..groups)
+                .filter(move |&g| wanted.get(s).and_then(|w| w.get(g)).copied() == Some(true))
+                .map(move |g| (s, g))
+        })
+        .collect();
+    let mut pair_of = vec![vec![None; groups]; scenarios.len()];
+    for (i, &(s, g)) in pairs.iter().enumerate() {
+        pair_of[s][g] = Some(i);
+    }
+    // The groups whose customers are simulated at all.
+    let needed: Vec<bool> = (0..groups)
+        .map(|g| with_baseline || pair_of.iter().any(|p| p[g].is_some()))
+        .collect();
+    let simulated = AtomicUsize::new(0);
     let work = |ci: usize| -> Option<(Acc, Option<Vec<DrawnFuture>>)> {
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -1063,12 +1207,13 @@ fn project_drawn(
             keep.then(|| Vec::with_capacity(rows.len() * futures));
         let mut acc = Acc {
             alive: vec![vec![0.0; n_segments]; futures],
-            arms: vec![Arm::new(futures, n, n_segments); scenarios.len() + 1],
-            aggs: engines
+            arms: vec![Arm::new(futures, n, n_segments); pairs.len() + 1],
+            aggs: pairs
                 .iter()
-                .map(|e| (0..futures).map(|_| e.agg()).collect())
+                .map(|&(s, _)| (0..futures).map(|_| engines[s].agg()).collect())
                 .collect(),
         };
+        let mut pairs_simulated = 0usize;
         let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
         let mut history_scratch: Vec<Scratch> =
             engines.iter().map(|_| Scratch::default()).collect();
@@ -1084,6 +1229,20 @@ fn project_drawn(
             }
             let c = row.customer;
             let range = tx.range_of(c);
+            let (segment, persona) = engines.first().map_or_else(
+                || {
+                    let seg = pop
+                        .segment_of
+                        .get(c as usize)
+                        .map_or(n_segments.saturating_sub(1), |&s| s as usize);
+                    (seg, n_personas)
+                },
+                |e| e.groups_of(c),
+            );
+            let group = persona.min(n_personas);
+            if !needed[group] {
+                continue;
+            }
             // Where categories change the points, each projected purchase's category is drawn
             // from the customer's own mix; elsewhere it does not matter, and the last is taken.
             if uses_categories {
@@ -1096,16 +1255,6 @@ fn project_drawn(
             } else {
                 categories.only(range.clone().last().map_or(NO_CATEGORY, |i| tx.category[i]));
             }
-            let (segment, persona) = engines.first().map_or_else(
-                || {
-                    let seg = pop
-                        .segment_of
-                        .get(c as usize)
-                        .map_or(n_segments.saturating_sub(1), |&s| s as usize);
-                    (seg, n_personas)
-                },
-                |e| e.groups_of(c),
-            );
             // Set up at the first future drawn here (none when they were drawn before).
             let mut posterior: Option<Posterior> = None;
             standings.clear();
@@ -1113,8 +1262,13 @@ fn project_drawn(
                 engines
                     .iter()
                     .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
-                    .map(|(e, (a, s))| e.history(c, a, s)),
+                    .zip(&pair_of)
+                    .map(|((e, (a, s)), pair)| match pair[group] {
+                        Some(_) => e.history(c, a, s),
+                        None => Standing::Never,
+                    }),
             );
+            pairs_simulated += pair_of.iter().filter(|p| p[group].is_some()).count();
             for future in 0..futures {
                 let before = drawn.map(|d| &d[j * futures + future]);
                 let latent = match before {
@@ -1180,7 +1334,10 @@ fn project_drawn(
                 // Each scenario.
                 let last_future = future + 1 == futures;
                 for (s, standing) in standings.iter_mut().enumerate() {
-                    let arm = &mut acc.arms[s + 1];
+                    let Some(pair) = pair_of[s][group] else {
+                        continue;
+                    };
+                    let arm = &mut acc.arms[pair + 1];
                     let mut book = Book {
                         calendar: &calendar,
                         revenue: &mut arm.revenue[future],
@@ -1212,7 +1369,7 @@ fn project_drawn(
                             true,
                         ),
                     };
-                    let agg = &mut acc.aggs[s][future];
+                    let agg = &mut acc.aggs[pair][future];
                     let mut steer = Programme {
                         engine: &engines[s],
                         customer: c,
@@ -1222,7 +1379,7 @@ fn project_drawn(
                         purchases: 0,
                         member,
                         joins,
-                        shift: shifts[s][persona.min(n_personas)],
+                        shift: shifts[s][group],
                         agg,
                         scratch: if own {
                             &mut history_scratch[s]
@@ -1250,6 +1407,7 @@ fn project_drawn(
                 }
             }
         }
+        simulated.fetch_add(pairs_simulated, Ordering::Relaxed);
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(finished as f64 / chunks.len().max(1) as f64);
         Some((acc, kept))
@@ -1259,10 +1417,10 @@ fn project_drawn(
     // one group's sums are held at once.
     let mut total = Acc {
         alive: vec![vec![0.0; n_segments]; runs],
-        arms: vec![Arm::new(runs, n, n_segments); scenarios.len() + 1],
-        aggs: engines
+        arms: vec![Arm::new(runs, n, n_segments); pairs.len() + 1],
+        aggs: pairs
             .iter()
-            .map(|e| (0..runs).map(|_| e.agg()).collect())
+            .map(|&(s, _)| (0..runs).map(|_| engines[s].agg()).collect())
             .collect(),
     };
     let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
@@ -1342,10 +1500,22 @@ fn project_drawn(
             persona_segments,
             alive: total.alive,
             baseline,
+            simulated: simulated.into_inner() as u64,
         },
-        arms.zip(total.aggs)
-            .zip(offset)
-            .map(|((arm, aggs), offset)| SimulatedScenario { arm, aggs, offset })
+        pairs
+            .iter()
+            .zip(arms.zip(total.aggs))
+            .map(|(&(s, g), (arm, aggs))| {
+                (
+                    s,
+                    g,
+                    SimulatedScenario {
+                        arm,
+                        aggs,
+                        offset: offset[s],
+                    },
+                )
+            })
             .collect(),
         drawn_now,
     )))
