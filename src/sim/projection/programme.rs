@@ -775,10 +775,13 @@ impl Arm {
 struct Acc {
     /// Run × segment: customers alive at the start.
     alive: Vec<Vec<f64>>,
-    /// Baseline, then each scenario.
+    /// Baseline, then each scenario (and persona group) simulated.
     arms: Vec<Arm>,
-    /// Scenario × run: the programme's ledger.
+    /// Each scenario (and persona group) × run: the programme's ledger.
     aggs: Vec<Vec<Agg>>,
+    /// Whether each scenario (and persona group) had a customer in the chunk: the sums of one
+    /// that had none are zeros, not added.
+    used: Vec<bool>,
 }
 
 /// The projected days: when a purchase `t` periods after the end of the data falls, and in which
@@ -1212,6 +1215,7 @@ fn project_drawn(
                 .iter()
                 .map(|&(s, _)| (0..futures).map(|_| engines[s].agg()).collect())
                 .collect(),
+            used: vec![false; pairs.len()],
         };
         let mut pairs_simulated = 0usize;
         let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
@@ -1268,7 +1272,10 @@ fn project_drawn(
                         None => Standing::Never,
                     }),
             );
-            pairs_simulated += pair_of.iter().filter(|p| p[group].is_some()).count();
+            for pair in pair_of.iter().filter_map(|p| p[group]) {
+                acc.used[pair] = true;
+                pairs_simulated += 1;
+            }
             for future in 0..futures {
                 let before = drawn.map(|d| &d[j * futures + future]);
                 let latent = match before {
@@ -1422,6 +1429,7 @@ fn project_drawn(
             .iter()
             .map(|&(s, _)| (0..runs).map(|_| engines[s].agg()).collect())
             .collect(),
+        used: vec![true; pairs.len()],
     };
     let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
     let mut drawn_now = keep.then(Drawn::default);
@@ -1441,11 +1449,10 @@ fn project_drawn(
                 for (x, y) in total.alive[run].iter_mut().zip(&part.alive[f]) {
                     *x += y;
                 }
-                for (a, b) in total.arms.iter_mut().zip(&part.arms) {
-                    a.merge_run(run, b, f);
-                }
-                for (a, b) in total.aggs.iter_mut().zip(&part.aggs) {
-                    a[run].merge(&b[f]);
+                total.arms[0].merge_run(run, &part.arms[0], f);
+                for (i, _) in part.used.iter().enumerate().filter(|(_, used)| **used) {
+                    total.arms[i + 1].merge_run(run, &part.arms[i + 1], f);
+                    total.aggs[i][run].merge(&part.aggs[i][f]);
                 }
             }
         }
