@@ -9,7 +9,11 @@
 //! persona's frequency uplift in the same project with three segments and a persona for each
 //! (the frequent, middle and occasional buyers): that persona's customers alone are simulated
 //! again, under all three scenarios;
-//! `replay_of_the_edited_scenario` is the replay the GUI runs besides for its Results page.
+//! `replay_of_the_edited_scenario` is the replay the projection's pass used to be followed by
+//! for the GUI's Results page; `gui_after_an_edit` is what the GUI runs now after an edit of that
+//! scenario: the projection and the scenario's replay read off the same pass
+//! ([`project_replaying`], the other replays kept); `gui_from_scratch` is its first run of a
+//! project: every scenario projected and replayed in one pass, nothing kept.
 //!
 //! Run with `cargo bench --bench projection`; results go in the README's performance table.
 
@@ -20,7 +24,8 @@ use std::sync::atomic::AtomicBool;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::projection::programme::{
-    OutlookCache, ProjectionBasis, ProjectionOptions, project, project_from, project_reusing,
+    OutlookCache, ProjectionBasis, ProjectionOptions, project, project_from, project_replaying,
+    project_reusing,
 };
 use tierlab::sim::replay::{Population, replay};
 
@@ -248,6 +253,38 @@ fn bench(c: &mut Criterion) {
     // page (the projection replays the history again for the members' ledgers).
     g.bench_function("replay_of_the_edited_scenario", |b| {
         b.iter(|| replay(black_box(&p), &p.scenarios[1], black_box(&tx), &pop))
+    });
+    // The GUI's runs: the projection and the replays not kept, in one pass.
+    let replays: Vec<_> = chosen.iter().map(|s| replay(&p, s, &tx, &pop)).collect();
+    let gui = |cache: &mut OutlookCache, edited: &Project, known: &[Option<_>]| {
+        let chosen: Vec<&Scenario> = edited.scenarios.iter().collect();
+        project_replaying(
+            cache,
+            &basis,
+            black_box(edited),
+            &chosen,
+            known,
+            black_box(&tx),
+            &pop,
+            full.fast(),
+            &|_| {},
+            &never,
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let mut cache = OutlookCache::default();
+    let mut edited = p.clone();
+    let known = [Some(replays[0].clone()), None, Some(replays[2].clone())];
+    g.bench_function("gui_after_an_edit", |b| {
+        b.iter(|| {
+            flip = !flip;
+            edited.scenarios[1].tiers[1].enter_threshold = if flip { 300.0 } else { 310.0 };
+            gui(&mut cache, &edited, &known)
+        })
+    });
+    g.bench_function("gui_from_scratch", |b| {
+        b.iter(|| gui(&mut OutlookCache::default(), &p, &[None, None, None]))
     });
     g.finish();
 }

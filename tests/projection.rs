@@ -10,9 +10,9 @@ use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::projection::programme::{
     Band, Bands, OutlookCache, Projection, ProjectionBasis, ProjectionOptions, project,
-    project_from, project_reusing,
+    project_from, project_replaying, project_reusing,
 };
-use tierlab::sim::replay::{Population, replay};
+use tierlab::sim::replay::{Population, Replay, replay};
 
 fn history(customers: usize, seed: u64) -> Transactions {
     let cfg = GeneratorConfig::default_mix(
@@ -229,12 +229,9 @@ fn a_programme_that_costs_nothing_has_no_roi() {
     assert!(s.payback_month.is_none());
 }
 
-/// Customers are simulated, and their sums kept, by persona: editing one persona's response, or
-/// a scenario's override for it, simulates that persona's customers alone, and the result is
-/// still the full projection's.
-#[test]
-fn a_persona_edit_reprojects_only_that_personas_customers() {
-    let tx = history(700, 14);
+/// Frequent buyers are persona A, the middle persona B, the rest have none; the tiered
+/// scenario and a flat one.
+fn three_groups() -> Project {
     let segment = |name: &str, min_frequency: Option<f64>| Segment {
         name: name.into(),
         rule: SegmentRule {
@@ -261,8 +258,7 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
         enrolment_rate_pct: 80.0,
         ..Scenario::default()
     };
-    // Frequent buyers are persona A, the middle persona B, the rest have none.
-    let mut p = Project {
+    Project {
         segments: vec![
             segment("Frequent", Some(6.0)),
             segment("Middle", Some(2.0)),
@@ -271,7 +267,16 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
         personas: vec![persona("A", "Frequent"), persona("B", "Middle")],
         scenarios: vec![tiered(), flat],
         ..Project::default()
-    };
+    }
+}
+
+/// Customers are simulated, and their sums kept, by persona: editing one persona's response, or
+/// a scenario's override for it, simulates that persona's customers alone, and the result is
+/// still the full projection's.
+#[test]
+fn a_persona_edit_reprojects_only_that_personas_customers() {
+    let tx = history(700, 14);
+    let mut p = three_groups();
     let pop = Population::from_project(&p, &tx);
     let basis = ProjectionBasis::fit(&p, &tx).unwrap();
     // Customers projected in each segment.
@@ -347,6 +352,85 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
     assert_eq!(simulated, b);
     // Nothing changed: nothing is simulated.
     assert_eq!(reusing(&p, &go).1, 0);
+}
+
+/// One pass gives the replays and the projection: a replay read off the projection's pass is the
+/// replay's own, byte for byte; a scenario not simulated in full (only one persona's customers
+/// after an edit of that persona) is replayed on its own; the projection is the full one with
+/// the replays' breakage; and the replays the caller keeps are taken as they are.
+#[test]
+fn one_pass_gives_the_replays_and_the_projection() {
+    let tx = history(600, 15);
+    let mut p = three_groups();
+    let pop = Population::from_project(&p, &tx);
+    let basis = ProjectionBasis::fit(&p, &tx).unwrap();
+    let options = ProjectionOptions {
+        horizon_months: 12,
+        runs: 8,
+        seed: 6,
+        futures: None,
+        fast: true,
+    };
+    let go = AtomicBool::new(false);
+    let mut cache = OutlookCache::default();
+    let mut check = |p: &Project, known: &[Option<Replay>]| -> (Vec<Replay>, u64) {
+        let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+        let (projection, replays) = project_replaying(
+            &mut cache,
+            &basis,
+            p,
+            &chosen,
+            known,
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            &go,
+        )
+        .unwrap()
+        .unwrap();
+        for (r, s) in replays.iter().zip(&p.scenarios) {
+            assert_eq!(*r, replay(p, s, &tx, &pop), "{}", s.name);
+        }
+        let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
+        let all = project_from(
+            &basis,
+            p,
+            &chosen,
+            &breakage,
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            &go,
+        );
+        assert_eq!(projection, all.unwrap().unwrap());
+        (replays, cache.last_simulated())
+    };
+    let customers = basis.summary.rows.len() as u64;
+    // Everything in one pass.
+    let (first, simulated) = check(&p, &[None, None]);
+    assert_eq!(simulated, 2 * customers);
+    // One scenario edited: its replay off the pass, the other's as kept.
+    p.scenarios[0].tiers[1].enter_threshold = 250.0;
+    let (edited, _) = check(&p, &[None, Some(first[1].clone())]);
+    assert_ne!(edited[0], first[0]);
+    // A persona's redemption propensity: every replay changes, but only A's customers are
+    // simulated, so the replays are made on their own.
+    p.personas[0].response.redemption_propensity = 0.3;
+    let (_, simulated) = check(&p, &[None, None]);
+    assert!(simulated < 2 * customers);
+    // The same scenario twice, under another name (after a change of seed, so that all is
+    // simulated again): the second takes the first's replay under its own name.
+    p.settings.seed += 1;
+    let mut twin = p.scenarios[1].clone();
+    twin.name = "Flat again".into();
+    p.scenarios.push(twin);
+    let (replays, _) = check(&p, &[None, None, None]);
+    assert_eq!(replays[2].scenario, "Flat again");
+    // Replays the caller keeps are taken as they are (nothing is replayed or simulated).
+    let (again, simulated) = check(&p, &replays.iter().cloned().map(Some).collect::<Vec<_>>());
+    assert_eq!((again, simulated), (replays, 0));
 }
 
 /// A projected purchase's category is drawn from the customer's own mix, not copied from their

@@ -23,7 +23,7 @@ use crate::model::{
 /// Customers per parallel chunk: small histories are cut finely enough to keep both cores busy,
 /// large ones coarsely enough that merging chunks costs nothing. Fixed by the customer count
 /// alone, so results never depend on the number of threads.
-fn chunk_size(customers: usize) -> usize {
+pub(crate) fn chunk_size(customers: usize) -> usize {
     (customers / 32).clamp(256, 4096)
 }
 
@@ -664,13 +664,18 @@ pub fn replay_with(
     for a in &chunks {
         agg.merge(a.as_ref()?);
     }
+    Some(finish_replay(agg, scenario))
+}
+
+/// The replay of `scenario` from its accumulators, every chunk of customers merged in order.
+pub(crate) fn finish_replay(mut agg: Agg, scenario: &Scenario) -> Replay {
     agg.settle_stocks();
     let breakage_rate =
         estimate_breakage(&agg.cohort_issued, &agg.cohort_redeemed, &scenario.expiry);
     let liability = agg.totals.points_outstanding as f64
         * (1.0 - breakage_rate.unwrap_or(0.0))
         * scenario.cost_per_point;
-    Some(Replay {
+    Replay {
         scenario: scenario.name.clone(),
         totals: agg.totals,
         eligible_customers: agg.eligible,
@@ -680,7 +685,7 @@ pub fn replay_with(
         by_tier: agg.by_tier,
         breakage_rate,
         liability,
-    })
+    }
 }
 
 /// A scenario's rules over the history and on into a projected future, for the projection to
@@ -688,7 +693,13 @@ pub fn replay_with(
 /// it per projected future, fed the simulated purchases.
 pub(crate) struct Engine<'a> {
     ctx: Ctx<'a>,
+    /// The same rules over the history alone, to its last day, as [`replay`] applies them: each
+    /// customer's history is replayed on it (so that the replay can be read off the same pass),
+    /// then their standing continues on `ctx`.
+    history_ctx: Ctx<'a>,
     months: usize,
+    /// Months of the history alone (a replay's).
+    history_months: usize,
     first_month: i32,
     personas: usize,
 }
@@ -733,9 +744,12 @@ impl<'a> Engine<'a> {
         let launch = project.settings.launch_date.unwrap_or(first_day);
         let first_month = launch.min(last_day).min(end).month_index();
         let months = (end.month_index() - first_month + 1).max(1) as usize;
+        let last_day = last_day.min(end);
         Engine {
             ctx: context(project, scenario, tx, pop, launch, end, first_month),
+            history_ctx: context(project, scenario, tx, pop, launch, last_day, first_month),
             months,
+            history_months: (last_day.month_index() - first_month + 1).max(1) as usize,
             first_month,
             personas: project.personas.len(),
         }
@@ -755,6 +769,17 @@ impl<'a> Engine<'a> {
         agg
     }
 
+    /// Empty accumulators of a replay of the history (as [`replay`] keeps them per chunk).
+    pub(crate) fn replay_agg(&self) -> Agg {
+        Agg::new(
+            self.history_months,
+            self.first_month,
+            self.ctx.pop.segment_names.len(),
+            self.personas,
+            self.ctx.scenario.tiers.len(),
+        )
+    }
+
     /// Month slot of `day` in the engine's accumulators.
     pub(crate) fn slot(&self, day: Date) -> usize {
         month_slot(&self.ctx, day)
@@ -770,34 +795,58 @@ impl<'a> Engine<'a> {
         self.ctx.category_multiplier.iter().any(|&m| m != 1.0)
     }
 
-    /// The customer replayed to the end of the history (flows booked into `scratch_agg`).
+    /// The customer replayed to the end of the history, and where they stand then, ready to
+    /// continue into a projected future. The flows are booked into `agg`; with `replay` (a spare
+    /// set of buffers), `agg` is a replay's ([`Engine::replay_agg`]) and gets everything
+    /// [`replay`] books of the customer, their close at the end of the history included, in the
+    /// same order, so that the chunk's replay is read off this pass. The standing is the same
+    /// either way.
     pub(crate) fn history(
         &self,
         c: u32,
-        scratch_agg: &mut Agg,
+        agg: &mut Agg,
         scratch: &mut Scratch,
+        replay: Option<&mut Scratch>,
     ) -> Standing<'_> {
-        let tx = self.ctx.tx;
+        let ctx = &self.history_ctx;
+        let tx = ctx.tx;
         let range = tx.range_of(c);
-        let (segment, _) = self.ctx.groups_of(c);
-        let first = range.start + tx.day[range.clone()].partition_point(|&d| d < self.ctx.launch);
-        if !self.ctx.joins(c, segment) {
+        let (segment, persona) = ctx.groups_of(c);
+        let first = range.start + tx.day[range.clone()].partition_point(|&d| d < ctx.launch);
+        if replay.is_some() && first < range.end {
+            agg.eligible += 1;
+        }
+        if !ctx.joins(c, segment) {
+            if replay.is_some() {
+                book_non_member(ctx, agg, first..range.end, segment, persona);
+            }
             return Standing::Never;
         }
         if first == range.end {
             return Standing::Joins;
         }
-        let mut m = Member::enrol(&self.ctx, c, segment, tx.day[first], scratch, None);
+        let mut m = Member::enrol(ctx, c, segment, tx.day[first], scratch, None);
         let mut last_active_month = None;
         for i in first..range.end {
             m.purchase(
-                scratch_agg,
+                agg,
                 tx.day[i],
                 tx.amount[i],
                 tx.category[i],
                 &mut last_active_month,
             );
         }
+        let mut m = match replay {
+            Some(spare) => {
+                // The replay closes the member at the end of the history; the projection goes
+                // on from a copy of the state before.
+                let copy = m.duplicate(spare);
+                m.close(agg, persona, spare);
+                copy
+            }
+            None => m,
+        };
+        m.rebind(&self.ctx);
         Standing::Member(m)
     }
 
@@ -1387,6 +1436,28 @@ pub(crate) struct Scratch {
     rolling: VecDeque<(Date, [f64; 3])>,
 }
 
+/// Books the revenue of a customer who does not join, transactions `range` (those of the
+/// programme period): it counts every customer, member or not (members' is booked with their
+/// purchases).
+fn book_non_member(
+    ctx: &Ctx,
+    agg: &mut Agg,
+    range: std::ops::Range<usize>,
+    segment: usize,
+    persona: usize,
+) {
+    let tx = ctx.tx;
+    for i in range {
+        let amount = tx.amount[i];
+        if let Some(m) = agg.months.get_mut(month_slot(ctx, tx.day[i])) {
+            m.totals.revenue += amount;
+        }
+        agg.totals.revenue += amount;
+        agg.by_segment[segment].revenue += amount;
+        agg.by_persona[persona].revenue += amount;
+    }
+}
+
 fn replay_customer(
     ctx: &Ctx,
     c: u32,
@@ -1404,17 +1475,7 @@ fn replay_customer(
     }
     agg.eligible += 1;
     if !ctx.joins(c, segment) {
-        // Revenue of the programme period counts every customer, member or not (members' is
-        // booked with their purchases below).
-        for i in first..range.end {
-            let amount = tx.amount[i];
-            if let Some(m) = agg.months.get_mut(month_slot(ctx, tx.day[i])) {
-                m.totals.revenue += amount;
-            }
-            agg.totals.revenue += amount;
-            agg.by_segment[segment].revenue += amount;
-            agg.by_persona[persona].revenue += amount;
-        }
+        book_non_member(ctx, agg, first..range.end, segment, persona);
         return;
     }
     let mut m = Member::enrol(ctx, c, segment, tx.day[first], scratch, ledger);
@@ -1526,6 +1587,49 @@ impl<'a, 'l> Member<'a, 'l> {
             ledger: None,
             ..self
         }
+    }
+
+    /// An exact copy of this member's state (without the ledger), its buffers taken from
+    /// `scratch`.
+    fn duplicate(&self, scratch: &mut Scratch) -> Member<'a, 'static> {
+        let mut lots = std::mem::take(&mut scratch.lots);
+        lots.clone_from(&self.lots);
+        let mut rolling = std::mem::take(&mut scratch.rolling);
+        rolling.clone_from(&self.rolling);
+        Member {
+            ctx: self.ctx,
+            customer: self.customer,
+            segment: self.segment,
+            tier: self.tier,
+            tier_since: self.tier_since,
+            enrolled: self.enrolled,
+            lots,
+            balance: self.balance,
+            window: self.window,
+            rolling,
+            window_end: self.window_end,
+            pending_downgrade: self.pending_downgrade,
+            last_tx: self.last_tx,
+            clock: self.clock,
+            next_due: self.next_due,
+            next_month_end: self.next_month_end,
+            snap_from: self.snap_from,
+            month_points: self.month_points,
+            draws: self.draws,
+            local: self.local.clone(),
+            ledger: None,
+        }
+    }
+
+    /// Moves the member onto `ctx`: the same rules on a longer calendar (the history's own
+    /// ends at its last day, a projection's goes on). What was worked out from the old calendar
+    /// is forgotten: the next event is looked for again, and the rolling window is checked
+    /// from the next month end (a check that finds the window above the threshold changes
+    /// nothing, so the outcome is the same).
+    fn rebind(&mut self, ctx: &'a Ctx<'a>) {
+        self.ctx = ctx;
+        self.next_due = Date(i32::MIN);
+        self.next_month_end = Date(i32::MIN);
     }
 
     /// A copy of this member's state with no ledger and no flows booked yet (membership only),

@@ -20,7 +20,8 @@ use crate::model::{Project, Scenario};
 use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
-    OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions, project_reusing,
+    OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
+    project_replaying,
 };
 use crate::sim::replay::{
     Population, Replay, explain, replay_context, replay_with, replayed_scenario,
@@ -230,32 +231,61 @@ fn replays_for(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Vec<Replay>> {
-    let context = replay_context(project);
-    let before: Vec<(Scenario, Replay)> = match &lock(kept).replays {
-        Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => c.replays.clone(),
-        _ => Vec::new(),
-    };
+    let before = kept_replays(kept, project, tx);
     let n = project.scenarios.len().max(1) as f64;
     let mut replays = Vec::with_capacity(project.scenarios.len());
-    let mut keys = Vec::with_capacity(project.scenarios.len());
-    for (i, s) in project.scenarios.iter().enumerate() {
-        let key = replayed_scenario(s);
-        let replay = match before.iter().find(|(k, _)| *k == key) {
-            Some((_, r)) => r.clone(),
+    for (i, (s, before)) in project.scenarios.iter().zip(before).enumerate() {
+        let replay = match before {
+            Some(r) => r,
             None => {
                 let report = |f: f64| progress((i as f64 + f) / n);
                 replay_with(project, s, tx, pop, &report, cancel)?
             }
         };
-        keys.push(key);
         replays.push(replay);
     }
-    lock(kept).replays = Some(ReplayCache {
-        context,
-        tx: Arc::clone(tx),
-        replays: keys.into_iter().zip(replays.clone()).collect(),
-    });
+    keep_replays(kept, project, tx, &replays);
     Some(replays)
+}
+
+/// The replay kept for each scenario of `project` on `tx` (`None`: not kept: the scenario, or
+/// what a replay reads of the rest of the project, changed since).
+fn kept_replays(
+    kept: &Mutex<Kept>,
+    project: &Project,
+    tx: &Arc<Transactions>,
+) -> Vec<Option<Replay>> {
+    let context = replay_context(project);
+    let guard = lock(kept);
+    let before: &[(Scenario, Replay)] = match &guard.replays {
+        Some(c) if c.context == context && Arc::ptr_eq(&c.tx, tx) => &c.replays,
+        _ => &[],
+    };
+    project
+        .scenarios
+        .iter()
+        .map(|s| {
+            let key = replayed_scenario(s);
+            before
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, r)| r.clone())
+        })
+        .collect()
+}
+
+/// Keeps `replays` (one per scenario of `project`, on `tx`) for the next run.
+fn keep_replays(kept: &Mutex<Kept>, project: &Project, tx: &Arc<Transactions>, replays: &[Replay]) {
+    lock(kept).replays = Some(ReplayCache {
+        context: replay_context(project),
+        tx: Arc::clone(tx),
+        replays: project
+            .scenarios
+            .iter()
+            .map(replayed_scenario)
+            .zip(replays.iter().cloned())
+            .collect(),
+    });
 }
 
 impl Default for Worker {
@@ -366,8 +396,11 @@ impl Worker {
         });
     }
 
-    /// Replays every scenario of `run.project` on `tx` in the background, then projects them
-    /// (`run.runs` Monte Carlo runs). Progress: the replays take the first fifth.
+    /// Replays and projects every scenario of `run.project` on `tx` in the background
+    /// (`run.runs` Monte Carlo runs), in one pass over the histories ([`project_replaying`]):
+    /// replays kept from earlier runs are reused, the others read off the projection's pass or,
+    /// for a scenario not simulated in full, replayed on their own. Without a projection (the
+    /// models cannot be fitted) the scenarios are only replayed.
     pub fn replay(&mut self, ctx: &egui::Context, run: &Run, tx: Arc<Transactions>) {
         let run = run.clone();
         let repaint = ctx.clone();
@@ -380,53 +413,51 @@ impl Worker {
                 run.progress.store(f.to_bits(), Ordering::Relaxed);
                 repaint.request_repaint();
             };
-            let replays = replays_for(
-                &kept,
-                &project,
-                &tx,
-                &pop,
-                &|f| set_progress(0.2 * f),
-                &run.cancel,
-            );
-            let projection = replays.as_ref().and_then(|replays| {
-                let scenarios: Vec<_> = project.scenarios.iter().collect();
-                let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
-                let options = ProjectionOptions {
-                    runs: run.runs,
-                    fast: run.fast,
-                    ..ProjectionOptions::from_project(&project)
-                };
-                let report = |f: f64| set_progress(0.2 + 0.8 * f);
-                let projected =
-                    basis_for(&kept, &project, &tx).and_then(|(basis, mut outlooks)| {
-                        let p = project_reusing(
-                            &mut outlooks,
-                            &basis,
-                            &project,
-                            &scenarios,
-                            &breakage,
-                            &tx,
-                            &pop,
-                            options,
-                            &report,
-                            &run.cancel,
-                        );
-                        // Kept for the next edit, while the models are still the kept ones.
-                        if let Some(c) = lock(&kept)
-                            .basis
-                            .as_mut()
-                            .filter(|c| Arc::ptr_eq(&c.basis, &basis))
-                        {
-                            c.outlooks = outlooks;
-                        }
-                        p
-                    });
-                match projected {
-                    Ok(Some(p)) => Some(Ok(Box::new(p))),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(e.to_string())),
+            // The replays kept, then one pass that projects and reads off it the replays of
+            // the scenarios simulated in full (the others are replayed on their own).
+            let known = kept_replays(&kept, &project, &tx);
+            let scenarios: Vec<_> = project.scenarios.iter().collect();
+            let options = ProjectionOptions {
+                runs: run.runs,
+                fast: run.fast,
+                ..ProjectionOptions::from_project(&project)
+            };
+            let projected = basis_for(&kept, &project, &tx).and_then(|(basis, mut outlooks)| {
+                let p = project_replaying(
+                    &mut outlooks,
+                    &basis,
+                    &project,
+                    &scenarios,
+                    &known,
+                    &tx,
+                    &pop,
+                    options,
+                    &set_progress,
+                    &run.cancel,
+                );
+                // Kept for the next edit, while the models are still the kept ones.
+                if let Some(c) = lock(&kept)
+                    .basis
+                    .as_mut()
+                    .filter(|c| Arc::ptr_eq(&c.basis, &basis))
+                {
+                    c.outlooks = outlooks;
                 }
+                p
             });
+            let (replays, projection) = match projected {
+                Ok(Some((p, replays))) => {
+                    keep_replays(&kept, &project, &tx, &replays);
+                    (Some(replays), Some(Ok(Box::new(p))))
+                }
+                Ok(None) => (None, None),
+                // No projection (the models cannot be fitted, say): the replays alone.
+                Err(e) => (
+                    replays_for(&kept, &project, &tx, &pop, &set_progress, &run.cancel),
+                    Some(Err(e.to_string())),
+                ),
+            };
+            let projection = replays.as_ref().and(projection);
             WorkerMsg::Replayed {
                 generation: run.generation,
                 project: Box::new(project),

@@ -35,11 +35,9 @@ use crate::sim::models::{
     summarise,
 };
 use crate::sim::replay::{
-    Agg, Engine, Member, Population, Scratch, Standing, Totals, simulation_context, uniform_draw,
+    Agg, Engine, Member, Population, Replay, Scratch, Standing, Totals, chunk_size, finish_replay,
+    replay_with, simulation_context, uniform_draw,
 };
-
-/// Customers per parallel chunk (fixed, so results do not depend on the number of threads).
-const CHUNK: usize = 2048;
 
 /// Chunk-futures processed in parallel before their sums are added to the total: chunks a group
 /// holds at once is this over the futures per customer (between 2 and 64), which bounds memory.
@@ -599,6 +597,120 @@ pub fn project_reusing(
     progress: &(dyn Fn(f64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
+    let keys = group_keys(project, scenarios);
+    if simulate_missing(
+        cache,
+        basis,
+        project,
+        scenarios,
+        &keys,
+        &[],
+        tx,
+        pop,
+        options,
+        progress,
+        cancel,
+    )?
+    .is_none()
+    {
+        return Ok(None);
+    }
+    read_kept(cache, &keys, project, scenarios, breakage).map(Some)
+}
+
+/// [`project_reusing`] that also gives every scenario's replay ([`crate::sim::replay::replay`]):
+/// `known[i]` is scenario `i`'s when the caller has it (kept from an earlier run); each other
+/// one is read off the projection's own pass over the histories when the scenario is simulated
+/// for every customer in this call (a scenario just edited, or every scenario after a change of
+/// the seed), else replayed on its own. The projection's liability takes the breakage of these
+/// replays. Replays and projection are the ones [`crate::sim::replay::replay`] and
+/// [`project_from`] give (a test checks it); what the GUI calls on every edit.
+#[allow(clippy::too_many_arguments)]
+pub fn project_replaying(
+    cache: &mut OutlookCache,
+    basis: &ProjectionBasis,
+    project: &Project,
+    scenarios: &[&Scenario],
+    known: &[Option<Replay>],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<(Projection, Vec<Replay>)>, ProjectionError> {
+    let keys = group_keys(project, scenarios);
+    let unknown: Vec<bool> = (0..scenarios.len())
+        .map(|i| known.get(i).is_none_or(Option::is_none))
+        .collect();
+    let Some(read_off) = simulate_missing(
+        cache, basis, project, scenarios, &keys, &unknown, tx, pop, options, progress, cancel,
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut replays = Vec::with_capacity(scenarios.len());
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let replay = match (known.get(i).cloned().flatten(), read_off[i].clone()) {
+            (Some(r), _) => r,
+            (None, Some(r)) => r,
+            (None, None) => {
+                // A scenario simulated as another (the same scenario twice) has that one's
+                // replay under its own name; one not simulated in full here is replayed.
+                let same = (0..scenarios.len())
+                    .find(|&j| j != i && keys[j] == keys[i] && read_off[j].is_some());
+                match same.and_then(|j| read_off[j].clone()) {
+                    Some(r) => Replay {
+                        scenario: scenario.name.clone(),
+                        ..r
+                    },
+                    None => {
+                        let Some(r) = replay_with(project, scenario, tx, pop, &|_| {}, cancel)
+                        else {
+                            return Ok(None);
+                        };
+                        r
+                    }
+                }
+            }
+        };
+        replays.push(replay);
+    }
+    let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
+    let projection = read_kept(cache, &keys, project, scenarios, &breakage)?;
+    Ok(Some((projection, replays)))
+}
+
+/// Each scenario's key for each persona group ([`GroupKey`]).
+fn group_keys(project: &Project, scenarios: &[&Scenario]) -> Vec<Vec<GroupKey>> {
+    let groups = project.personas.len() + 1;
+    scenarios
+        .iter()
+        .map(|s| {
+            let scenario = simulated_scenario(s);
+            (0..groups)
+                .map(|g| (scenario.clone(), g, group_response(project, s, g)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Simulates into `cache` the scenarios and groups (`keys`, from [`group_keys`]) whose sums it
+/// does not hold for this project and these options, each once; `None` when cancelled. Gives,
+/// for each scenario `i` with `replays[i]`, its replay when it was read off the pass.
+#[allow(clippy::too_many_arguments)]
+fn simulate_missing(
+    cache: &mut OutlookCache,
+    basis: &ProjectionBasis,
+    project: &Project,
+    scenarios: &[&Scenario],
+    keys: &[Vec<GroupKey>],
+    replays: &[bool],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+    progress: &(dyn Fn(f64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Vec<Option<Replay>>>, ProjectionError> {
     let context = (grouped_context(project), options);
     if cache.context.as_ref() != Some(&context) {
         *cache = OutlookCache {
@@ -612,15 +724,7 @@ pub fn project_reusing(
     }
     cache.simulated = 0;
     let groups = project.personas.len() + 1;
-    let keys: Vec<Vec<GroupKey>> = scenarios
-        .iter()
-        .map(|s| {
-            let scenario = simulated_scenario(s);
-            (0..groups)
-                .map(|g| (scenario.clone(), g, group_response(project, s, g)))
-                .collect()
-        })
-        .collect();
+    let mut read_off: Vec<Option<Replay>> = (0..scenarios.len()).map(|_| None).collect();
     // The scenarios and groups to simulate: those whose sums are not kept, each once.
     let kept = |key: &GroupKey| cache.scenarios.iter().any(|(k, _)| k == key);
     let mut missing: Vec<(usize, usize)> = Vec::new();
@@ -645,13 +749,18 @@ pub fn project_reusing(
             .map(|&i| (0..groups).map(|g| missing.contains(&(i, g))).collect())
             .collect();
         let chosen_scenarios: Vec<&Scenario> = chosen.iter().map(|&i| scenarios[i]).collect();
+        let chosen_replays: Vec<bool> = chosen
+            .iter()
+            .map(|&i| replays.get(i).copied().unwrap_or(false))
+            .collect();
         let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
-        let Some((sim, parts, drawn)) = project_drawn(
+        let Some(simulation) = project_drawn(
             basis,
             project,
             &chosen_scenarios,
             &wanted,
             baseline,
+            &chosen_replays,
             tx,
             pop,
             options,
@@ -663,15 +772,19 @@ pub fn project_reusing(
         else {
             return Ok(None);
         };
-        if let Some(d) = drawn {
+        if let Some(d) = simulation.drawn {
             cache.draws = Some((options, project.settings.model_period, Arc::new(d)));
         }
-        cache.simulated = sim.simulated;
+        for (&i, replay) in chosen.iter().zip(simulation.replays) {
+            read_off[i] = replay;
+        }
+        cache.simulated = simulation.sim.simulated;
         if baseline {
-            cache.last = Some(sim);
+            cache.last = Some(simulation.sim);
         }
         cache.scenarios.extend(
-            parts
+            simulation
+                .parts
                 .into_iter()
                 .map(|(s, g, sums)| (keys[chosen[s]][g].clone(), sums)),
         );
@@ -681,11 +794,21 @@ pub fn project_reusing(
     cache
         .scenarios
         .retain(|(k, _)| keys.iter().any(|row| row.contains(k)));
+    Ok(Some(read_off))
+}
+
+/// The projection read from the sums `cache` keeps for `keys` (each scenario's groups added up
+/// in order, the one group's taken as it is when there are no personas).
+fn read_kept(
+    cache: &OutlookCache,
+    keys: &[Vec<GroupKey>],
+    project: &Project,
+    scenarios: &[&Scenario],
+    breakage: &[Option<f64>],
+) -> Result<Projection, ProjectionError> {
     let sim = cache.last.as_ref().ok_or(ProjectionError::NoData)?;
-    // Each scenario's sums: its groups' added up in order (the one group's when there are no
-    // personas).
     let mut combined: Vec<std::borrow::Cow<'_, SimulatedScenario>> = Vec::new();
-    for row in &keys {
+    for row in keys {
         let mut parts = row.iter().map(|key| {
             cache
                 .scenarios
@@ -701,13 +824,7 @@ pub fn project_reusing(
         combined.push(sum);
     }
     let sums: Vec<&SimulatedScenario> = combined.iter().map(|c| c.as_ref()).collect();
-    Ok(Some(outlooks(
-        sim,
-        &sums,
-        &project.settings,
-        scenarios,
-        breakage,
-    )))
+    Ok(outlooks(sim, &sums, &project.settings, scenarios, breakage))
 }
 
 /// A persona's response as multipliers.
@@ -782,6 +899,8 @@ struct Acc {
     /// Whether each scenario (and persona group) had a customer in the chunk: the sums of one
     /// that had none are zeros, not added.
     used: Vec<bool>,
+    /// Each scenario's replay of the chunk's history, when it is read off the pass.
+    replays: Vec<Option<Agg>>,
 }
 
 /// The projected days: when a purchase `t` periods after the end of the data falls, and in which
@@ -1038,12 +1157,30 @@ pub fn project_from(
 ) -> Result<Option<Projection>, ProjectionError> {
     let wanted = vec![vec![true; project.personas.len() + 1]; scenarios.len()];
     Ok(project_drawn(
-        basis, project, scenarios, &wanted, true, tx, pop, options, progress, cancel, None, false,
+        basis,
+        project,
+        scenarios,
+        &wanted,
+        true,
+        &[],
+        tx,
+        pop,
+        options,
+        progress,
+        cancel,
+        None,
+        false,
     )?
-    .map(|(sim, parts, _)| {
-        let sums = combine_groups(scenarios.len(), parts);
+    .map(|simulation| {
+        let sums = combine_groups(scenarios.len(), simulation.parts);
         let sums: Vec<&SimulatedScenario> = sums.iter().collect();
-        outlooks(&sim, &sums, &project.settings, scenarios, breakage)
+        outlooks(
+            &simulation.sim,
+            &sums,
+            &project.settings,
+            scenarios,
+            breakage,
+        )
     }))
 }
 
@@ -1099,16 +1236,22 @@ impl SimulatedScenario {
     }
 }
 
-/// What [`project_drawn`] gives: the baseline's sums, the sums of each scenario and group asked
-/// for as (scenario, group, sums), and the futures drawn when it was asked to keep them.
-type Simulation = (
-    Simulated,
-    Vec<(usize, usize, SimulatedScenario)>,
-    Option<Drawn>,
-);
+/// What [`project_drawn`] gives.
+struct Simulation {
+    /// The baseline's sums.
+    sim: Simulated,
+    /// The sums of each scenario and group asked for, as (scenario, group, sums).
+    parts: Vec<(usize, usize, SimulatedScenario)>,
+    /// The futures drawn, when asked to keep them.
+    drawn: Option<Drawn>,
+    /// Each scenario's replay read off the pass (`None`: not asked for, or the scenario was not
+    /// simulated for every customer).
+    replays: Vec<Option<Replay>>,
+}
 
 /// [`project_from`] for the persona groups `wanted[s]` of each scenario `s` (a persona's
-/// index, then the customers of no persona), reading every customer's futures from `drawn`
+/// index, then the customers of no persona), with the replay of each scenario `s` for which
+/// `replays[s]` holds read off the same pass when it is simulated for every group, reading every customer's futures from `drawn`
 /// (drawn before with the same basis, project settings and options) instead of drawing them, or,
 /// with `keep`, returning them as drawn (when there are at most [`MAX_KEPT_FUTURES`] and every
 /// customer is simulated). Customers of no group wanted are skipped unless `with_baseline` asks
@@ -1120,6 +1263,7 @@ fn project_drawn(
     scenarios: &[&Scenario],
     wanted: &[Vec<bool>],
     with_baseline: bool,
+    replays: &[bool],
     tx: &Transactions,
     pop: &Population,
     options: ProjectionOptions,
@@ -1175,7 +1319,11 @@ fn project_drawn(
     let seed = options.seed;
     let futures = options.futures_for(summary.rows.len());
     let widen = spread_factor(runs, futures);
-    let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(CHUNK).collect();
+    // Customers per parallel chunk: a replay's (fixed by the number of customers, so results do
+    // not depend on the number of threads), so that a replay read off this pass adds its chunks
+    // up as a replay does.
+    let chunk = chunk_size(summary.rows.len());
+    let chunks: Vec<&[crate::sim::models::CustomerSummary]> = summary.rows.chunks(chunk).collect();
     let done = AtomicUsize::new(0);
     let drawn = drawn.filter(|d| d.chunks.len() == chunks.len());
     let keep = keep
@@ -1199,6 +1347,16 @@ fn project_drawn(
     let needed: Vec<bool> = (0..groups)
         .map(|g| with_baseline || pair_of.iter().any(|p| p[g].is_some()))
         .collect();
+    // The scenarios whose replay is read off this pass: asked for, simulated for every group,
+    // and every customer summarised (then the rows are the customers in order, as a replay
+    // takes them).
+    let replaying: Vec<bool> = (0..scenarios.len())
+        .map(|s| {
+            replays.get(s).copied() == Some(true)
+                && pair_of[s].iter().all(Option::is_some)
+                && summary.rows.len() == tx.customer_count()
+        })
+        .collect();
     let simulated = AtomicUsize::new(0);
     let work = |ci: usize| -> Option<(Acc, Option<Vec<DrawnFuture>>)> {
         if cancel.load(Ordering::Relaxed) {
@@ -1216,8 +1374,14 @@ fn project_drawn(
                 .map(|&(s, _)| (0..futures).map(|_| engines[s].agg()).collect())
                 .collect(),
             used: vec![false; pairs.len()],
+            replays: engines
+                .iter()
+                .zip(&replaying)
+                .map(|(e, &r)| r.then(|| e.replay_agg()))
+                .collect(),
         };
         let mut pairs_simulated = 0usize;
+        let mut spare: Vec<Scratch> = engines.iter().map(|_| Scratch::default()).collect();
         let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
         let mut history_scratch: Vec<Scratch> =
             engines.iter().map(|_| Scratch::default()).collect();
@@ -1262,16 +1426,17 @@ fn project_drawn(
             // Set up at the first future drawn here (none when they were drawn before).
             let mut posterior: Option<Posterior> = None;
             standings.clear();
-            standings.extend(
-                engines
-                    .iter()
-                    .zip(history_aggs.iter_mut().zip(history_scratch.iter_mut()))
-                    .zip(&pair_of)
-                    .map(|((e, (a, s)), pair)| match pair[group] {
-                        Some(_) => e.history(c, a, s),
-                        None => Standing::Never,
-                    }),
-            );
+            for (s, e) in engines.iter().enumerate() {
+                standings.push(match (pair_of[s][group], &mut acc.replays[s]) {
+                    (None, _) => Standing::Never,
+                    (Some(_), Some(replay)) => {
+                        e.history(c, replay, &mut history_scratch[s], Some(&mut spare[s]))
+                    }
+                    (Some(_), None) => {
+                        e.history(c, &mut history_aggs[s], &mut history_scratch[s], None)
+                    }
+                });
+            }
             for pair in pair_of.iter().filter_map(|p| p[group]) {
                 acc.used[pair] = true;
                 pairs_simulated += 1;
@@ -1430,6 +1595,11 @@ fn project_drawn(
             .map(|&(s, _)| (0..runs).map(|_| engines[s].agg()).collect())
             .collect(),
         used: vec![true; pairs.len()],
+        replays: engines
+            .iter()
+            .zip(&replaying)
+            .map(|(e, &r)| r.then(|| e.replay_agg()))
+            .collect(),
     };
     let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
     let mut drawn_now = keep.then(Drawn::default);
@@ -1443,6 +1613,12 @@ fn project_drawn(
             };
             if let (Some(d), Some(k)) = (&mut drawn_now, kept) {
                 d.chunks.push(k);
+            }
+            // The replays, chunk by chunk in order, as a replay adds them.
+            for (a, b) in total.replays.iter_mut().zip(&part.replays) {
+                if let (Some(a), Some(b)) = (a, b) {
+                    a.merge(b);
+                }
             }
             let order = assignment(seed, g * group_size + i, runs, futures);
             for (run, &f) in order.iter().enumerate() {
@@ -1490,8 +1666,8 @@ fn project_drawn(
         .collect();
     let mut arms = total.arms.into_iter();
     let baseline = arms.next().ok_or(ProjectionError::NoData)?;
-    Ok(Some((
-        Simulated {
+    Ok(Some(Simulation {
+        sim: Simulated {
             start,
             end,
             months: slots.iter().map(|&(d, _)| d).collect(),
@@ -1509,7 +1685,7 @@ fn project_drawn(
             baseline,
             simulated: simulated.into_inner() as u64,
         },
-        pairs
+        parts: pairs
             .iter()
             .zip(arms.zip(total.aggs))
             .map(|(&(s, g), (arm, aggs))| {
@@ -1524,8 +1700,14 @@ fn project_drawn(
                 )
             })
             .collect(),
-        drawn_now,
-    )))
+        drawn: drawn_now,
+        replays: total
+            .replays
+            .into_iter()
+            .zip(scenarios)
+            .map(|(agg, scenario)| agg.map(|a| finish_replay(a, scenario)))
+            .collect(),
+    }))
 }
 
 /// The outlooks of the baseline and of each scenario (`scenarios[i]` simulated as `runs_of[i]`,
