@@ -1636,36 +1636,13 @@ impl<'a, 'l> Member<'a, 'l> {
     /// its buffers taken from `scratch`: the start of projected future number `run`, whose
     /// redemption draws are its own (the same in every scenario of that run).
     pub(crate) fn fork(&self, scratch: &mut Scratch, run: usize) -> Member<'a, 'static> {
-        let mut lots = std::mem::take(&mut scratch.lots);
-        lots.clone_from(&self.lots);
-        let mut rolling = std::mem::take(&mut scratch.rolling);
-        rolling.clone_from(&self.rolling);
-        Member {
-            ctx: self.ctx,
-            customer: self.customer,
-            segment: self.segment,
-            tier: self.tier,
-            tier_since: self.tier_since,
-            enrolled: self.enrolled,
-            lots,
-            balance: self.balance,
-            window: self.window,
-            rolling,
-            window_end: self.window_end,
-            pending_downgrade: self.pending_downgrade,
-            last_tx: self.last_tx,
-            clock: self.clock,
-            next_due: self.next_due,
-            next_month_end: self.next_month_end,
-            snap_from: self.snap_from,
-            month_points: self.month_points,
-            draws: self.draws + ((run as u64 + 1) << 40),
-            local: Totals {
-                members: 1,
-                ..Totals::default()
-            },
-            ledger: None,
-        }
+        let mut m = self.duplicate(scratch);
+        m.draws += (run as u64 + 1) << 40;
+        m.local = Totals {
+            members: 1,
+            ..Totals::default()
+        };
+        m
     }
 
     /// Applies one transaction of `amount` on `day` (a refund when negative): timed events
