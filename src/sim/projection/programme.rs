@@ -491,14 +491,14 @@ pub enum ProjectionError {
 /// of no persona): a group's sums under a scenario depend on the scenario (but its name,
 /// description and response overrides), on the group's response under it (the persona's, or the
 /// scenario's override for it), and on what a simulation reads of the rest of the project
-/// ([`grouped_context`]: not its texts, colours, gross margin, discount rate or the personas'
-/// responses), the options, the data and the fitted models; not on the other scenarios (each is
+/// ([`simulation_context`] without the personas' responses: not its texts, colours, gross
+/// margin, discount rate or the personas' responses), the options, the data and the fitted models; not on the other scenarios (each is
 /// its own arm against the same baseline draws), the other groups (their customers' draws are
 /// their own) nor the breakage rates. The outlooks are read from them on every call. Keep one
 /// cache per [`ProjectionBasis`]; see [`project_reusing`].
 #[derive(Clone, Debug, Default)]
 pub struct OutlookCache {
-    /// The project as far as the sums depend on it ([`grouped_context`]), and the options, of
+    /// The project as far as the sums depend on it (`grouped_context`), and the options, of
     /// the sums kept.
     context: Option<(Project, ProjectionOptions)>,
     /// Every customer's futures as drawn under these options, when there are few enough of them
