@@ -258,29 +258,32 @@ pub(crate) struct Tape {
     draws: Vec<[f64; 3]>,
 }
 
-/// Where a [`Tape`] stands: its streams and the draws made so far (see [`Tape::state`]).
+/// Where a [`Tape`] stands, without its draws (kept apart, see [`Tape::state`]): its streams and
+/// the Pareto/NBD lifetime.
 #[derive(Clone, Debug)]
 pub(crate) struct TapeState {
     streams: Streams,
     life: f64,
-    draws: Vec<[f64; 3]>,
 }
 
 impl Tape {
-    /// Where the tape stands, to be taken up again by [`Tape::resume`]: the same draws follow.
-    pub(crate) fn state(&self) -> TapeState {
+    /// Where the tape stands, to be taken up again by [`Tape::resume`] with the draws made so far
+    /// (appended to `draws`, which may hold other tapes' draws before them): the same draws
+    /// follow.
+    pub(crate) fn state(&self, draws: &mut Vec<[f64; 3]>) -> TapeState {
+        draws.extend_from_slice(&self.draws);
         TapeState {
             streams: self.streams.clone(),
             life: self.life,
-            draws: self.draws.clone(),
         }
     }
 
-    /// Takes up a customer-run where [`Tape::state`] left it.
-    pub(crate) fn resume(&mut self, state: &TapeState) {
+    /// Takes up a customer-run where [`Tape::state`] left it, `draws` being the draws it kept.
+    pub(crate) fn resume(&mut self, state: &TapeState, draws: &[[f64; 3]]) {
         self.streams.clone_from(&state.streams);
         self.life = state.life;
-        self.draws.clone_from(&state.draws);
+        self.draws.clear();
+        self.draws.extend_from_slice(draws);
     }
 
     /// An empty tape; `spend` is the Gamma-Gamma model, if any.

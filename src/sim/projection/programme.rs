@@ -48,20 +48,46 @@ const GROUP_FUTURES: usize = 256;
 pub const MAX_KEPT_FUTURES: usize = 400_000;
 
 /// One customer's simulated future as drawn: the latent state, where the tape of draws stood
-/// after every arm had read it, the baseline's purchases and when the customer dropped out.
+/// after every arm had read it, the baseline's purchases and when the customer dropped out. The
+/// draws and the purchases are kept in their chunk's arrays ([`DrawnChunk`]), so that keeping
+/// a future allocates nothing of its own.
 #[derive(Clone, Debug)]
 struct DrawnFuture {
     latent: Latent,
     /// `None` for a customer gone today (nothing drawn).
     tape: Option<TapeState>,
-    baseline: Vec<(Date, f64)>,
+    /// The tape's draws, in [`DrawnChunk::draws`].
+    draws: std::ops::Range<u32>,
+    /// The baseline's purchases, in [`DrawnChunk::baseline`].
+    baseline: std::ops::Range<u32>,
     death: Option<f64>,
 }
 
-/// The futures of every customer, chunk by chunk (customer, then future, within a chunk).
+/// The futures of one chunk of customers (customer, then future), with their draws and
+/// purchases one after another.
+#[derive(Debug, Default)]
+struct DrawnChunk {
+    futures: Vec<DrawnFuture>,
+    draws: Vec<[f64; 3]>,
+    baseline: Vec<(Date, f64)>,
+}
+
+impl DrawnChunk {
+    /// The baseline's purchases of `future`.
+    fn baseline_of(&self, future: &DrawnFuture) -> &[(Date, f64)] {
+        &self.baseline[future.baseline.start as usize..future.baseline.end as usize]
+    }
+
+    /// The tape's draws of `future`.
+    fn draws_of(&self, future: &DrawnFuture) -> &[[f64; 3]] {
+        &self.draws[future.draws.start as usize..future.draws.end as usize]
+    }
+}
+
+/// The futures of every customer, chunk by chunk.
 #[derive(Debug, Default)]
 struct Drawn {
-    chunks: Vec<Vec<DrawnFuture>>,
+    chunks: Vec<DrawnChunk>,
 }
 
 /// Customer-futures a projection simulates at most when it chooses the number of futures per
@@ -1358,14 +1384,16 @@ fn project_drawn(
         })
         .collect();
     let simulated = AtomicUsize::new(0);
-    let work = |ci: usize| -> Option<(Acc, Option<Vec<DrawnFuture>>)> {
+    let work = |ci: usize| -> Option<(Acc, Option<DrawnChunk>)> {
         if cancel.load(Ordering::Relaxed) {
             return None;
         }
         let rows = chunks[ci];
-        let drawn = drawn.map(|d| d.chunks[ci].as_slice());
-        let mut kept: Option<Vec<DrawnFuture>> =
-            keep.then(|| Vec::with_capacity(rows.len() * futures));
+        let drawn = drawn.map(|d| &d.chunks[ci]);
+        let mut kept: Option<DrawnChunk> = keep.then(|| DrawnChunk {
+            futures: Vec::with_capacity(rows.len() * futures),
+            ..DrawnChunk::default()
+        });
         let mut acc = Acc {
             alive: vec![vec![0.0; n_segments]; futures],
             arms: vec![Arm::new(futures, n, n_segments); pairs.len() + 1],
@@ -1442,9 +1470,9 @@ fn project_drawn(
                 pairs_simulated += 1;
             }
             for future in 0..futures {
-                let before = drawn.map(|d| &d[j * futures + future]);
+                let before = drawn.map(|d| (d, &d.futures[j * futures + future]));
                 let latent = match before {
-                    Some(d) => d.latent,
+                    Some((_, d)) => d.latent,
                     None => posterior
                         .get_or_insert_with(|| {
                             let p_alive = params.p_alive(f64::from(row.x), row.t_x, row.age);
@@ -1466,13 +1494,13 @@ fn project_drawn(
                     last_month: None,
                 };
                 let death = match before {
-                    Some(d) => {
+                    Some((chunk, d)) => {
                         // Drawn before: the same purchases, booked in the same order.
-                        for &(day, amount) in &d.baseline {
+                        for &(day, amount) in chunk.baseline_of(d) {
                             book.record(day, amount);
                         }
                         if let Some(state) = &d.tape {
-                            tape.resume(state);
+                            tape.resume(state, chunk.draws_of(d));
                         }
                         d.death
                     }
@@ -1493,7 +1521,8 @@ fn project_drawn(
                         )
                     }
                 };
-                let bought: &[(Date, f64)] = before.map_or(&baseline, |d| &d.baseline);
+                let bought: &[(Date, f64)] =
+                    before.map_or(&baseline, |(chunk, d)| chunk.baseline_of(d));
                 let death_slot = |death: Option<f64>| -> Option<usize> {
                     if !latent.alive {
                         return None;
@@ -1570,10 +1599,17 @@ fn project_drawn(
                     }
                 }
                 if let Some(kept) = &mut kept {
-                    kept.push(DrawnFuture {
+                    // Chunks hold at most a few thousand customers' futures: the indices fit.
+                    let at = |n: usize| n as u32;
+                    let (draws_from, baseline_from) =
+                        (at(kept.draws.len()), at(kept.baseline.len()));
+                    let state = latent.alive.then(|| tape.state(&mut kept.draws));
+                    kept.baseline.extend_from_slice(&baseline);
+                    kept.futures.push(DrawnFuture {
                         latent,
-                        tape: latent.alive.then(|| tape.state()),
-                        baseline: baseline.clone(),
+                        tape: state,
+                        draws: draws_from..at(kept.draws.len()),
+                        baseline: baseline_from..at(kept.baseline.len()),
                         death,
                     });
                 }
@@ -1605,7 +1641,7 @@ fn project_drawn(
     let mut drawn_now = keep.then(Drawn::default);
     let indices: Vec<usize> = (0..chunks.len()).collect();
     for (g, group) in indices.chunks(group_size).enumerate() {
-        let parts: Vec<Option<(Acc, Option<Vec<DrawnFuture>>)>> =
+        let parts: Vec<Option<(Acc, Option<DrawnChunk>)>> =
             group.par_iter().map(|&ci| work(ci)).collect();
         for (i, part) in parts.into_iter().enumerate() {
             let Some((part, kept)) = part else {
