@@ -809,39 +809,17 @@ impl<'a> Engine<'a> {
         replay: Option<&mut Scratch>,
     ) -> Standing<'_> {
         let ctx = &self.history_ctx;
-        let tx = ctx.tx;
-        let range = tx.range_of(c);
-        let (segment, persona) = ctx.groups_of(c);
-        let first = range.start + tx.day[range.clone()].partition_point(|&d| d < ctx.launch);
-        if replay.is_some() && first < range.end {
-            agg.eligible += 1;
-        }
-        if !ctx.joins(c, segment) {
-            if replay.is_some() {
-                book_non_member(ctx, agg, first..range.end, segment, persona);
-            }
-            return Standing::Never;
-        }
-        if first == range.end {
-            return Standing::Joins;
-        }
-        let mut m = Member::enrol(ctx, c, segment, tx.day[first], scratch, None);
-        let mut last_active_month = None;
-        for i in first..range.end {
-            m.purchase(
-                agg,
-                tx.day[i],
-                tx.amount[i],
-                tx.category[i],
-                &mut last_active_month,
-            );
-        }
+        let m = match replay_history(ctx, c, agg, scratch, None, replay.is_some()) {
+            Begun::Member(m) => m,
+            Begun::Joins => return Standing::Joins,
+            Begun::Never => return Standing::Never,
+        };
         let mut m = match replay {
             Some(spare) => {
                 // The replay closes the member at the end of the history; the projection goes
                 // on from a copy of the state before.
                 let copy = m.duplicate(spare);
-                m.close(agg, persona, spare);
+                m.close(agg, ctx.groups_of(c).1, spare);
                 copy
             }
             None => m,
@@ -1465,18 +1443,51 @@ fn replay_customer(
     scratch: &mut Scratch,
     ledger: Option<&mut Vec<LedgerLine>>,
 ) {
+    if let Begun::Member(m) = replay_history(ctx, c, agg, scratch, ledger, true) {
+        m.close(agg, ctx.groups_of(c).1, scratch);
+    }
+}
+
+/// How a customer's history under a scenario ends, before the close.
+// Unboxed, as `Standing`: one is returned per customer and moved on at once; boxing would
+// allocate once per member.
+#[allow(clippy::large_enum_variant)]
+enum Begun<'a, 'l> {
+    /// A member, after their last transaction.
+    Member(Member<'a, 'l>),
+    /// Joins, but bought nothing since the launch.
+    Joins,
+    /// Never joins.
+    Never,
+}
+
+/// Customer `c`'s history on `ctx` up to their last transaction: a member's flows are booked
+/// into `agg`; with `replaying`, so is everything else a replay books of them before the close
+/// (whether they are eligible, the revenue of a customer who does not join).
+fn replay_history<'a, 'l>(
+    ctx: &'a Ctx<'a>,
+    c: u32,
+    agg: &mut Agg,
+    scratch: &mut Scratch,
+    ledger: Option<&'l mut Vec<LedgerLine>>,
+    replaying: bool,
+) -> Begun<'a, 'l> {
     let tx = ctx.tx;
     let range = tx.range_of(c);
     let (segment, persona) = ctx.groups_of(c);
     // A customer's days are sorted: the programme period starts at `first`.
     let first = range.start + tx.day[range.clone()].partition_point(|&d| d < ctx.launch);
-    if first == range.end {
-        return;
+    if replaying && first < range.end {
+        agg.eligible += 1;
     }
-    agg.eligible += 1;
     if !ctx.joins(c, segment) {
-        book_non_member(ctx, agg, first..range.end, segment, persona);
-        return;
+        if replaying {
+            book_non_member(ctx, agg, first..range.end, segment, persona);
+        }
+        return Begun::Never;
+    }
+    if first == range.end {
+        return Begun::Joins;
     }
     let mut m = Member::enrol(ctx, c, segment, tx.day[first], scratch, ledger);
     let mut last_active_month = None;
@@ -1489,7 +1500,7 @@ fn replay_customer(
             &mut last_active_month,
         );
     }
-    m.close(agg, persona, scratch);
+    Begun::Member(m)
 }
 
 impl<'a, 'l> Member<'a, 'l> {

@@ -17,6 +17,7 @@
 //! member's purchases are the baseline's draw for draw, and differences between scenarios are
 //! the programme's, not noise. Customers who never join are the baseline exactly.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -585,22 +586,16 @@ fn group_response(project: &Project, scenario: &Scenario, group: usize) -> Respo
         .map_or_else(Response::default, |p| scenario.response_for(p).clone())
 }
 
-/// Each scenario's sums over every group added up, group by group in order (`parts` holds
-/// (scenario, group, sums) for every group of every scenario).
-fn combine_groups(
-    scenarios: usize,
-    parts: Vec<(usize, usize, SimulatedScenario)>,
-) -> Vec<SimulatedScenario> {
-    let mut out: Vec<Option<SimulatedScenario>> = (0..scenarios).map(|_| None).collect();
-    let mut parts = parts;
-    parts.sort_by_key(|&(s, g, _)| (s, g));
-    for (s, _, part) in parts {
-        match &mut out[s] {
-            Some(sum) => sum.add(&part),
-            slot @ None => *slot = Some(part),
-        }
+/// One scenario's sums over all its groups: `parts` (each group's sums, in group order) added
+/// up, the one group's taken as it is; `None` without any.
+fn sum_groups<'s>(
+    mut parts: impl Iterator<Item = &'s SimulatedScenario>,
+) -> Option<Cow<'s, SimulatedScenario>> {
+    let mut sum = Cow::Borrowed(parts.next()?);
+    for part in parts {
+        sum.to_mut().add(part);
     }
-    out.into_iter().flatten().collect()
+    Some(sum)
 }
 
 /// [`project_from`], simulating only the scenarios and persona groups whose sums `cache` does
@@ -833,21 +828,20 @@ fn read_kept(
     breakage: &[Option<f64>],
 ) -> Result<Projection, ProjectionError> {
     let sim = cache.last.as_ref().ok_or(ProjectionError::NoData)?;
-    let mut combined: Vec<std::borrow::Cow<'_, SimulatedScenario>> = Vec::new();
+    let mut combined: Vec<Cow<'_, SimulatedScenario>> = Vec::new();
     for row in keys {
-        let mut parts = row.iter().map(|key| {
-            cache
-                .scenarios
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, s)| s)
-                .ok_or(ProjectionError::NoData)
-        });
-        let mut sum = std::borrow::Cow::Borrowed(parts.next().ok_or(ProjectionError::NoData)??);
-        for part in parts {
-            sum.to_mut().add(part?);
-        }
-        combined.push(sum);
+        let parts = row
+            .iter()
+            .map(|key| {
+                cache
+                    .scenarios
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, s)| s)
+                    .ok_or(ProjectionError::NoData)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        combined.push(sum_groups(parts.into_iter()).ok_or(ProjectionError::NoData)?);
     }
     let sums: Vec<&SimulatedScenario> = combined.iter().map(|c| c.as_ref()).collect();
     Ok(outlooks(sim, &sums, &project.settings, scenarios, breakage))
@@ -1182,7 +1176,7 @@ pub fn project_from(
     cancel: &AtomicBool,
 ) -> Result<Option<Projection>, ProjectionError> {
     let wanted = vec![vec![true; project.personas.len() + 1]; scenarios.len()];
-    Ok(project_drawn(
+    let Some(simulation) = project_drawn(
         basis,
         project,
         scenarios,
@@ -1197,17 +1191,24 @@ pub fn project_from(
         None,
         false,
     )?
-    .map(|simulation| {
-        let sums = combine_groups(scenarios.len(), simulation.parts);
-        let sums: Vec<&SimulatedScenario> = sums.iter().collect();
-        outlooks(
-            &simulation.sim,
-            &sums,
-            &project.settings,
-            scenarios,
-            breakage,
-        )
-    }))
+    else {
+        return Ok(None);
+    };
+    // Each scenario's groups, in group order (as the pairs are simulated).
+    let sums = (0..scenarios.len())
+        .map(|s| {
+            let parts = simulation.parts.iter().filter(|&&(t, _, _)| t == s);
+            sum_groups(parts.map(|(_, _, part)| part)).ok_or(ProjectionError::NoData)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let sums: Vec<&SimulatedScenario> = sums.iter().map(|c| c.as_ref()).collect();
+    Ok(Some(outlooks(
+        &simulation.sim,
+        &sums,
+        &project.settings,
+        scenarios,
+        breakage,
+    )))
 }
 
 /// The per-run sums of a projection's baseline before they are summarised ([`outlooks`]), with
