@@ -1123,6 +1123,39 @@ fn simulate_projects_scenarios_against_the_baseline() {
     run(&["simulate", "projects/cdnow.ron", "--horizon", "0"], 2);
 }
 
+/// The replays `simulate` reads off the projection's pass over the histories are the ones
+/// `--replay-only` gives, to the byte (a project with segments, personas and category
+/// multipliers).
+#[test]
+fn simulate_replays_the_same_with_or_without_the_projection() {
+    let projected = [
+        "simulate",
+        "projects/coffee-chain.ron",
+        "--runs",
+        "8",
+        "--horizon",
+        "6",
+        "--format",
+        "json",
+    ];
+    let mut with = json(&projected);
+    let alone = json(&[
+        "simulate",
+        "projects/coffee-chain.ron",
+        "--replay-only",
+        "--format",
+        "json",
+    ]);
+    let scenarios = with["scenarios"].as_array_mut().unwrap();
+    assert!(scenarios.len() >= 2, "{scenarios:?}");
+    for s in scenarios.iter_mut() {
+        let s = s.as_object_mut().unwrap();
+        assert!(s.remove("projection").is_some(), "{s:?}");
+        assert!(s["replay"]["totals"]["members"].as_u64().unwrap() > 0, "{s:?}");
+    }
+    assert_eq!(with, alone);
+}
+
 /// `--futures N`: the runs are recombined from N simulated futures per customer, which the JSON
 /// and the table say; it goes with a projection only, and takes 1 or more.
 #[test]

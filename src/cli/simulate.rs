@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
@@ -10,12 +11,13 @@ use super::table::render;
 use crate::data::project_io::{LoadError, LoadedProject, load_project_with_data};
 use crate::export::write_result_tables;
 use crate::format::count;
-use crate::model::{Date, Severity};
+use crate::data::store::Transactions;
+use crate::model::{Date, Project, Scenario, Severity};
 use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
-    GroupOutlook, Projection, ProjectionOptions, ScenarioOutlook, project as project_forward,
-    projection_measures,
+    GroupOutlook, OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
+    ScenarioOutlook, project_replaying, projection_measures,
 };
 use crate::sim::replay::{
     Population, Replay, Totals, comparison_measures, explain as explain_customer, replay,
@@ -278,15 +280,11 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
         .filter(|s| scenarios.is_empty() || scenarios.contains(&s.name))
         .collect();
     let pop = Population::from_project(project, &loaded.transactions);
-    let replays: Vec<Replay> = chosen
-        .iter()
-        .map(|s| replay(project, s, &loaded.transactions, &pop))
-        .collect();
     let tier_names: Vec<Vec<String>> = chosen
         .iter()
         .map(|s| s.tiers.iter().map(|t| t.name.clone()).collect())
         .collect();
-    let projection = if args.replay_only {
+    let projected = if args.replay_only {
         None
     } else {
         let mut options = ProjectionOptions::from_project(project);
@@ -294,16 +292,10 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
         options.horizon_months = args.horizon_months.unwrap_or(options.horizon_months);
         options.seed = args.seed.unwrap_or(options.seed);
         options.futures = args.futures.map(|f| f as usize);
-        let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
-        match project_forward(
-            project,
-            &chosen,
-            &breakage,
-            &loaded.transactions,
-            &pop,
-            options,
-        ) {
-            Ok(p) => Some(p),
+        // One pass: each scenario's replay is read off the projection's own pass over the
+        // histories (the same as `replay` gives).
+        match project_and_replay(project, &chosen, &loaded.transactions, &pop, options) {
+            Ok(both) => Some(both),
             Err(e) => {
                 eprintln!(
                     "warning: no projection ({e:#}); the replay follows: {}",
@@ -313,6 +305,16 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
             }
         }
     };
+    let (replays, projection) = match projected {
+        Some((projection, replays)) => (replays, Some(projection)),
+        None => (
+            chosen
+                .iter()
+                .map(|s| replay(project, s, &loaded.transactions, &pop))
+                .collect(),
+            None,
+        ),
+    };
     Ok(Computed {
         loaded,
         pop,
@@ -320,6 +322,33 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
         tier_names,
         projection,
     })
+}
+
+/// The projection of `scenarios` and their replays, in one pass ([`project_replaying`] with
+/// nothing kept and nothing to cancel).
+fn project_and_replay(
+    project: &Project,
+    scenarios: &[&Scenario],
+    tx: &Transactions,
+    pop: &Population,
+    options: ProjectionOptions,
+) -> Result<(Projection, Vec<Replay>), ProjectionError> {
+    let basis = ProjectionBasis::fit(project, tx)?;
+    let known: Vec<Option<Replay>> = scenarios.iter().map(|_| None).collect();
+    let never = AtomicBool::new(false);
+    project_replaying(
+        &mut OutlookCache::default(),
+        &basis,
+        project,
+        scenarios,
+        &known,
+        tx,
+        pop,
+        options,
+        &|_| {},
+        &never,
+    )?
+    .ok_or(ProjectionError::Cancelled)
 }
 
 impl Computed {
