@@ -1151,7 +1151,10 @@ fn simulate_replays_the_same_with_or_without_the_projection() {
     for s in scenarios.iter_mut() {
         let s = s.as_object_mut().unwrap();
         assert!(s.remove("projection").is_some(), "{s:?}");
-        assert!(s["replay"]["totals"]["members"].as_u64().unwrap() > 0, "{s:?}");
+        assert!(
+            s["replay"]["totals"]["members"].as_u64().unwrap() > 0,
+            "{s:?}"
+        );
     }
     assert_eq!(with, alone);
 }

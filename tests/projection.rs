@@ -358,6 +358,45 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
 /// replay's own, byte for byte; a scenario not simulated in full (only one persona's customers
 /// after an edit of that persona) is replayed on its own; the projection is the full one with
 /// the replays' breakage; and the replays the caller keeps are taken as they are.
+/// A one-off cache (the CLI's) keeps no drawn futures, and gives what a kept cache gives.
+#[test]
+fn a_one_off_cache_keeps_no_drawn_futures() {
+    let tx = history(400, 16);
+    let p = three_groups();
+    let pop = Population::from_project(&p, &tx);
+    let basis = ProjectionBasis::fit(&p, &tx).unwrap();
+    let options = ProjectionOptions {
+        horizon_months: 6,
+        runs: 4,
+        seed: 2,
+        futures: None,
+        fast: true,
+    };
+    let go = AtomicBool::new(false);
+    let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+    let mut run = |cache: &mut OutlookCache| {
+        project_replaying(
+            cache,
+            &basis,
+            &p,
+            &chosen,
+            &[None, None],
+            &tx,
+            &pop,
+            options,
+            &|_| {},
+            &go,
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let (mut kept, mut one_off) = (OutlookCache::default(), OutlookCache::one_off());
+    let (a, b) = (run(&mut kept), run(&mut one_off));
+    assert!(kept.holds_drawn_futures());
+    assert!(!one_off.holds_drawn_futures());
+    assert_eq!(a, b);
+}
+
 #[test]
 fn one_pass_gives_the_replays_and_the_projection() {
     let tx = history(600, 15);

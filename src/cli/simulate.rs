@@ -9,9 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::table::render;
 use crate::data::project_io::{LoadError, LoadedProject, load_project_with_data};
+use crate::data::store::Transactions;
 use crate::export::write_result_tables;
 use crate::format::count;
-use crate::data::store::Transactions;
 use crate::model::{Date, Project, Scenario, Severity};
 use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::{ModelReport, model_report};
@@ -337,7 +337,7 @@ fn project_and_replay(
     let known: Vec<Option<Replay>> = scenarios.iter().map(|_| None).collect();
     let never = AtomicBool::new(false);
     project_replaying(
-        &mut OutlookCache::default(),
+        &mut OutlookCache::one_off(),
         &basis,
         project,
         scenarios,

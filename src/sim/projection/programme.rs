@@ -540,9 +540,25 @@ pub struct OutlookCache {
     /// Customer-scenario pairs the last call simulated (0: every outlook was read from the sums
     /// kept).
     simulated: u64,
+    /// Never keep the drawn futures ([`OutlookCache::one_off`]).
+    one_off: bool,
 }
 
 impl OutlookCache {
+    /// A cache for one call (the CLI's): it keeps no drawn futures, which only a next call
+    /// would read (they can take ~100 MB).
+    pub fn one_off() -> OutlookCache {
+        OutlookCache {
+            one_off: true,
+            ..OutlookCache::default()
+        }
+    }
+
+    /// Whether it holds drawn futures for the next call (never for [`OutlookCache::one_off`]).
+    pub fn holds_drawn_futures(&self) -> bool {
+        self.draws.is_some()
+    }
+
     /// How many customers the last call simulated, counted once per scenario they were
     /// simulated under: 0 when every outlook was read from the sums kept.
     pub fn last_simulated(&self) -> u64 {
@@ -740,6 +756,7 @@ fn simulate_missing(
                 .draws
                 .take()
                 .filter(|(o, period, _)| *o == options && *period == project.settings.model_period),
+            one_off: cache.one_off,
             ..OutlookCache::default()
         };
     }
@@ -788,7 +805,7 @@ fn simulate_missing(
             progress,
             cancel,
             before.as_deref(),
-            true,
+            !cache.one_off,
         )?
         else {
             return Ok(None);
