@@ -589,10 +589,12 @@ pub fn replay_context(project: &Project) -> Project {
     context
 }
 
-/// What a replay reads of `scenario` (see [`replay_context`]): all of it but its description,
-/// with its persona overrides reduced to what a replay reads.
+/// What a replay reads of `scenario` (see [`replay_context`]): all of it but its name (which a
+/// replay only carries: [`Replay::scenario`]) and description, with its persona overrides
+/// reduced to what a replay reads.
 pub fn replayed_scenario(scenario: &Scenario) -> Scenario {
     let mut scenario = Scenario {
+        name: String::new(),
         description: String::new(),
         ..scenario.clone()
     };

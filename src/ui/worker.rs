@@ -266,10 +266,11 @@ fn kept_replays(
         .iter()
         .map(|s| {
             let key = replayed_scenario(s);
-            before
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, r)| r.clone())
+            // A renamed scenario's replay is the one kept, under the new name.
+            before.iter().find(|(k, _)| *k == key).map(|(_, r)| Replay {
+                scenario: s.name.clone(),
+                ..r.clone()
+            })
         })
         .collect()
 }
@@ -726,6 +727,12 @@ mod tests {
         for (r, s) in edited.iter().zip(&other.scenarios) {
             assert_eq!(*r, replay(&other, s, &tx, &pop));
         }
+        // A renamed scenario is not replayed again: its replay comes under the new name.
+        other.scenarios[0].name.push_str(" (renamed)");
+        let renamed = replays_for(&kept, &other, &tx, &pop, &|_| {}, &stop).unwrap();
+        assert_eq!(renamed[0].scenario, other.scenarios[0].name);
+        assert_eq!(renamed[0], replay(&other, &other.scenarios[0], &tx, &pop));
+        assert_eq!(renamed[1..], edited[1..]);
         let redeems = other.personas[0].response.redemption_propensity;
         other.personas[0].response.redemption_propensity = (redeems - 0.3).max(0.0);
         assert!(replays_for(&kept, &other, &tx, &pop, &|_| {}, &stop).is_none());
