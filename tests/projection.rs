@@ -374,7 +374,7 @@ fn a_one_off_cache_keeps_no_drawn_futures() {
     };
     let go = AtomicBool::new(false);
     let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-    let mut run = |cache: &mut OutlookCache| {
+    let run = |cache: &mut OutlookCache| {
         project_replaying(
             cache,
             &basis,
