@@ -354,10 +354,6 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
     assert_eq!(reusing(&p, &go).1, 0);
 }
 
-/// One pass gives the replays and the projection: a replay read off the projection's pass is the
-/// replay's own, byte for byte; a scenario not simulated in full (only one persona's customers
-/// after an edit of that persona) is replayed on its own; the projection is the full one with
-/// the replays' breakage; and the replays the caller keeps are taken as they are.
 /// A one-off cache (the CLI's) keeps no drawn futures, and gives what a kept cache gives.
 #[test]
 fn a_one_off_cache_keeps_no_drawn_futures() {
@@ -397,6 +393,10 @@ fn a_one_off_cache_keeps_no_drawn_futures() {
     assert_eq!(a, b);
 }
 
+/// One pass gives the replays and the projection: a replay read off the projection's pass is the
+/// replay's own, byte for byte; a scenario not simulated in full (only one persona's customers
+/// after an edit of that persona) is replayed on its own; the projection is the full one with
+/// the replays' breakage; and the replays the caller keeps are taken as they are.
 #[test]
 fn one_pass_gives_the_replays_and_the_projection() {
     let tx = history(600, 15);
