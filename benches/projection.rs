@@ -20,12 +20,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::sync::atomic::AtomicBool;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::projection::programme::{
-    OutlookCache, ProjectionBasis, ProjectionOptions, project, project_from, project_replaying,
-    project_reusing,
+    Control, Fitted, OutlookCache, ProjectionBasis, ProjectionOptions, project, project_from,
+    project_replaying, project_reusing,
 };
 use tierlab::sim::replay::{Population, replay};
 
@@ -123,7 +122,11 @@ fn bench(c: &mut Criterion) {
         fast: false,
     };
     let basis = ProjectionBasis::fit(&p, &tx).unwrap();
-    let never = AtomicBool::new(false);
+    let fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &pop,
+    };
     let mut g = c.benchmark_group("projection_100k_customers_24_months_3_scenarios");
     g.sample_size(10);
     g.bench_function("100_runs", |b| {
@@ -142,15 +145,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("fast_mode", |b| {
         b.iter(|| {
             project_from(
-                &basis,
+                black_box(fitted),
                 black_box(&p),
                 &chosen,
                 &breakage,
-                black_box(&tx),
-                &pop,
                 full.fast(),
-                &|_| {},
-                &never,
+                Control::none(),
             )
             .unwrap()
             .unwrap()
@@ -161,15 +161,12 @@ fn bench(c: &mut Criterion) {
         let chosen: Vec<&Scenario> = edited.scenarios.iter().collect();
         project_reusing(
             cache,
-            &basis,
+            black_box(fitted),
             black_box(edited),
             &chosen,
             &breakage,
-            black_box(&tx),
-            &pop,
             full.fast(),
-            &|_| {},
-            &never,
+            Control::none(),
         )
         .unwrap()
         .unwrap()
@@ -233,17 +230,19 @@ fn bench(c: &mut Criterion) {
             flip = !flip;
             with_personas.personas[1].response.frequency_uplift_pct = if flip { 5.0 } else { 6.0 };
             let chosen: Vec<&Scenario> = with_personas.scenarios.iter().collect();
+            let fitted = Fitted {
+                basis: &basis,
+                tx: &tx,
+                pop: &persona_pop,
+            };
             project_reusing(
                 &mut cache,
-                &basis,
+                black_box(fitted),
                 black_box(&with_personas),
                 &chosen,
                 &breakage,
-                black_box(&tx),
-                &persona_pop,
                 full.fast(),
-                &|_| {},
-                &never,
+                Control::none(),
             )
             .unwrap()
             .unwrap()
@@ -260,15 +259,12 @@ fn bench(c: &mut Criterion) {
         let chosen: Vec<&Scenario> = edited.scenarios.iter().collect();
         project_replaying(
             cache,
-            &basis,
+            black_box(fitted),
             black_box(edited),
             &chosen,
             known,
-            black_box(&tx),
-            &pop,
             full.fast(),
-            &|_| {},
-            &never,
+            Control::none(),
         )
         .unwrap()
         .unwrap()

@@ -9,8 +9,8 @@ use tierlab::data::store::Transactions;
 use tierlab::model::*;
 use tierlab::sim::generate::{GeneratorConfig, generate};
 use tierlab::sim::projection::programme::{
-    Band, Bands, OutlookCache, Projection, ProjectionBasis, ProjectionOptions, project,
-    project_from, project_replaying, project_reusing,
+    Band, Bands, Control, Fitted, OutlookCache, Projection, ProjectionBasis, ProjectionOptions,
+    project, project_from, project_replaying, project_reusing,
 };
 use tierlab::sim::replay::{Population, Replay, replay};
 
@@ -100,6 +100,14 @@ fn run_from(
         fast: false,
     };
     project(p, &scenarios, &breakage, tx, &pop, options).unwrap()
+}
+
+/// Progress ignored, stopped by `cancel`.
+fn control(cancel: &AtomicBool) -> Control<'_> {
+    Control {
+        progress: &|_| {},
+        cancel,
+    }
 }
 
 fn still() -> Response {
@@ -299,9 +307,14 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
     };
     let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
     let none = [None, None];
+    let fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &pop,
+    };
     let all = |p: &Project| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        project_from(&basis, p, &chosen, &none, &tx, &pop, options, &|_| {}, &go)
+        project_from(fitted, p, &chosen, &none, options, control(&go))
             .unwrap()
             .unwrap()
     };
@@ -310,15 +323,12 @@ fn a_persona_edit_reprojects_only_that_personas_customers() {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
         let out = project_reusing(
             &mut cache,
-            &basis,
+            fitted,
             p,
             &chosen,
             &none,
-            &tx,
-            &pop,
             options,
-            &|_| {},
-            cancel,
+            control(cancel),
         )
         .unwrap();
         (out, cache.last_simulated())
@@ -370,21 +380,16 @@ fn a_one_off_cache_keeps_no_drawn_futures() {
     };
     let go = AtomicBool::new(false);
     let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
+    let fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &pop,
+    };
     let run = |cache: &mut OutlookCache| {
-        project_replaying(
-            cache,
-            &basis,
-            &p,
-            &chosen,
-            &[None, None],
-            &tx,
-            &pop,
-            options,
-            &|_| {},
-            &go,
-        )
-        .unwrap()
-        .unwrap()
+        let known = [None, None];
+        project_replaying(cache, fitted, &p, &chosen, &known, options, control(&go))
+            .unwrap()
+            .unwrap()
     };
     let (mut kept, mut one_off) = (OutlookCache::default(), OutlookCache::one_off());
     let (a, b) = (run(&mut kept), run(&mut one_off));
@@ -412,37 +417,22 @@ fn one_pass_gives_the_replays_and_the_projection() {
     };
     let go = AtomicBool::new(false);
     let mut cache = OutlookCache::default();
+    let fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &pop,
+    };
     let mut check = |p: &Project, known: &[Option<Replay>]| -> (Vec<Replay>, u64) {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        let (projection, replays) = project_replaying(
-            &mut cache,
-            &basis,
-            p,
-            &chosen,
-            known,
-            &tx,
-            &pop,
-            options,
-            &|_| {},
-            &go,
-        )
-        .unwrap()
-        .unwrap();
+        let (projection, replays) =
+            project_replaying(&mut cache, fitted, p, &chosen, known, options, control(&go))
+                .unwrap()
+                .unwrap();
         for (r, s) in replays.iter().zip(&p.scenarios) {
             assert_eq!(*r, replay(p, s, &tx, &pop), "{}", s.name);
         }
         let breakage: Vec<Option<f64>> = replays.iter().map(|r| r.breakage_rate).collect();
-        let all = project_from(
-            &basis,
-            p,
-            &chosen,
-            &breakage,
-            &tx,
-            &pop,
-            options,
-            &|_| {},
-            &go,
-        );
+        let all = project_from(fitted, p, &chosen, &breakage, options, control(&go));
         assert_eq!(projection, all.unwrap().unwrap());
         (replays, cache.last_simulated())
     };
@@ -603,28 +593,21 @@ fn an_edit_reprojects_only_the_edited_scenario() {
         fast: true,
     };
     let (go, stop) = (AtomicBool::new(false), AtomicBool::new(true));
+    let fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &pop,
+    };
     let all_with = |p: &Project, b: &[Option<f64>]| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        project_from(&basis, p, &chosen, b, &tx, &pop, options, &|_| {}, &go)
+        project_from(fitted, p, &chosen, b, options, control(&go))
             .unwrap()
             .unwrap()
     };
     let mut cache = OutlookCache::default();
     let mut reusing = |p: &Project, b: &[Option<f64>], cancel: &AtomicBool| {
         let chosen: Vec<&Scenario> = p.scenarios.iter().collect();
-        project_reusing(
-            &mut cache,
-            &basis,
-            p,
-            &chosen,
-            b,
-            &tx,
-            &pop,
-            options,
-            &|_| {},
-            cancel,
-        )
-        .unwrap()
+        project_reusing(&mut cache, fitted, p, &chosen, b, options, control(cancel)).unwrap()
     };
     let none = [None, None];
     let first = reusing(&p, &none, &go).unwrap();

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
@@ -16,8 +15,8 @@ use crate::model::{Date, Project, Scenario, Severity};
 use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
-    GroupOutlook, OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
-    ScenarioOutlook, project_replaying, projection_measures,
+    Control, Fitted, GroupOutlook, OutlookCache, Projection, ProjectionBasis, ProjectionError,
+    ProjectionOptions, ScenarioOutlook, project_replaying, projection_measures,
 };
 use crate::sim::replay::{
     Population, Replay, Totals, comparison_measures, explain as explain_customer, replay,
@@ -335,18 +334,19 @@ fn project_and_replay(
 ) -> Result<(Projection, Vec<Replay>), ProjectionError> {
     let basis = ProjectionBasis::fit(project, tx)?;
     let known: Vec<Option<Replay>> = scenarios.iter().map(|_| None).collect();
-    let never = AtomicBool::new(false);
+    let fitted = Fitted {
+        basis: &basis,
+        tx,
+        pop,
+    };
     project_replaying(
         &mut OutlookCache::one_off(),
-        &basis,
+        fitted,
         project,
         scenarios,
         &known,
-        tx,
-        pop,
         options,
-        &|_| {},
-        &never,
+        Control::none(),
     )?
     .ok_or(ProjectionError::Cancelled)
 }

@@ -20,7 +20,7 @@ use crate::model::{Project, Scenario};
 use crate::sim::generate::{Generated, GeneratorConfig, generate};
 use crate::sim::models::report::{ModelReport, model_report};
 use crate::sim::projection::programme::{
-    OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
+    Control, Fitted, OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
     project_replaying,
 };
 use crate::sim::replay::{
@@ -424,17 +424,23 @@ impl Worker {
                 ..ProjectionOptions::from_project(&project)
             };
             let projected = basis_for(&kept, &project, &tx).and_then(|(basis, mut outlooks)| {
+                let fitted = Fitted {
+                    basis: &basis,
+                    tx: &tx,
+                    pop: &pop,
+                };
+                let control = Control {
+                    progress: &set_progress,
+                    cancel: &run.cancel,
+                };
                 let p = project_replaying(
                     &mut outlooks,
-                    &basis,
+                    fitted,
                     &project,
                     &scenarios,
                     &known,
-                    &tx,
-                    &pop,
                     options,
-                    &set_progress,
-                    &run.cancel,
+                    control,
                 );
                 // Kept for the next edit, while the models are still the kept ones.
                 if let Some(c) = lock(&kept)

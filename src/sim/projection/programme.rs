@@ -513,6 +513,39 @@ pub enum ProjectionError {
     Fit(#[from] FitError),
 }
 
+/// What a projection draws from besides the project: the models fitted on the data, the data
+/// and its population. An [`OutlookCache`] serves one basis and its data; the project (and so
+/// the population) may change from call to call.
+#[derive(Clone, Copy)]
+pub struct Fitted<'a> {
+    /// The fitted models and the customers' summaries ([`ProjectionBasis::fit`] on `tx`).
+    pub basis: &'a ProjectionBasis,
+    /// The transactions the models were fitted on.
+    pub tx: &'a Transactions,
+    /// Each customer's segment and persona under the project ([`Population::from_project`]).
+    pub pop: &'a Population,
+}
+
+/// How a worker thread follows a projection and stops it.
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    /// Called with the share done (0–1) as chunks of customers finish.
+    pub progress: &'a (dyn Fn(f64) + Sync),
+    /// Setting it stops the projection early: the call gives `Ok(None)`.
+    pub cancel: &'a AtomicBool,
+}
+
+impl Control<'static> {
+    /// No progress reported, never cancelled.
+    pub fn none() -> Control<'static> {
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        Control {
+            progress: &|_| {},
+            cancel: &NEVER,
+        }
+    }
+}
+
 /// The simulated sums of earlier projections, reused while nothing they depend on has changed.
 /// The sums are kept per scenario and persona group (each persona's customers, then the customers
 /// of no persona): a group's sums under a scenario depend on the scenario (but its name,
@@ -620,38 +653,21 @@ fn sum_groups<'s>(
 /// for it) simulates that persona's customers alone, and editing the gross margin, the discount
 /// rate, a breakage rate or a text simulates nothing (the outlooks are read again from the sums
 /// kept). The result is the one [`project_from`] gives for all of them (a test checks it).
-/// `cache` must be used with one `basis` (and its data) only.
-#[allow(clippy::too_many_arguments)]
+/// `cache` must be used with one basis (and its data) only.
 pub fn project_reusing(
     cache: &mut OutlookCache,
-    basis: &ProjectionBasis,
+    fitted: Fitted,
     project: &Project,
     scenarios: &[&Scenario],
     breakage: &[Option<f64>],
-    tx: &Transactions,
-    pop: &Population,
     options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
+    control: Control,
 ) -> Result<Option<Projection>, ProjectionError> {
-    let keys = group_keys(project, scenarios);
-    if simulate_missing(
-        cache,
-        basis,
-        project,
-        scenarios,
-        &keys,
-        &[],
-        tx,
-        pop,
-        options,
-        progress,
-        cancel,
-    )?
-    .is_none()
-    {
+    let Some((keys, _)) =
+        simulate_missing(cache, fitted, project, scenarios, &[], options, control)?
+    else {
         return Ok(None);
-    }
+    };
     read_kept(cache, &keys, project, scenarios, breakage).map(Some)
 }
 
@@ -662,25 +678,20 @@ pub fn project_reusing(
 /// the seed), else replayed on its own. The projection's liability takes the breakage of these
 /// replays. Replays and projection are the ones [`crate::sim::replay::replay`] and
 /// [`project_from`] give (a test checks it); what the GUI calls on every edit.
-#[allow(clippy::too_many_arguments)]
 pub fn project_replaying(
     cache: &mut OutlookCache,
-    basis: &ProjectionBasis,
+    fitted: Fitted,
     project: &Project,
     scenarios: &[&Scenario],
     known: &[Option<Replay>],
-    tx: &Transactions,
-    pop: &Population,
     options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
+    control: Control,
 ) -> Result<Option<(Projection, Vec<Replay>)>, ProjectionError> {
-    let keys = group_keys(project, scenarios);
     let unknown: Vec<bool> = (0..scenarios.len())
         .map(|i| known.get(i).is_none_or(Option::is_none))
         .collect();
-    let Some(read_off) = simulate_missing(
-        cache, basis, project, scenarios, &keys, &unknown, tx, pop, options, progress, cancel,
+    let Some((keys, read_off)) = simulate_missing(
+        cache, fitted, project, scenarios, &unknown, options, control,
     )?
     else {
         return Ok(None);
@@ -701,8 +712,14 @@ pub fn project_replaying(
                         ..r
                     },
                     None => {
-                        let Some(r) = replay_with(project, scenario, tx, pop, &|_| {}, cancel)
-                        else {
+                        let Some(r) = replay_with(
+                            project,
+                            scenario,
+                            fitted.tx,
+                            fitted.pop,
+                            &|_| {},
+                            control.cancel,
+                        ) else {
                             return Ok(None);
                         };
                         r
@@ -731,23 +748,21 @@ fn group_keys(project: &Project, scenarios: &[&Scenario]) -> Vec<Vec<GroupKey>> 
         .collect()
 }
 
-/// Simulates into `cache` the scenarios and groups (`keys`, from [`group_keys`]) whose sums it
-/// does not hold for this project and these options, each once; `None` when cancelled. Gives,
-/// for each scenario `i` with `replays[i]`, its replay when it was read off the pass.
-#[allow(clippy::too_many_arguments)]
+/// Each scenario's keys ([`group_keys`]), having simulated into `cache` the scenarios and
+/// groups whose sums it does not hold for this project and these options, each once; `None`
+/// when cancelled. Gives besides, for each scenario `i` with `replays[i]`, its replay when it
+/// was read off the pass.
+#[allow(clippy::type_complexity)]
 fn simulate_missing(
     cache: &mut OutlookCache,
-    basis: &ProjectionBasis,
+    fitted: Fitted,
     project: &Project,
     scenarios: &[&Scenario],
-    keys: &[Vec<GroupKey>],
     replays: &[bool],
-    tx: &Transactions,
-    pop: &Population,
     options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
-) -> Result<Option<Vec<Option<Replay>>>, ProjectionError> {
+    control: Control,
+) -> Result<Option<(Vec<Vec<GroupKey>>, Vec<Option<Replay>>)>, ProjectionError> {
+    let keys = group_keys(project, scenarios);
     let context = (grouped_context(project), options);
     if cache.context.as_ref() != Some(&context) {
         *cache = OutlookCache {
@@ -792,22 +807,15 @@ fn simulate_missing(
             .map(|&i| replays.get(i).copied().unwrap_or(false))
             .collect();
         let before = cache.draws.as_ref().map(|(_, _, d)| Arc::clone(d));
-        let Some(simulation) = project_drawn(
-            basis,
-            project,
-            &chosen_scenarios,
-            &wanted,
-            baseline,
-            &chosen_replays,
-            tx,
-            pop,
-            options,
-            progress,
-            cancel,
-            before.as_deref(),
-            !cache.one_off,
-        )?
-        else {
+        let pass = Pass {
+            scenarios: &chosen_scenarios,
+            wanted: &wanted,
+            with_baseline: baseline,
+            replays: &chosen_replays,
+            drawn: before.as_deref(),
+            keep: !cache.one_off,
+        };
+        let Some(simulation) = project_drawn(fitted, project, pass, options, control)? else {
             return Ok(None);
         };
         if let Some(d) = simulation.drawn {
@@ -832,7 +840,7 @@ fn simulate_missing(
     cache
         .scenarios
         .retain(|(k, _)| keys.iter().any(|row| row.contains(k)));
-    Ok(Some(read_off))
+    Ok(Some((keys, read_off)))
 }
 
 /// The projection read from the sums `cache` keeps for `keys` (each scenario's groups added up
@@ -1145,7 +1153,6 @@ pub fn project(
     pop: &Population,
     options: ProjectionOptions,
 ) -> Result<Projection, ProjectionError> {
-    let never = AtomicBool::new(false);
     project_with(
         project,
         scenarios,
@@ -1153,15 +1160,12 @@ pub fn project(
         tx,
         pop,
         options,
-        &|_| {},
-        &never,
+        Control::none(),
     )?
     .ok_or(ProjectionError::Cancelled)
 }
 
-/// [`project`] for a worker thread: `progress` gets the share done (0–1); setting `cancel`
-/// stops early with `Ok(None)`.
-#[allow(clippy::too_many_arguments)]
+/// [`project`] for a worker thread, followed and stopped through `control`.
 pub fn project_with(
     project: &Project,
     scenarios: &[&Scenario],
@@ -1169,46 +1173,37 @@ pub fn project_with(
     tx: &Transactions,
     pop: &Population,
     options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
+    control: Control,
 ) -> Result<Option<Projection>, ProjectionError> {
     let basis = ProjectionBasis::fit(project, tx)?;
-    project_from(
-        &basis, project, scenarios, breakage, tx, pop, options, progress, cancel,
-    )
+    let fitted = Fitted {
+        basis: &basis,
+        tx,
+        pop,
+    };
+    project_from(fitted, project, scenarios, breakage, options, control)
 }
 
-/// [`project_with`] from models fitted before (`basis`, from [`ProjectionBasis::fit`] on the same
-/// `tx` and model settings): what the GUI calls on every edit.
-#[allow(clippy::too_many_arguments)]
+/// [`project_with`] from models fitted before (`fitted.basis`, from [`ProjectionBasis::fit`] on
+/// the same data and model settings).
 pub fn project_from(
-    basis: &ProjectionBasis,
+    fitted: Fitted,
     project: &Project,
     scenarios: &[&Scenario],
     breakage: &[Option<f64>],
-    tx: &Transactions,
-    pop: &Population,
     options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
+    control: Control,
 ) -> Result<Option<Projection>, ProjectionError> {
     let wanted = vec![vec![true; project.personas.len() + 1]; scenarios.len()];
-    let Some(simulation) = project_drawn(
-        basis,
-        project,
+    let pass = Pass {
         scenarios,
-        &wanted,
-        true,
-        &[],
-        tx,
-        pop,
-        options,
-        progress,
-        cancel,
-        None,
-        false,
-    )?
-    else {
+        wanted: &wanted,
+        with_baseline: true,
+        replays: &[],
+        drawn: None,
+        keep: false,
+    };
+    let Some(simulation) = project_drawn(fitted, project, pass, options, control)? else {
         return Ok(None);
     };
     // Each scenario's groups, in group order (as the pairs are simulated).
@@ -1293,29 +1288,46 @@ struct Simulation {
     replays: Vec<Option<Replay>>,
 }
 
-/// [`project_from`] for the persona groups `wanted[s]` of each scenario `s` (a persona's
-/// index, then the customers of no persona), with the replay of each scenario `s` for which
-/// `replays[s]` holds read off the same pass when it is simulated for every group, reading every customer's futures from `drawn`
-/// (drawn before with the same basis, project settings and options) instead of drawing them, or,
-/// with `keep`, returning them as drawn (when there are at most [`MAX_KEPT_FUTURES`] and every
-/// customer is simulated). Customers of no group wanted are skipped unless `with_baseline` asks
-/// for the baseline's sums (without it, those returned are not the baseline's).
-#[allow(clippy::too_many_arguments)]
-fn project_drawn(
-    basis: &ProjectionBasis,
-    project: &Project,
-    scenarios: &[&Scenario],
-    wanted: &[Vec<bool>],
+/// What one pass of [`project_drawn`] simulates.
+#[derive(Clone, Copy)]
+struct Pass<'p> {
+    /// The scenarios.
+    scenarios: &'p [&'p Scenario],
+    /// `wanted[s]`: the persona groups simulated under scenario `s` (a persona's index, then
+    /// the customers of no persona).
+    wanted: &'p [Vec<bool>],
+    /// Whether the baseline's sums are asked for: without it, customers of no group wanted are
+    /// skipped, and the baseline's sums returned are not the baseline's.
     with_baseline: bool,
-    replays: &[bool],
-    tx: &Transactions,
-    pop: &Population,
-    options: ProjectionOptions,
-    progress: &(dyn Fn(f64) + Sync),
-    cancel: &AtomicBool,
-    drawn: Option<&Drawn>,
+    /// `replays[s]`: read scenario `s`'s replay off the pass (when it is simulated for every
+    /// group).
+    replays: &'p [bool],
+    /// Every customer's futures drawn before (with the same basis, project settings and
+    /// options), read instead of drawing them.
+    drawn: Option<&'p Drawn>,
+    /// Return the futures as drawn (when there are at most [`MAX_KEPT_FUTURES`] and every
+    /// customer is simulated).
     keep: bool,
+}
+
+/// [`project_from`] for what `pass` asks.
+fn project_drawn(
+    fitted: Fitted,
+    project: &Project,
+    pass: Pass,
+    options: ProjectionOptions,
+    control: Control,
 ) -> Result<Option<Simulation>, ProjectionError> {
+    let Fitted { basis, tx, pop } = fitted;
+    let Control { progress, cancel } = control;
+    let Pass {
+        scenarios,
+        wanted,
+        with_baseline,
+        replays,
+        drawn,
+        keep,
+    } = pass;
     let settings = &project.settings;
     let period = settings.model_period;
     let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
