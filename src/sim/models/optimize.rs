@@ -51,6 +51,10 @@ pub fn bfgs(
     for i in 0..n {
         h[i * n + i] = 1.0;
     }
+    // How often the search got stuck.
+    let mut stuck = Stuck::default();
+    // Steps in a row that lowered the objective by rounding errors only.
+    let mut crawl = 0;
     for iter in 0..max_iter {
         if g.iter().all(|v| v.abs() < gtol) {
             return Ok(Minimum {
@@ -97,7 +101,17 @@ pub fn bfgs(
                     iterations: iter,
                 });
             }
-            return Err(OptimizeError::NoConvergence(iter));
+            match stuck.again(&mut h, n, &g, gtol) {
+                Some(true) => {
+                    return Ok(Minimum {
+                        x,
+                        f: fx,
+                        iterations: iter,
+                    });
+                }
+                Some(false) => return Err(OptimizeError::NoConvergence(iter)),
+                None => continue,
+            }
         };
         let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
@@ -113,6 +127,12 @@ pub fn bfgs(
             }
         }
         let small_change = (fx - fn_).abs() <= 1e-15 * fx.abs().max(1.0);
+        // A step that lowers the objective by rounding errors only (at most 10⁻¹³ of it).
+        crawl = if fn_ >= fx - 1e-13 * fx.abs().max(1.0) {
+            crawl + 1
+        } else {
+            0
+        };
         x = xn;
         fx = fn_;
         g = gn;
@@ -123,8 +143,64 @@ pub fn bfgs(
                 iterations: iter + 1,
             });
         }
+        if crawl == CRAWL_STEPS {
+            // The next ones would do no better.
+            crawl = 0;
+            match stuck.again(&mut h, n, &g, gtol) {
+                Some(true) => {
+                    return Ok(Minimum {
+                        x,
+                        f: fx,
+                        iterations: iter + 1,
+                    });
+                }
+                Some(false) => return Err(OptimizeError::NoConvergence(iter + 1)),
+                None => {}
+            }
+        }
     }
     Err(OptimizeError::NoConvergence(max_iter))
+}
+
+/// Steps in a row that lower the objective by rounding errors only, after which [`bfgs`] is
+/// stuck.
+const CRAWL_STEPS: usize = 10;
+
+/// Restarts from steepest descent [`bfgs`] makes at most after it got stuck.
+const MAX_RESTARTS: usize = 3;
+
+/// Where [`bfgs`] got stuck: no step lowers the objective by more than rounding errors (none
+/// is found, or [`CRAWL_STEPS`] in a row do no better), and the gradient is not small enough
+/// to stop.
+#[derive(Default)]
+struct Stuck {
+    /// Restarts from steepest descent so far.
+    restarts: usize,
+}
+
+impl Stuck {
+    /// What to do, stuck with gradient `g`: stop, converged (`Some(true)`), when the gradient
+    /// is below 10⁴ `gtol`, as a likelihood flat along a ridge to the edge of the parameter
+    /// space leaves it (the search cannot climb further at the precision of the objective);
+    /// else restart from steepest descent (`h` back to the identity; `None`: go on),
+    /// [`MAX_RESTARTS`] times at most; then stop, converged if the gradient is below √`gtol`
+    /// (rounding errors in it, as near the edge of the parameters), else failed
+    /// (`Some(false)`).
+    fn again(&mut self, h: &mut [f64], n: usize, g: &[f64], gtol: f64) -> Option<bool> {
+        if g.iter().all(|v| v.abs() < gtol * 1e4) {
+            return Some(true);
+        }
+        if self.restarts == MAX_RESTARTS {
+            return Some(g.iter().all(|v| v.abs() < gtol.sqrt()));
+        }
+        self.restarts += 1;
+        for i in 0..n {
+            for j in 0..n {
+                h[i * n + j] = if i == j { 1.0 } else { 0.0 };
+            }
+        }
+        None
+    }
 }
 
 /// Inverts a symmetric positive-definite matrix (row-major, `n × n`) by Gauss-Jordan elimination
@@ -230,6 +306,22 @@ mod tests {
         // Unbounded below along x: diverges.
         let g = |x: &[f64]| (-x[0], vec![-1.0]);
         assert!(bfgs(&g, &[0.0], 1e-8, 10_000).is_err());
+    }
+
+    #[test]
+    fn a_point_no_step_improves_is_the_minimum_at_the_precision_of_the_objective() {
+        // The gradient is off by 2·10⁻⁵ (as rounding leaves a likelihood's near the edge of
+        // its parameters): at x = 0 no step along it lowers x², yet it is above the tolerance.
+        let f = |x: &[f64]| (x[0] * x[0], vec![2.0 * x[0] + 2e-5]);
+        let m = bfgs(&f, &[1.0], 1e-9, 2000).unwrap();
+        assert!(m.x[0].abs() < 1e-4, "{m:?}");
+        assert!(m.iterations < 100, "{m:?}");
+        // Far from any minimum, a search that cannot step still fails.
+        let cliff = |x: &[f64]| (if x[0] < 1.0 { 1.0 } else { x[0] }, vec![1.0]);
+        assert!(matches!(
+            bfgs(&cliff, &[2.0], 1e-9, 2000),
+            Err(OptimizeError::NoConvergence(_))
+        ));
     }
 
     #[test]
