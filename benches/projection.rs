@@ -224,20 +224,20 @@ fn bench(c: &mut Criterion) {
     ];
     with_personas.personas = ["Frequent", "Middle", "Occasional"].map(persona).to_vec();
     let persona_pop = Population::from_project(&with_personas, &tx);
+    let persona_fitted = Fitted {
+        basis: &basis,
+        tx: &tx,
+        pop: &persona_pop,
+    };
     let mut cache = OutlookCache::default();
     g.bench_function("fast_mode_after_a_persona_edit", |b| {
         b.iter(|| {
             flip = !flip;
             with_personas.personas[1].response.frequency_uplift_pct = if flip { 5.0 } else { 6.0 };
             let chosen: Vec<&Scenario> = with_personas.scenarios.iter().collect();
-            let fitted = Fitted {
-                basis: &basis,
-                tx: &tx,
-                pop: &persona_pop,
-            };
             project_reusing(
                 &mut cache,
-                black_box(fitted),
+                black_box(persona_fitted),
                 black_box(&with_personas),
                 &chosen,
                 &breakage,

@@ -1559,6 +1559,12 @@ impl<'a, 'l> Member<'a, 'l> {
         m
     }
 
+    /// The member's points balance.
+    #[cfg(test)]
+    pub(crate) fn balance(&self) -> i64 {
+        self.balance
+    }
+
     /// The member's tier (0 = the entry tier, or no tiers).
     pub(crate) fn tier(&self) -> usize {
         self.tier

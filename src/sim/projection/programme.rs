@@ -748,11 +748,13 @@ fn group_keys(project: &Project, scenarios: &[&Scenario]) -> Vec<Vec<GroupKey>> 
         .collect()
 }
 
-/// Each scenario's keys ([`group_keys`]), having simulated into `cache` the scenarios and
-/// groups whose sums it does not hold for this project and these options, each once; `None`
-/// when cancelled. Gives besides, for each scenario `i` with `replays[i]`, its replay when it
-/// was read off the pass.
-#[allow(clippy::type_complexity)]
+/// What [`simulate_missing`] gives: each scenario's keys ([`group_keys`]), and each scenario's
+/// replay when it was asked for and read off the pass.
+type KeysAndReplays = (Vec<Vec<GroupKey>>, Vec<Option<Replay>>);
+
+/// Simulates into `cache` the scenarios and groups whose sums it does not hold for this project
+/// and these options, each once, reading off the pass the replay of each scenario `i` with
+/// `replays[i]` when it can; `None` when cancelled.
 fn simulate_missing(
     cache: &mut OutlookCache,
     fitted: Fitted,
@@ -761,7 +763,7 @@ fn simulate_missing(
     replays: &[bool],
     options: ProjectionOptions,
     control: Control,
-) -> Result<Option<(Vec<Vec<GroupKey>>, Vec<Option<Replay>>)>, ProjectionError> {
+) -> Result<Option<KeysAndReplays>, ProjectionError> {
     let keys = group_keys(project, scenarios);
     let context = (grouped_context(project), options);
     if cache.context.as_ref() != Some(&context) {
@@ -2102,5 +2104,190 @@ mod tests {
             Band::of(&[1.0, 2.0, 3.0]),
             Band::widened(&[1.0, 2.0, 3.0], 1.0)
         );
+    }
+
+    /// A scenario of the property test below: its expiry, tiers (with their window and
+    /// downgrade policy), catalogue and earning cap drawn.
+    fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
+        use crate::model::{
+            DowngradePolicy, EarningRules, Expiry, Qualification, QualificationWindow,
+            QualifyingMetric, RedemptionPolicy, Reward, Tier,
+        };
+        use proptest::prelude::*;
+        (
+            0u8..3,
+            1u32..18,
+            0u8..5,
+            any::<bool>(),
+            0u32..60,
+            any::<bool>(),
+            prop::option::of(50.0f64..400.0),
+        )
+            .prop_map(
+                |(expiry, months, window, recompute, grace_days, catalogue, cap)| {
+                    let tier = |name: &str, metric, enter: f64, mult: f64| Tier {
+                        name: name.into(),
+                        metric,
+                        enter_threshold: enter,
+                        retain_threshold: enter * 0.7,
+                        earn_multiplier: mult,
+                        annual_benefit_cost: enter / 50.0,
+                        ..Tier::default()
+                    };
+                    let window = match window {
+                        0 => None,
+                        1 => Some(QualificationWindow::Rolling12Months),
+                        2 => Some(QualificationWindow::CalendarYear),
+                        3 => Some(QualificationWindow::Anniversary),
+                        _ => Some(QualificationWindow::Lifetime),
+                    };
+                    Scenario {
+                        name: "drawn".into(),
+                        tiers: window.map_or_else(Vec::new, |_| {
+                            vec![
+                                tier("Base", QualifyingMetric::Spend, 0.0, 1.0),
+                                tier("Silver", QualifyingMetric::Spend, 150.0, 1.5),
+                                tier("Gold", QualifyingMetric::Transactions, 12.0, 2.0),
+                            ]
+                        }),
+                        qualification: Qualification {
+                            window: window.unwrap_or(QualificationWindow::Rolling12Months),
+                            downgrade: if recompute {
+                                DowngradePolicy::Recompute
+                            } else {
+                                DowngradePolicy::OneStep
+                            },
+                            grace_days,
+                        },
+                        earning: EarningRules {
+                            cap_points_per_month: cap,
+                            ..EarningRules::default()
+                        },
+                        rewards: if catalogue {
+                            vec![
+                                Reward {
+                                    name: "small".into(),
+                                    points_cost: 60.0,
+                                    cost: 1.0,
+                                },
+                                Reward {
+                                    name: "large".into(),
+                                    points_cost: 250.0,
+                                    cost: 5.0,
+                                },
+                            ]
+                        } else {
+                            Vec::new()
+                        },
+                        redemption: RedemptionPolicy {
+                            min_balance_points: if catalogue { 0.0 } else { 100.0 },
+                        },
+                        expiry: match expiry {
+                            0 => Expiry::Never,
+                            1 => Expiry::AfterEarning { months },
+                            _ => Expiry::AfterInactivity { months },
+                        },
+                        enrolment_rate_pct: 70.0,
+                        ..Scenario::default()
+                    }
+                },
+            )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The projected ledgers account for every point, run by run: the members' balances at
+        /// the end of the history, plus the points issued, less those redeemed and expired
+        /// after it, are the points outstanding at the horizon; every later month-end stock is
+        /// the one before it plus that month's flows, never negative, and its tiers add up to
+        /// its members.
+        #[test]
+        fn projected_ledgers_account_for_every_point(
+            scenario in arb_scenario(),
+            horizon_months in 1u32..24,
+            runs in 2usize..5,
+            seed in 0u64..1000,
+        ) {
+            use proptest::prelude::*;
+            let start = Date::from_ymd(2022, 1, 1).unwrap();
+            let end = Date::from_ymd(2023, 12, 31).unwrap();
+            let cfg = crate::sim::generate::GeneratorConfig::default_mix(150, seed, start, end);
+            let tx = crate::sim::generate::generate(&cfg).unwrap().to_transactions();
+            let mut project = Project {
+                scenarios: vec![scenario],
+                ..Project::default()
+            };
+            project.settings.launch_date = Date::from_ymd(2022, 7, 1);
+            project.settings.seed = seed;
+            let pop = Population::from_project(&project, &tx);
+            // The fit is another test's matter.
+            let basis = ProjectionBasis::fit(&project, &tx);
+            prop_assume!(basis.is_ok());
+            let basis = basis.unwrap();
+            let fitted = Fitted { basis: &basis, tx: &tx, pop: &pop };
+            let options = ProjectionOptions {
+                horizon_months,
+                runs,
+                seed,
+                futures: None,
+                fast: false,
+            };
+            let scenarios: Vec<&Scenario> = project.scenarios.iter().collect();
+            let pass = Pass {
+                scenarios: &scenarios,
+                wanted: &[vec![true]],
+                with_baseline: true,
+                replays: &[],
+                drawn: None,
+                keep: false,
+            };
+            let sim = project_drawn(fitted, &project, pass, options, Control::none())
+                .unwrap()
+                .unwrap();
+            // The members' balances where the projection takes them up.
+            let engine = Engine::new(&project, scenarios[0], &tx, &pop, sim.sim.end);
+            let mut history = engine.agg();
+            let mut scratch = Scratch::default();
+            let taken_up: i64 = basis
+                .summary
+                .rows
+                .iter()
+                .map(|row| match engine.history(row.customer, &mut history, &mut scratch, None) {
+                    Standing::Member(m) => m.balance(),
+                    _ => 0,
+                })
+                .sum();
+            let [(0, 0, part)] = sim.parts.as_slice() else {
+                panic!("one scenario and group: {} parts", sim.parts.len());
+            };
+            prop_assert_eq!(part.aggs.len(), runs);
+            for agg in &part.aggs {
+                let flow = |m: &crate::sim::replay::Month| {
+                    let t = &m.totals;
+                    t.points_issued - t.points_redeemed - t.points_expired
+                };
+                let flows: i64 = agg.months.iter().map(flow).sum();
+                let last = agg.months.last().unwrap();
+                prop_assert_eq!(taken_up + flows, last.totals.points_outstanding);
+                // The first projected month can hold the history's last days, whose flows are
+                // not the projection's: the stocks add up from the month after it.
+                for k in (part.offset + 1)..agg.months.len() {
+                    let (before, month) = (&agg.months[k - 1], &agg.months[k]);
+                    prop_assert_eq!(
+                        before.totals.points_outstanding + flow(month),
+                        month.totals.points_outstanding,
+                        "month {}", k
+                    );
+                    prop_assert!(month.totals.points_outstanding >= 0);
+                    if !month.tier_members.is_empty() {
+                        prop_assert_eq!(
+                            month.tier_members.iter().sum::<u64>(),
+                            month.totals.members
+                        );
+                    }
+                }
+            }
+        }
     }
 }
