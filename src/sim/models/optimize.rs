@@ -48,9 +48,7 @@ pub fn bfgs(
     }
     // Inverse Hessian approximation, starting as the identity.
     let mut h = vec![0.0; n * n];
-    for i in 0..n {
-        h[i * n + i] = 1.0;
-    }
+    identity(&mut h, n);
     // How often the search got stuck.
     let mut stuck = Stuck::default();
     // Steps in a row that lowered the objective by rounding errors only.
@@ -70,11 +68,7 @@ pub fn bfgs(
         let mut slope = dot(&p, &g);
         if slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
-            for i in 0..n {
-                for j in 0..n {
-                    h[i * n + j] = if i == j { 1.0 } else { 0.0 };
-                }
-            }
+            identity(&mut h, n);
             p = g.iter().map(|v| -v).collect();
             slope = dot(&p, &g);
         }
@@ -162,6 +156,16 @@ pub fn bfgs(
     Err(OptimizeError::NoConvergence(max_iter))
 }
 
+/// Sets `h` (row-major, `n × n`) to the identity: the inverse Hessian of a search that starts,
+/// or starts again, from steepest descent.
+fn identity(h: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in 0..n {
+            h[i * n + j] = if i == j { 1.0 } else { 0.0 };
+        }
+    }
+}
+
 /// Steps in a row that lower the objective by rounding errors only, after which [`bfgs`] is
 /// stuck.
 const CRAWL_STEPS: usize = 10;
@@ -194,11 +198,7 @@ impl Stuck {
             return Some(g.iter().all(|v| v.abs() < gtol.sqrt()));
         }
         self.restarts += 1;
-        for i in 0..n {
-            for j in 0..n {
-                h[i * n + j] = if i == j { 1.0 } else { 0.0 };
-            }
-        }
+        identity(h, n);
         None
     }
 }
