@@ -1,6 +1,7 @@
 //! Parameter recovery and edge cases of the customer models.
 
 use tierlab::model::TransactionModel;
+use tierlab::sim::models::transaction::PARETO_MAX_SHAPE;
 use tierlab::sim::models::{
     Compressed, CustomerSummary, FitError, Summary, TransactionParams, fit_gamma_gamma,
     fit_transactions,
@@ -287,6 +288,12 @@ fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
         fit.log_likelihood
     );
     assert!(s > 10.0 * s_cap, "{:?}", fit.params);
+    // It stops at the largest shape a fit takes, the homogeneous limit for every purpose,
+    // instead of walking on along the ridge (it reached s ≈ 10¹⁰, by seconds of steps that
+    // only rounding told apart); the shape and its scale have no standard errors there.
+    assert!(s <= PARETO_MAX_SHAPE * (1.0 + 1e-12), "{:?}", fit.params);
+    assert_eq!((fit.std_errors[2], fit.std_errors[3]), (None, None));
+    assert!(fit.std_errors[0].is_some() && fit.std_errors[1].is_some());
     // Along the way the mean dropout rate s/β stays where the data put it.
     let (now, then) = (s / beta, s_cap / beta_cap);
     assert!((now - then).abs() < 0.05 * then, "{now} vs {then}");
@@ -296,4 +303,55 @@ fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
         (again - fit.log_likelihood).abs() < 1e-6 * again.abs(),
         "{again}"
     );
+}
+
+/// The fashion-retailer sample fitted to 2024-09-30, the calibration end where the Pareto/NBD
+/// went furthest along its ridge (s ≈ 5.6·10¹¹, 17 s) and reported a log-likelihood 12 units
+/// off the likelihood at its parameters (the terms `±s ln β`, 10¹³ there, cancelled in
+/// rounding): it now stops at the largest shape, at a maximum in every other direction.
+#[test]
+fn pareto_nbd_on_its_ridge_stops_at_the_shape_bound_at_a_maximum() {
+    use tierlab::data::import::{ImportOptions, import_csv};
+    use tierlab::model::{Date, Period};
+    use tierlab::sim::models::transaction::total_log_likelihood;
+    let csv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/fashion-retailer.csv");
+    let tx = import_csv(&csv, &ImportOptions::default()).unwrap().0;
+    let end = Date::from_ymd(2024, 9, 30).unwrap();
+    let data = Compressed::from_summary(&tierlab::sim::models::summarise(
+        &tx,
+        end,
+        None,
+        Period::Week,
+    ));
+    let fit = fit_transactions(TransactionModel::ParetoNbd, &data).unwrap();
+    let TransactionParams::ParetoNbd { r, alpha, s, beta } = fit.params else {
+        panic!("{:?}", fit.params)
+    };
+    assert!(
+        s <= PARETO_MAX_SHAPE * (1.0 + 1e-12) && s > 0.99 * PARETO_MAX_SHAPE,
+        "{:?}",
+        fit.params
+    );
+    let ll = |r: f64, alpha: f64, s: f64, beta: f64| {
+        total_log_likelihood(&TransactionParams::ParetoNbd { r, alpha, s, beta }, &data)
+    };
+    let here = ll(r, alpha, s, beta);
+    assert!(
+        (here - fit.log_likelihood).abs() < 1e-6 * here.abs(),
+        "{here} vs {fit:?}"
+    );
+    // No 1% move of r, α or the mean dropout rate s/β (s kept) raises the likelihood.
+    for k in [0.99, 1.01] {
+        for moved in [
+            ll(r * k, alpha, s, beta),
+            ll(r, alpha * k, s, beta),
+            ll(r, alpha, s, beta / k),
+        ] {
+            assert!(moved < here + 1e-6, "{moved} vs {here}");
+        }
+    }
+    // Further along the ridge (s and β ten times larger) the likelihood gains almost nothing.
+    let further = ll(r, alpha, 10.0 * s, 10.0 * beta);
+    assert!(further - here < 1e-3, "{further} vs {here}");
 }

@@ -40,12 +40,39 @@ pub fn bfgs(
     gtol: f64,
     max_iter: usize,
 ) -> Result<Minimum, OptimizeError> {
+    bfgs_bounded(f, x0, &vec![f64::INFINITY; x0.len()], gtol, 0.0, max_iter)
+}
+
+/// [`bfgs`] with `x[i] ≤ upper[i]`: a step is cut back to the bound, and at the bound the
+/// gradient's part that would take `x[i]` beyond it counts as zero (the objective is taken as
+/// flat there), for the search and for convergence. It also converges when a step lowers the
+/// objective by less than `ftol` of it while the gradient is below 10⁴ `gtol`: for an
+/// objective whose precision (rather than `gtol`) limits how far the search can go. With no
+/// bound (`f64::INFINITY`) and `ftol` 0, exactly [`bfgs`].
+pub fn bfgs_bounded(
+    f: Objective<'_>,
+    x0: &[f64],
+    upper: &[f64],
+    gtol: f64,
+    ftol: f64,
+    max_iter: usize,
+) -> Result<Minimum, OptimizeError> {
     let n = x0.len();
-    let mut x = x0.to_vec();
-    let (mut fx, mut g) = f(&x);
-    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+    // At a bound, no push beyond it.
+    let held = |x: &[f64], mut g: Vec<f64>| -> Vec<f64> {
+        for ((gi, xi), ui) in g.iter_mut().zip(x).zip(upper) {
+            if *xi >= *ui && *gi < 0.0 {
+                *gi = 0.0;
+            }
+        }
+        g
+    };
+    let mut x: Vec<f64> = x0.iter().zip(upper).map(|(v, u)| v.min(*u)).collect();
+    let (mut fx, g0) = f(&x);
+    if !fx.is_finite() || g0.iter().any(|v| !v.is_finite()) {
         return Err(OptimizeError::BadStart);
     }
+    let mut g = held(&x, g0);
     // Inverse Hessian approximation, starting as the identity.
     let mut h = vec![0.0; n * n];
     identity(&mut h, n);
@@ -64,7 +91,13 @@ pub fn bfgs(
         if x.iter().any(|v| v.abs() > 40.0) {
             return Err(OptimizeError::Diverged);
         }
-        let mut p: Vec<f64> = (0..n).map(|i| -dot(&h[i * n..(i + 1) * n], &g)).collect();
+        let mut p: Vec<f64> = (0..n)
+            .map(|i| {
+                let pi = -dot(&h[i * n..(i + 1) * n], &g);
+                // Nothing moves beyond its bound.
+                if x[i] >= upper[i] { pi.min(0.0) } else { pi }
+            })
+            .collect();
         let mut slope = dot(&p, &g);
         if slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
@@ -75,17 +108,29 @@ pub fn bfgs(
         // Keep steps in log-space moderate.
         let max_step = p.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let mut t = if max_step > 2.0 { 2.0 / max_step } else { 1.0 };
+        // No further than the first bound in the way: the search stops there, and goes on
+        // along it from the next iteration.
+        for ((xi, pi), ui) in x.iter().zip(&p).zip(upper) {
+            if *pi > 0.0 && xi + t * pi > *ui {
+                t = (ui - xi) / pi;
+            }
+        }
         let mut accepted = None;
         for _ in 0..60 {
-            let xn: Vec<f64> = x.iter().zip(&p).map(|(xi, pi)| xi + t * pi).collect();
+            let xn: Vec<f64> = x
+                .iter()
+                .zip(&p)
+                .zip(upper)
+                .map(|((xi, pi), ui)| (xi + t * pi).min(*ui))
+                .collect();
             let (fn_, gn) = f(&xn);
             if fn_.is_finite() && gn.iter().all(|v| v.is_finite()) && fn_ <= fx + 1e-4 * t * slope {
-                accepted = Some((xn, fn_, gn));
+                accepted = Some((held(&xn, gn), xn, fn_));
                 break;
             }
             t *= 0.5;
         }
-        let Some((xn, fn_, gn)) = accepted else {
+        let Some((gn, xn, fn_)) = accepted else {
             // No further decrease is possible: accept the point if the gradient is small enough
             // for the precision of the objective.
             if g.iter().all(|v| v.abs() < gtol * 1e3) {
@@ -127,10 +172,14 @@ pub fn bfgs(
         } else {
             0
         };
+        let fx_before = fx;
         x = xn;
         fx = fn_;
         g = gn;
-        if small_change && g.iter().all(|v| v.abs() < gtol * 1e3) {
+        let below_ftol = fx_before - fx < ftol * fx_before.abs().max(1.0);
+        if (small_change && g.iter().all(|v| v.abs() < gtol * 1e3))
+            || (below_ftol && g.iter().all(|v| v.abs() < gtol * 1e4))
+        {
             return Ok(Minimum {
                 x,
                 f: fx,
@@ -280,17 +329,20 @@ pub fn standard_errors(grad: &dyn Fn(&[f64]) -> Vec<f64>, theta: &[f64]) -> Vec<
 mod tests {
     use super::*;
 
+    /// The Rosenbrock function and its gradient: a curved valley, minimum 0 at (1, 1).
+    fn rosenbrock(x: &[f64]) -> (f64, Vec<f64>) {
+        let (a, b) = (x[0], x[1]);
+        let v = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+        let g = vec![
+            -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+            200.0 * (b - a * a),
+        ];
+        (v, g)
+    }
+
     #[test]
     fn minimises_the_rosenbrock_function() {
-        let f = |x: &[f64]| {
-            let (a, b) = (x[0], x[1]);
-            let v = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
-            let g = vec![
-                -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
-                200.0 * (b - a * a),
-            ];
-            (v, g)
-        };
+        let f = rosenbrock;
         let m = bfgs(&f, &[-1.2, 1.0], 1e-9, 500).unwrap();
         assert!(
             (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
@@ -322,6 +374,47 @@ mod tests {
             bfgs(&cliff, &[2.0], 1e-9, 2000),
             Err(OptimizeError::NoConvergence(_))
         ));
+    }
+
+    #[test]
+    fn a_bound_stops_a_search_whose_minimum_is_at_infinity() {
+        // f = e^{−x₀} + (x₁ − x₀/2)²: lower and lower as x₀ grows (with x₁ = x₀/2), a valley
+        // with no minimum, as a likelihood heading for the edge of its parameters.
+        let f = |x: &[f64]| {
+            let d = x[1] - x[0] / 2.0;
+            ((-x[0]).exp() + d * d, vec![-(-x[0]).exp() - d, 2.0 * d])
+        };
+        let m = bfgs_bounded(&f, &[0.0, 0.0], &[5.0, f64::INFINITY], 1e-9, 0.0, 2000).unwrap();
+        assert_eq!(m.x[0], 5.0, "{m:?}");
+        assert!((m.x[1] - 2.5).abs() < 1e-6, "{m:?}");
+        assert!(m.iterations < 100, "{m:?}");
+        // Without the bound the search walks on, until the slope is below the tolerance.
+        let free = bfgs(&f, &[0.0, 0.0], 1e-9, 2000).unwrap();
+        assert!(free.x[0] > 15.0, "{free:?}");
+    }
+
+    #[test]
+    fn bounds_not_reached_and_no_ftol_change_nothing() {
+        let f = rosenbrock;
+        let free = bfgs(&f, &[-1.2, 1.0], 1e-9, 500).unwrap();
+        let bounded = bfgs_bounded(&f, &[-1.2, 1.0], &[3.0, 3.0], 1e-9, 0.0, 500).unwrap();
+        assert_eq!(free, bounded);
+        // A bound in the way is held: the minimum along it.
+        let held = bfgs_bounded(&f, &[-1.2, 1.0], &[0.5, 3.0], 1e-9, 0.0, 500).unwrap();
+        assert_eq!(held.x[0], 0.5, "{held:?}");
+        assert!((held.x[1] - 0.25).abs() < 1e-6, "{held:?}");
+    }
+
+    #[test]
+    fn ftol_stops_where_steps_only_shave_rounding_off_the_objective() {
+        // x⁴: a flat minimum that BFGS nears ever more slowly, each step lowering the objective
+        // by less than the one before. With ftol it stops once the steps are below it.
+        let f = |x: &[f64]| (x[0].powi(4), vec![4.0 * x[0].powi(3)]);
+        let on = bfgs_bounded(&f, &[0.7], &[f64::INFINITY], 1e-13, 0.0, 2000).unwrap();
+        let stopped = bfgs_bounded(&f, &[0.7], &[f64::INFINITY], 1e-13, 1e-10, 2000).unwrap();
+        assert!(stopped.x[0].abs() < 1e-3, "{stopped:?}");
+        assert!(stopped.f < 1e-10, "{stopped:?}");
+        assert!(stopped.iterations < on.iterations, "{stopped:?} {on:?}");
     }
 
     #[test]
