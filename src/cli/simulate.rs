@@ -13,7 +13,7 @@ use crate::export::write_result_tables;
 use crate::format::count;
 use crate::model::{Date, Project, Scenario, Severity};
 use crate::report::{ReportInput, write_charts, write_report};
-use crate::sim::models::report::{ModelReport, model_report};
+use crate::sim::models::report::{ModelReport, model_report, model_report_from};
 use crate::sim::projection::programme::{
     Control, Fitted, GroupOutlook, OutlookCache, Projection, ProjectionBasis, ProjectionError,
     ProjectionOptions, ScenarioOutlook, project_replaying, projection_measures,
@@ -256,6 +256,8 @@ pub(super) struct Computed {
     pub tier_names: Vec<Vec<String>>,
     /// The projection (`None` with `--replay-only`, or when it cannot run: a warning says why).
     pub projection: Option<Projection>,
+    /// The models the projection was made with (`None` without a projection).
+    pub basis: Option<ProjectionBasis>,
 }
 
 /// Loads the project at `path`, replays the chosen `scenarios` (all when empty) and projects
@@ -304,13 +306,14 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
             }
         }
     };
-    let (replays, projection) = match projected {
-        Some((projection, replays)) => (replays, Some(projection)),
+    let (replays, projection, basis) = match projected {
+        Some((projection, replays, basis)) => (replays, Some(projection), Some(basis)),
         None => (
             chosen
                 .iter()
                 .map(|s| replay(project, s, &loaded.transactions, &pop))
                 .collect(),
+            None,
             None,
         ),
     };
@@ -320,18 +323,19 @@ pub(super) fn compute(path: &Path, scenarios: &[String], args: ProjectionArgs) -
         replays,
         tier_names,
         projection,
+        basis,
     })
 }
 
 /// The projection of `scenarios` and their replays, in one pass ([`project_replaying`] with
-/// nothing kept and nothing to cancel).
+/// nothing kept and nothing to cancel), and the models it was made with.
 fn project_and_replay(
     project: &Project,
     scenarios: &[&Scenario],
     tx: &Transactions,
     pop: &Population,
     options: ProjectionOptions,
-) -> Result<(Projection, Vec<Replay>), ProjectionError> {
+) -> Result<(Projection, Vec<Replay>, ProjectionBasis), ProjectionError> {
     let basis = ProjectionBasis::fit(project, tx)?;
     let known: Vec<Option<Replay>> = scenarios.iter().map(|_| None).collect();
     let fitted = Fitted {
@@ -339,7 +343,7 @@ fn project_and_replay(
         tx,
         pop,
     };
-    project_replaying(
+    let (projection, replays) = project_replaying(
         &mut OutlookCache::one_off(),
         fitted,
         project,
@@ -348,7 +352,8 @@ fn project_and_replay(
         options,
         Control::none(),
     )?
-    .ok_or(ProjectionError::Cancelled)
+    .ok_or(ProjectionError::Cancelled)?;
+    Ok((projection, replays, basis))
 }
 
 impl Computed {
@@ -382,6 +387,7 @@ pub fn simulate(
         replays,
         tier_names,
         projection,
+        ..
     } = &computed;
     let project = &loaded.project;
     if let Some(dir) = out {
@@ -461,8 +467,13 @@ pub fn report(
         .runs
         .map_or(project.settings.monte_carlo_runs as usize, |r| r as usize)
         .max(1);
-    let model =
-        model_report(project, &computed.loaded.transactions, runs).map_err(|e| e.to_string());
+    // The projection's models, when it made some, are the report's: not fitted twice.
+    let tx = &computed.loaded.transactions;
+    let model = match &computed.basis {
+        Some(basis) => model_report_from(project, tx, basis, runs),
+        None => model_report(project, tx, runs),
+    }
+    .map_err(|e| e.to_string());
     let input = computed.report_input(Some(model.as_ref().map_err(String::as_str)));
     write_report(out, &input)?;
     let mut written = vec![out.to_path_buf()];

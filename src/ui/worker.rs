@@ -18,7 +18,7 @@ use crate::data::store::Transactions;
 use crate::data::write::write_csv;
 use crate::model::{Project, Scenario};
 use crate::sim::generate::{Generated, GeneratorConfig, generate};
-use crate::sim::models::report::{ModelReport, model_report};
+use crate::sim::models::report::{ModelReport, model_report, model_report_from};
 use crate::sim::projection::programme::{
     Control, Fitted, OutlookCache, Projection, ProjectionBasis, ProjectionError, ProjectionOptions,
     project_replaying,
@@ -501,14 +501,19 @@ impl Worker {
     }
 
     /// Fits the project's customer model, with its diagnostics and backtest, in the background.
+    /// The fit is the projection's (kept for it, or taken from it when kept): one fit for both.
     pub fn model(&mut self, ctx: &egui::Context, project: Project, tx: Arc<Transactions>) {
+        let kept = Arc::clone(&self.kept);
         self.spawn(ctx, move || {
             let runs = ProjectionOptions::from_project(&project).runs.clamp(1, 100);
+            let report = match basis_for(&kept, &project, &tx) {
+                Ok((basis, _)) => model_report_from(&project, &tx, &basis, runs),
+                // The fit's own error, as the Model page words it.
+                Err(_) => model_report(&project, &tx, runs),
+            };
             WorkerMsg::Modelled {
                 key: Box::new(model_key(&project)),
-                report: model_report(&project, &tx, runs)
-                    .map(Box::new)
-                    .map_err(|e| e.to_string()),
+                report: report.map(Box::new).map_err(|e| e.to_string()),
             }
         });
     }

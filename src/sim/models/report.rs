@@ -5,11 +5,12 @@ use serde::Serialize;
 
 use super::diagnostics::{FrequencyBin, TrackingPoint, calibration_histogram, tracking};
 use super::{
-    Compressed, FitError, SpendFit, TransactionFit, TransactionParams, fit_gamma_gamma,
+    Compressed, FitError, SpendFit, Summary, TransactionFit, TransactionParams, fit_gamma_gamma,
     fit_transactions, summarise,
 };
 use crate::data::store::Transactions;
 use crate::model::{Date, Project};
+use crate::sim::projection::programme::ProjectionBasis;
 use crate::sim::projection::{Backtest, backtest};
 
 /// The last frequency bar of the calibration histogram (it collects this many or more).
@@ -66,17 +67,68 @@ pub fn model_report(
     tx: &Transactions,
     runs: usize,
 ) -> Result<ModelReport, FitError> {
+    let window = calibration(project, tx)?;
+    let fit = fit_transactions(
+        project.settings.transaction_model,
+        &Compressed::from_summary(&window.summary),
+    )?;
+    let spend = fit_gamma_gamma(&window.summary).map_err(|e| e.to_string());
+    Ok(report_of(project, tx, window, fit, spend, runs))
+}
+
+/// [`model_report`] with the models a projection fitted (`basis`, from
+/// [`ProjectionBasis::fit`] on the same `project` settings and `tx`): the same fits, not made
+/// again (the backtest fits its own, on its shorter window).
+pub fn model_report_from(
+    project: &Project,
+    tx: &Transactions,
+    basis: &ProjectionBasis,
+    runs: usize,
+) -> Result<ModelReport, FitError> {
+    let window = calibration(project, tx)?;
+    let spend = basis.spend_fit.clone().map_err(|e| e.to_string());
+    Ok(report_of(
+        project,
+        tx,
+        window,
+        basis.fit.clone(),
+        spend,
+        runs,
+    ))
+}
+
+/// The calibration window: its last day and the customers summarised there.
+struct Calibration {
+    end: Date,
+    last: Date,
+    summary: Summary,
+}
+
+fn calibration(project: &Project, tx: &Transactions) -> Result<Calibration, FitError> {
     let settings = &project.settings;
     let (_, last) = tx.date_range().ok_or_else(|| FitError::Data {
         model: settings.transaction_model.label(),
         reason: "there is no data".into(),
     })?;
-    let calibration_end = settings.calibration_end.unwrap_or(last).min(last);
-    let summary = summarise(tx, calibration_end, None, settings.model_period);
-    let fit = fit_transactions(
-        settings.transaction_model,
-        &Compressed::from_summary(&summary),
-    )?;
+    let end = settings.calibration_end.unwrap_or(last).min(last);
+    Ok(Calibration {
+        end,
+        last,
+        summary: summarise(tx, end, None, settings.model_period),
+    })
+}
+
+/// The report of models fitted on `window`.
+fn report_of(
+    project: &Project,
+    tx: &Transactions,
+    window: Calibration,
+    fit: TransactionFit,
+    spend: Result<SpendFit, String>,
+    runs: usize,
+) -> ModelReport {
+    let settings = &project.settings;
+    let Calibration { end, last, summary } = window;
     let params: TransactionParams = fit.params;
     let mut ages: Vec<f64> = summary.rows.iter().map(|r| r.age).collect();
     ages.sort_unstable_by(f64::total_cmp);
@@ -94,24 +146,25 @@ pub fn model_report(
         Some(end) => backtest(project, tx, end, runs, settings.seed).map_err(|e| e.to_string()),
         None => Err("the data is too short to keep a holdout".into()),
     };
-    Ok(ModelReport {
-        calibration_end,
+    ModelReport {
+        calibration_end: end,
         customers: summary.rows.len(),
         model: settings.transaction_model.label().to_string(),
         param_names: TransactionParams::names(settings.transaction_model),
         histogram: calibration_histogram(&params, &summary, MAX_X),
         tracking: tracking(&params, tx, &summary, last),
-        spend: fit_gamma_gamma(&summary).map_err(|e| e.to_string()),
+        spend,
         fit,
         p_alive_age,
         p_alive_curves,
         backtest,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TransactionModel;
 
     fn history() -> Transactions {
         let cfg = crate::sim::generate::GeneratorConfig::default_mix(
@@ -143,6 +196,22 @@ mod tests {
         let b = r.backtest.as_ref().unwrap();
         assert_eq!(b.calibration_end, end);
         assert!(r.spend.is_ok());
+    }
+
+    #[test]
+    fn the_report_from_a_projections_models_is_the_report() {
+        // `tierlab report` and the GUI's Model page take the projection's fits instead of
+        // fitting again: the same report, to the bit.
+        let tx = history();
+        let mut project = Project::default();
+        for model in [TransactionModel::BgNbd, TransactionModel::ParetoNbd] {
+            project.settings.transaction_model = model;
+            let basis = ProjectionBasis::fit(&project, &tx).unwrap();
+            assert_eq!(
+                model_report_from(&project, &tx, &basis, 10).unwrap(),
+                model_report(&project, &tx, 10).unwrap()
+            );
+        }
     }
 
     #[test]

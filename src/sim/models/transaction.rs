@@ -560,7 +560,7 @@ fn totals(kind: TransactionModel, theta: &[f64], data: &Compressed) -> (f64, Vec
 /// fit takes. Where the data have little spread in dropout (or purchase) rates, the likelihood
 /// keeps rising, ever more slowly, as the shape and its scale grow together towards the
 /// homogeneous limit (every customer with the same rate, `s/β`); it has no maximum, and the
-/// search would walk along that ridge for seconds (and, past 10⁸ or so, into shapes where the
+/// search would walk along that ridge for seconds (and, past 10⁷ or so, into shapes where the
 /// hypergeometric terms lose their precision). At 10⁵ the rates' coefficient of variation is
 /// 0.3%: the limit for every purpose; on the fashion-retailer sample (6,000 customers, fitted to
 /// 2024-09-30) the log-likelihood there is within 10⁻⁴ of its supremum.

@@ -32,8 +32,8 @@ use super::{
 use crate::data::store::{NO_CATEGORY, Transactions};
 use crate::model::{Date, Period, Project, Response, Scenario, Settings};
 use crate::sim::models::{
-    Compressed, FitError, GammaGammaParams, TransactionParams, fit_gamma_gamma, fit_transactions,
-    summarise,
+    Compressed, FitError, GammaGammaParams, SpendFit, TransactionFit, TransactionParams,
+    fit_gamma_gamma, fit_transactions, summarise,
 };
 use crate::sim::replay::{
     Agg, Engine, Member, Population, Replay, Scratch, Standing, Totals, chunk_size, finish_replay,
@@ -194,10 +194,11 @@ pub fn spread_factor(runs: usize, futures: usize) -> f64 {
 /// on every edit.
 #[derive(Clone, Debug)]
 pub struct ProjectionBasis {
-    /// The transaction model's parameters, fitted up to the calibration end.
-    pub params: TransactionParams,
-    /// Gamma-Gamma parameters (`None`: could not be fitted; each customer's mean spend is used).
-    pub spend: Option<GammaGammaParams>,
+    /// The transaction model, fitted up to the calibration end.
+    pub fit: TransactionFit,
+    /// The Gamma-Gamma model fitted there, or why it could not be (then each customer's mean
+    /// spend is used).
+    pub spend_fit: Result<SpendFit, FitError>,
     /// Every customer summarised over their whole history.
     pub summary: crate::sim::models::Summary,
     /// Spend per purchase of a customer without repeat purchases.
@@ -218,17 +219,23 @@ impl ProjectionBasis {
             settings.transaction_model,
             &Compressed::from_summary(&calibration),
         )?;
-        let spend = fit_gamma_gamma(&calibration).ok().map(|f| f.params);
+        let spend_fit = fit_gamma_gamma(&calibration);
         // Every customer conditioned on their whole history.
         let summary = summarise(tx, last, None, period);
+        let spend = spend_fit.as_ref().ok().map(|f| f.params);
         let fallback_spend = fallback_spend(&summary, spend.as_ref());
         Ok(ProjectionBasis {
-            params: fit.params,
-            spend,
+            fit,
+            spend_fit,
             summary,
             fallback_spend,
             last,
         })
+    }
+
+    /// The Gamma-Gamma parameters, if it could be fitted.
+    pub fn spend(&self) -> Option<GammaGammaParams> {
+        self.spend_fit.as_ref().ok().map(|f| f.params)
     }
 }
 
@@ -1332,7 +1339,8 @@ fn project_drawn(
     } = pass;
     let settings = &project.settings;
     let period = settings.model_period;
-    let (params, spend, summary, last) = (basis.params, basis.spend, &basis.summary, basis.last);
+    let (params, spend, summary, last) =
+        (basis.fit.params, basis.spend(), &basis.summary, basis.last);
     if summary.rows.is_empty() {
         return Err(ProjectionError::NoData);
     }
