@@ -427,6 +427,7 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
             "{key}"
         );
         assert!(m[key]["std_errors"]["r"].as_f64().unwrap() > 0.0, "{key}");
+        assert_eq!(m[key]["at_bound"], serde_json::json!([]), "{key}");
     }
     // One model alone, and the table.
     let one = json(&[
@@ -456,6 +457,64 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
         table.contains("BG/NBD") && table.contains("r 0.243"),
         "{table}"
     );
+}
+
+/// The fashion-retailer sample fitted to 2024-09-30 puts the Pareto/NBD's dropout shape at its
+/// bound: the JSON names it, the table explains it under the estimates.
+#[test]
+fn fit_names_and_explains_a_shape_at_its_bound() {
+    let args = |format: &'static str| {
+        [
+            "fit",
+            "projects/fashion-retailer.csv",
+            "--calibration-end",
+            "2024-09-30",
+            "--period",
+            "week",
+            "--model",
+            "pareto-nbd",
+            "--format",
+            format,
+        ]
+    };
+    let doc = json(&args("json"));
+    let m = &doc["models"]["pareto_nbd"];
+    assert_eq!(m["at_bound"], serde_json::json!(["s"]), "{m}");
+    assert!(m["std_errors"]["s"].is_null() && m["std_errors"]["beta"].is_null());
+    assert!(m["std_errors"]["r"].as_f64().unwrap() > 0.0, "{m}");
+    let ratio = m["params"]["s"].as_f64().unwrap() / m["params"]["beta"].as_f64().unwrap();
+    let table = stdout(&run(&args("table"), 0));
+    let note = table
+        .lines()
+        .find(|l| l.starts_with("Pareto/NBD: s is at its bound (100000)"))
+        .unwrap_or_else(|| panic!("{table}"));
+    // The rate the data pin down, to three significant digits.
+    let shown: f64 = note
+        .split("s/beta = ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("{note}"));
+    assert!((shown - ratio).abs() <= 0.005 * ratio, "{shown} vs {ratio}");
+    assert!(note.ends_with("no standard errors."), "{note}");
+    // Neither s nor beta has a standard error in the table; r and alpha do.
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("Pareto/NBD  r "))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = row.split("  ").filter(|c| !c.is_empty()).collect();
+    for (name, estimated) in [
+        ("r ", true),
+        ("alpha ", true),
+        ("s ", false),
+        ("beta ", false),
+    ] {
+        let cell = cells
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{row}"));
+        assert_eq!(!cell.ends_with("(-)"), estimated, "{row}");
+    }
 }
 
 #[test]
@@ -1300,6 +1359,46 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
     let replay = write("d.html", &["--replay-only", "--scenario", "Bean tiers"]);
     assert!(!replay.contains("Outlook") && replay.contains("Bean tiers"));
     assert!(!replay.contains("Stamp card"));
+}
+
+/// The report's customer-model paragraph says so when a shape is at its bound (the
+/// fashion-retailer sample's Pareto/NBD fitted to 2024-09-30).
+#[test]
+fn report_explains_a_shape_at_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("projects/fashion-retailer.csv"),
+        dir.path().join("fashion-retailer.csv"),
+    )
+    .unwrap();
+    let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
+    let edited = ron
+        .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
+        .replace(
+            "calibration_end: Some(\"2024-12-31\")",
+            "calibration_end: Some(\"2024-09-30\")",
+        );
+    assert!(edited.contains("ParetoNbd") && edited.contains("2024-09-30"));
+    let project = dir.path().join("pareto.ron");
+    std::fs::write(&project, edited).unwrap();
+    let out = dir.path().join("report.html");
+    run(
+        &[
+            "report",
+            project.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--runs",
+            "2",
+        ],
+        0,
+    );
+    let html = std::fs::read_to_string(out).unwrap();
+    assert!(
+        html.contains("Pareto/NBD fitted on the history of 6,000 customers up to 2024-09-30")
+            && html.contains(" s is at its bound (100000): the dropout rates hardly differ"),
+        "{html}"
+    );
 }
 
 #[test]

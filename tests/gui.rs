@@ -348,6 +348,23 @@ fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
     h.get_by_label("beta");
 }
 
+/// The fashion-retailer sample's Pareto/NBD, fitted to 2024-09-30, holds its dropout shape at
+/// the bound: the Model page says what that means under the estimates.
+#[test]
+fn model_page_explains_a_shape_at_its_bound() {
+    let mut h = harness();
+    open(&mut h, project("fashion-retailer.ron"));
+    let settings = &mut h.state_mut().doc.as_mut().unwrap().project.settings;
+    settings.transaction_model = tierlab::model::TransactionModel::ParetoNbd;
+    settings.calibration_end = tierlab::model::Date::from_ymd(2024, 9, 30);
+    h.get_by_label("Model").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let (_, report) = h.state().model_report.as_ref().expect("fitted");
+    assert_eq!(report.as_ref().unwrap().fit.at_bound, vec![2]);
+    h.get_by_label_contains("Note: s is at its bound (100000): the dropout rates");
+}
+
 #[test]
 fn a_tier_threshold_edited_in_the_ui_changes_the_results_and_undoes() {
     let mut h = harness_of_height(2000.0);

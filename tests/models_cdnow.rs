@@ -78,6 +78,9 @@ fn pareto_nbd_reproduces_the_published_table() {
     let fit = fit_transactions(TransactionModel::ParetoNbd, &Compressed::from_summary(&s)).unwrap();
     assert_params(&fit.params.to_vec(), [0.553, 10.578, 0.606, 11.669]);
     assert_eq!(round(fit.log_likelihood, 1), -9595.0);
+    // Inside its bounds: every parameter estimated, nothing to explain.
+    assert!(fit.at_bound.is_empty() && fit.bound_notes(tierlab::model::Period::Week).is_empty());
+    assert!(fit.std_errors.iter().all(Option::is_some), "{fit:?}");
 }
 
 #[test]

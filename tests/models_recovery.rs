@@ -294,6 +294,12 @@ fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
     assert!(s <= PARETO_MAX_SHAPE * (1.0 + 1e-12), "{:?}", fit.params);
     assert_eq!((fit.std_errors[2], fit.std_errors[3]), (None, None));
     assert!(fit.std_errors[0].is_some() && fit.std_errors[1].is_some());
+    assert_eq!(fit.at_bound, vec![2]);
+    let notes = fit.bound_notes(Period::Week);
+    assert!(
+        notes.len() == 1 && notes[0].starts_with("s is at its bound"),
+        "{notes:?}"
+    );
     // Along the way the mean dropout rate s/β stays where the data put it.
     let (now, then) = (s / beta, s_cap / beta_cap);
     assert!((now - then).abs() < 0.05 * then, "{now} vs {then}");

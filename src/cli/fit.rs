@@ -119,6 +119,8 @@ pub fn fit(
         "holdout predicted".into(),
     ]];
     let mut failed = false;
+    // What a reader of the table should know of estimates at a bound, under it.
+    let mut notes: Vec<String> = Vec::new();
     let describe = |names: &[&str], values: &[f64], ses: &[Option<f64>]| {
         names
             .iter()
@@ -145,7 +147,13 @@ pub fn fit(
                         "std_errors": named(&names, f.std_errors.iter().map(|e| opt(*e))),
                         "holdout_predicted": opt(predicted),
                         "iterations": f.iterations,
+                        "at_bound": f.at_bound.iter().filter_map(|&i| names.get(i)).collect::<Vec<_>>(),
                     }),
+                );
+                notes.extend(
+                    f.bound_notes(period)
+                        .into_iter()
+                        .map(|n| format!("{}: {n}.", kind.label())),
                 );
                 rows.push(vec![
                     kind.label().into(),
@@ -232,6 +240,12 @@ pub fn fit(
             )?;
             outln!("")?;
             out!("{}", render(&rows))?;
+            if !notes.is_empty() {
+                outln!("")?;
+                for n in &notes {
+                    outln!("{n}")?;
+                }
+            }
         }
     }
     Ok(ExitCode::from(u8::from(failed)))

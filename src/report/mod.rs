@@ -496,6 +496,9 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                 m.calibration_end,
                 params.join(", ")
             );
+            for note in m.fit.bound_notes(m.period) {
+                let _ = write!(out, " {}.", escape(&note));
+            }
             match &m.spend {
                 Ok(s) => {
                     let _ = write!(

@@ -9,7 +9,7 @@ use super::{
     fit_transactions, summarise,
 };
 use crate::data::store::Transactions;
-use crate::model::{Date, Project};
+use crate::model::{Date, Period, Project};
 use crate::sim::projection::programme::ProjectionBasis;
 use crate::sim::projection::{Backtest, backtest};
 
@@ -27,6 +27,8 @@ pub struct ModelReport {
     pub model: String,
     /// Its parameter names.
     pub param_names: [&'static str; 4],
+    /// The models' time unit (the rates are per period).
+    pub period: Period,
     /// The transaction model's fit.
     pub fit: TransactionFit,
     /// The Gamma-Gamma fit, or why there is none.
@@ -151,6 +153,7 @@ fn report_of(
         customers: summary.rows.len(),
         model: settings.transaction_model.label().to_string(),
         param_names: TransactionParams::names(settings.transaction_model),
+        period: settings.model_period,
         histogram: calibration_histogram(&params, &summary, MAX_X),
         tracking: tracking(&params, tx, &summary, last),
         spend,

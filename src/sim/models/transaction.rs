@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::optimize::{OptimizeError, bfgs_bounded, standard_errors};
 use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1_a1, log_add_exp, log_sub_exp};
 use super::summary::Compressed;
-use crate::model::TransactionModel;
+use crate::model::{Period, TransactionModel};
 
 /// Fitted parameters of a transaction model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -378,6 +378,38 @@ pub struct TransactionFit {
     pub std_errors: Vec<Option<f64>>,
     /// Optimiser iterations.
     pub iterations: usize,
+    /// The shapes held at their bound ([`PARETO_MAX_SHAPE`]), as indices in
+    /// [`TransactionParams::names`] order, ascending: the data are at that shape's homogeneous
+    /// limit, only the shape's ratio to its scale is estimated, and neither has a standard
+    /// error. Empty for a fit inside its bounds (every BG/NBD and MBG/NBD fit).
+    pub at_bound: Vec<usize>,
+}
+
+impl TransactionFit {
+    /// One sentence for each shape at its bound ([`TransactionFit::at_bound`]), for a reader of
+    /// the estimates: what the bound means and the rate the data do pin down (per `period`, the
+    /// models' time unit).
+    pub fn bound_notes(&self, period: Period) -> Vec<String> {
+        let kind = self.params.kind();
+        let names = TransactionParams::names(kind);
+        let values = self.params.to_vec();
+        self.at_bound
+            .iter()
+            .filter_map(|&shape| {
+                let (name, scale) = (*names.get(shape)?, *names.get(shape + 1)?);
+                let rates = if shape == 0 { "purchase" } else { "dropout" };
+                let rate = values.get(shape)? / values.get(shape + 1)?;
+                // Three significant digits.
+                let digits = (2.0 - rate.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+                Some(format!(
+                    "{name} is at its bound ({PARETO_MAX_SHAPE:.0}): the {rates} rates hardly \
+                     differ between customers (each about {name}/{scale} = {rate:.digits$} per \
+                     {}); {name} and {scale} are not estimated apart and have no standard errors",
+                    period.label()
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Why a model could not be fitted.
@@ -642,11 +674,13 @@ pub fn fit_transactions(
     let mut std_errors = standard_errors(&|t: &[f64]| totals(kind, t, data).1, &theta);
     // A shape at its bound and its scale are not estimated (only their ratio is): no standard
     // errors for them.
-    for (shape, scale) in [(0, 1), (2, 3)] {
-        if min.x[shape] >= upper[shape] - AT_BOUND {
-            std_errors[shape] = None;
-            std_errors[scale] = None;
-        }
+    let at_bound: Vec<usize> = [0, 2]
+        .into_iter()
+        .filter(|&shape| min.x[shape] >= upper[shape] - AT_BOUND)
+        .collect();
+    for &shape in &at_bound {
+        std_errors[shape] = None;
+        std_errors[shape + 1] = None;
     }
     Ok(TransactionFit {
         params,
@@ -654,6 +688,7 @@ pub fn fit_transactions(
         log_likelihood: -min.f * n,
         std_errors,
         iterations: min.iterations,
+        at_bound,
     })
 }
 
@@ -767,6 +802,40 @@ mod tests {
             },
             theta,
             &g,
+        );
+    }
+
+    #[test]
+    fn a_shape_at_its_bound_is_explained_with_the_rate_the_data_pin_down() {
+        let fit = |at_bound: Vec<usize>| TransactionFit {
+            params: TransactionParams::ParetoNbd {
+                r: PARETO_MAX_SHAPE,
+                alpha: 4.0e7,
+                s: PARETO_MAX_SHAPE,
+                beta: 2.0e7,
+            },
+            log_likelihood: -1.0,
+            std_errors: vec![None; 4],
+            iterations: 1,
+            at_bound,
+        };
+        assert!(fit(Vec::new()).bound_notes(Period::Week).is_empty());
+        let notes = fit(vec![0, 2]).bound_notes(Period::Day);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        // r/α = 0.0025 and s/β = 0.005, to three significant digits.
+        assert!(
+            notes[0].starts_with("r is at its bound (100000): the purchase rates")
+                && notes[0].contains("r/alpha = 0.00250 per day)"),
+            "{}",
+            notes[0]
+        );
+        assert!(
+            notes[1].starts_with("s is at its bound (100000): the dropout rates")
+                && notes[1].contains("s/beta = 0.00500 per day)")
+                && notes[1]
+                    .ends_with("s and beta are not estimated apart and have no standard errors"),
+            "{}",
+            notes[1]
         );
     }
 

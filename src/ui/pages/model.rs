@@ -101,6 +101,9 @@ fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 }
             }
         });
+    for note in r.fit.bound_notes(r.period) {
+        ui.label(format!("Note: {note}."));
+    }
 }
 
 fn error_text(s: &Scored) -> String {
