@@ -889,14 +889,19 @@ fn segment_lists_unassigned_customers() {
     assert!((0.79..0.81).contains(&a_share), "{a_share}");
 }
 
+/// Copies the fashion-retailer sample's CSV into `dir`, beside a project to write there.
+fn copy_fashion_data(dir: &std::path::Path) {
+    std::fs::copy(
+        root().join("projects/fashion-retailer.csv"),
+        dir.join("fashion-retailer.csv"),
+    )
+    .unwrap();
+}
+
 #[test]
 fn segment_suggest_clusters_deterministically_and_writes_rules() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("projects/fashion-retailer.csv"),
-        dir.path().join("fashion-retailer.csv"),
-    )
-    .unwrap();
+    copy_fashion_data(dir.path());
     let project = dir.path().join("fashion.ron");
     std::fs::copy(root().join("projects/fashion-retailer.ron"), &project).unwrap();
     let p = project.to_str().unwrap();
@@ -1366,11 +1371,7 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
 #[test]
 fn report_explains_a_shape_at_its_bound() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("projects/fashion-retailer.csv"),
-        dir.path().join("fashion-retailer.csv"),
-    )
-    .unwrap();
+    copy_fashion_data(dir.path());
     let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
     let edited = ron
         .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
