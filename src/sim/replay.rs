@@ -393,6 +393,9 @@ struct Ctx<'a> {
     slot_end: Vec<Date>,
     /// Members with a transaction after this day (12 months before the end) are active.
     active_after: Option<Date>,
+    /// No redemption below this balance: the minimum balance to redeem, or the cheapest
+    /// reward's points when they are more (NaN costs left out, as no balance affords them).
+    redeem_from: f64,
 }
 
 fn context<'a>(
@@ -444,7 +447,19 @@ fn context<'a>(
                 .min(end)
         })
         .collect();
+    let min_balance = scenario.redemption.min_balance_points;
+    let redeem_from = if scenario.rewards.is_empty() {
+        min_balance
+    } else {
+        let cheapest = scenario
+            .rewards
+            .iter()
+            .map(|r| r.points_cost)
+            .fold(f64::INFINITY, f64::min);
+        min_balance.max(cheapest)
+    };
     Ctx {
+        redeem_from,
         tier_rates: scenario
             .tiers
             .iter()
@@ -717,19 +732,6 @@ pub(crate) enum Standing<'e> {
     Joins,
     /// Never joins.
     Never,
-}
-
-impl<'e> Standing<'e> {
-    /// The member, taken out (leaving [`Standing::Never`]); `None` when not a member.
-    pub(crate) fn take_member(&mut self) -> Option<Member<'e, 'static>> {
-        match std::mem::replace(self, Standing::Never) {
-            Standing::Member(m) => Some(m),
-            other => {
-                *self = other;
-                None
-            }
-        }
-    }
 }
 
 impl<'a> Engine<'a> {
@@ -1074,17 +1076,19 @@ impl Member<'_, '_> {
             .get(self.tier)
             .map_or(0.0, |t| t.annual_benefit_cost / 365.0);
         let mut from = self.tier_since;
-        while from < until && daily > 0.0 {
-            let next_month = self
-                .ctx
-                .slot_end
-                .get(month_slot(self.ctx, from))
-                .map_or(until, |e| e.add_days(1));
-            let stop = next_month.min(until);
-            let cost = daily * f64::from(stop.0 - from.0);
-            self.book(agg, from, |t| t.benefits_cost += cost);
-            agg.by_tier[self.tier].benefits_cost += cost;
-            from = stop;
+        if from < until && daily > 0.0 {
+            // Month by month: each stop is the first day of the next slot's month, so the slot
+            // is counted on rather than looked up again.
+            let mut slot = month_slot(self.ctx, from);
+            while from < until {
+                let next_month = self.ctx.slot_end.get(slot).map_or(until, |e| e.add_days(1));
+                let stop = next_month.min(until);
+                let cost = daily * f64::from(stop.0 - from.0);
+                self.book_in(agg, slot, |t| t.benefits_cost += cost);
+                agg.by_tier[self.tier].benefits_cost += cost;
+                from = stop;
+                slot += 1;
+            }
         }
         self.tier_since = self.tier_since.max(until);
     }
@@ -1594,18 +1598,73 @@ impl<'a, 'l> Member<'a, 'l> {
         goal.is_some_and(|g| g - balance <= distance * g)
     }
 
-    /// [`Member::fork`] without the copy: this member's state itself starts projected future
-    /// number `run` (for the last future of a member, whose history state is not needed after).
-    pub(crate) fn into_future(mut self, run: usize) -> Member<'a, 'static> {
+    /// [`Member::fork_into`] without the copy: this member's state itself starts projected
+    /// future number `run` (for the last future of a member, whose history state is not needed
+    /// after).
+    pub(crate) fn start_future(&mut self, run: usize) {
         self.draws += (run as u64 + 1) << 40;
-        Member {
-            local: Totals {
-                members: 1,
-                ..Totals::default()
-            },
-            ledger: None,
-            ..self
-        }
+        self.local = Totals {
+            members: 1,
+            ..Totals::default()
+        };
+        self.ledger = None;
+    }
+
+    /// [`Member::fork`] into `slot`: the member there (from an earlier fork) is overwritten in
+    /// place, its buffers reused, rather than a new one built and moved there.
+    pub(crate) fn fork_into(&self, slot: &mut Option<Member<'a, 'static>>, run: usize) {
+        let Some(m) = slot else {
+            *slot = Some(self.fork(&mut Scratch::default(), run));
+            return;
+        };
+        // Every field, so that a field added to `Member` is not forgotten here.
+        let Member {
+            ctx,
+            customer,
+            segment,
+            tier,
+            tier_since,
+            enrolled,
+            lots,
+            balance,
+            window,
+            rolling,
+            window_end,
+            pending_downgrade,
+            last_tx,
+            clock,
+            next_due,
+            next_month_end,
+            snap_from,
+            month_points,
+            draws,
+            local: _,
+            ledger: _,
+        } = self;
+        m.ctx = ctx;
+        m.customer = *customer;
+        m.segment = *segment;
+        m.tier = *tier;
+        m.tier_since = *tier_since;
+        m.enrolled = *enrolled;
+        m.lots.clone_from(lots);
+        m.balance = *balance;
+        m.window = *window;
+        m.rolling.clone_from(rolling);
+        m.window_end = *window_end;
+        m.pending_downgrade = *pending_downgrade;
+        m.last_tx = *last_tx;
+        m.clock = *clock;
+        m.next_due = *next_due;
+        m.next_month_end = *next_month_end;
+        m.snap_from = *snap_from;
+        m.month_points = *month_points;
+        m.draws = *draws + ((run as u64 + 1) << 40);
+        m.local = Totals {
+            members: 1,
+            ..Totals::default()
+        };
+        m.ledger = None;
     }
 
     /// An exact copy of this member's state (without the ledger), its buffers taken from
@@ -1850,8 +1909,22 @@ impl<'a, 'l> Member<'a, 'l> {
     /// Brings the member to the end of the replay and books their flows and end stocks;
     /// returns the buffers to `scratch`.
     pub(crate) fn close(mut self, agg: &mut Agg, persona: usize, scratch: &mut Scratch) {
+        self.close_in_place(agg, persona);
+        self.recycle(scratch);
+    }
+
+    /// Gives the member's buffers back to `scratch` (for the next member to take).
+    pub(crate) fn recycle(mut self, scratch: &mut Scratch) {
+        scratch.lots = std::mem::take(&mut self.lots);
+        scratch.rolling = std::mem::take(&mut self.rolling);
+    }
+
+    /// [`Member::close`], keeping the member (and their buffers) where they are: a close
+    /// changes the state (the clock, the snapshots booked, the accrual), so the member is not
+    /// to be closed or continued again.
+    pub(crate) fn close_in_place(&mut self, agg: &mut Agg, persona: usize) {
         let ctx = self.ctx;
-        let m = &mut self;
+        let m = self;
         m.finish_day(agg, ctx.end);
         m.snapshot_before(agg, ctx.end.add_days(1));
         m.accrue(agg, ctx.end.add_days(1));
@@ -1869,8 +1942,6 @@ impl<'a, 'l> Member<'a, 'l> {
             t.active_members += active;
             t.points_outstanding += balance;
         }
-        scratch.lots = std::mem::take(&mut m.lots);
-        scratch.rolling = std::mem::take(&mut m.rolling);
     }
 }
 
@@ -1898,7 +1969,9 @@ fn redeem(m: &mut Member, agg: &mut Agg, day: Date) {
     let scenario = m.ctx.scenario;
     let propensity = m.ctx.redeem_propensity[m.segment];
     loop {
-        if m.balance <= 0 || (m.balance as f64) < scenario.redemption.min_balance_points {
+        // Below `redeem_from` no reward is affordable (or the balance is under the minimum):
+        // the catalogue is not searched.
+        if m.balance <= 0 || (m.balance as f64) < m.ctx.redeem_from {
             return;
         }
         let choice = scenario

@@ -1101,7 +1101,11 @@ struct Programme<'e, 'b> {
     /// Purchases made so far in this future: the k-th purchase's category is the same draw in
     /// every scenario (as its timing and spend are the same draws).
     purchases: u64,
-    member: Option<Member<'e, 'static>>,
+    /// The member this future continues (a copy of their history state, or that state itself
+    /// for their last future), if they are one at its start.
+    member: Option<&'b mut Member<'e, 'static>>,
+    /// Where a customer who joins during this future is enrolled (empty at its start).
+    joined: &'b mut Option<Member<'e, 'static>>,
     joins: bool,
     shift: Shift,
     agg: &'b mut Agg,
@@ -1112,7 +1116,7 @@ struct Programme<'e, 'b> {
 
 impl Steer for Programme<'_, '_> {
     fn rates(&self) -> [f64; 3] {
-        match &self.member {
+        match self.member.as_deref().or(self.joined.as_ref()) {
             None => [1.0; 3],
             Some(m) => {
                 let s = self.shift;
@@ -1129,12 +1133,17 @@ impl Steer for Programme<'_, '_> {
 
     fn bought(&mut self, t: f64, amount: f64) {
         let day = self.book.day(t);
-        if self.member.is_none() && self.joins {
-            self.member = self
+        if self.member.is_none() && self.joins && self.joined.is_none() {
+            *self.joined = self
                 .engine
                 .enrol(self.customer, day, self.future, self.scratch);
         }
-        if let Some(m) = &mut self.member {
+        // The member, borrowed apart from the fields the purchase books into.
+        let member = match &mut self.member {
+            Some(m) => Some(&mut **m),
+            None => self.joined.as_mut(),
+        };
+        if let Some(m) = member {
             let category = if self.categories.single() {
                 self.categories.pick(0.0)
             } else {
@@ -1458,6 +1467,10 @@ fn project_drawn(
         let mut baseline: Vec<(Date, f64)> = Vec::new();
         // Where the customer stands under each scenario (reused from customer to customer).
         let mut standings: Vec<Standing> = Vec::with_capacity(engines.len());
+        // A member's future other than their last is a copy of their history state, made over
+        // the copy of the future before; a customer who joins in a future is enrolled here.
+        let mut forked: Option<Member> = None;
+        let mut joined: Option<Member> = None;
         let mut categories = CategoryMix::default();
         for (j, row) in rows.iter().enumerate() {
             if cancel.load(Ordering::Relaxed) {
@@ -1493,7 +1506,13 @@ fn project_drawn(
             }
             // Set up at the first future drawn here (none when they were drawn before).
             let mut posterior: Option<Posterior> = None;
-            standings.clear();
+            // The last customer's members give their buffers back for these histories.
+            for (s, standing) in standings.drain(..).enumerate() {
+                if let (Standing::Member(m), Some(scratch)) = (standing, history_scratch.get_mut(s))
+                {
+                    m.recycle(scratch);
+                }
+            }
             for (s, e) in engines.iter().enumerate() {
                 standings.push(match (pair_of[s][group], &mut acc.replays[s]) {
                     (None, _) => Standing::Never,
@@ -1586,10 +1605,9 @@ fn project_drawn(
                         segment_revenue: &mut arm.segment_revenue[future][segment],
                         last_month: None,
                     };
-                    // The member's buffers come from, and go back to, `scratch`; the last future
-                    // (there is at least one) takes the history's state itself, with the
-                    // history's buffers, which its close gives back to the history's scratch.
-                    let (member, joins, own) = match standing {
+                    // A future but the last is a copy of the history's state; the last (there is
+                    // at least one) takes that state itself, which is not needed after.
+                    let (member, joins) = match standing {
                         Standing::Never => {
                             // Never a member: the baseline, draw for draw.
                             for &(day, amount) in bought {
@@ -1600,15 +1618,15 @@ fn project_drawn(
                             }
                             continue;
                         }
-                        Standing::Joins => (None, true, false),
+                        Standing::Joins => (None, true),
                         Standing::Member(m) if !last_future => {
-                            (Some(m.fork(&mut scratch, future)), false, false)
+                            m.fork_into(&mut forked, future);
+                            (forked.as_mut(), false)
                         }
-                        Standing::Member(_) => (
-                            standing.take_member().map(|m| m.into_future(future)),
-                            false,
-                            true,
-                        ),
+                        Standing::Member(m) => {
+                            m.start_future(future);
+                            (Some(m), false)
+                        }
                     };
                     let agg = &mut acc.aggs[pair][future];
                     let mut steer = Programme {
@@ -1619,20 +1637,22 @@ fn project_drawn(
                         categories: &categories,
                         purchases: 0,
                         member,
+                        joined: &mut joined,
                         joins,
                         shift: shifts[s][group],
                         agg,
-                        scratch: if own {
-                            &mut history_scratch[s]
-                        } else {
-                            &mut scratch
-                        },
+                        scratch: &mut scratch,
                         last_active: None,
                         book,
                     };
                     let death = live(&latent, horizon, &mut tape, &mut steer);
-                    if let Some(m) = steer.member.take() {
-                        m.close(steer.agg, persona, steer.scratch);
+                    match (steer.member, steer.joined.as_mut()) {
+                        (Some(m), _) | (None, Some(m)) => m.close_in_place(steer.agg, persona),
+                        (None, None) => {}
+                    }
+                    // One who joined gives their buffers back for the next to join.
+                    if let Some(m) = joined.take() {
+                        m.recycle(&mut scratch);
                     }
                     if let Some(k) = death_slot(death) {
                         arm.deaths[future][segment][k] += 1.0;
