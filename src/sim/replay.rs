@@ -2044,6 +2044,114 @@ pub fn explain(
 mod tests {
     use super::*;
 
+    /// Every field of a member's state but the ledger (and the context by address), to compare.
+    fn state(m: &Member) -> String {
+        format!(
+            "{:?}",
+            (
+                (m.ctx as *const Ctx, m.customer, m.segment, m.tier),
+                (
+                    m.tier_since,
+                    m.enrolled,
+                    &m.lots,
+                    m.balance,
+                    m.window,
+                    &m.rolling
+                ),
+                (
+                    m.window_end,
+                    m.pending_downgrade,
+                    m.last_tx,
+                    m.clock,
+                    m.next_due
+                ),
+                (
+                    m.next_month_end,
+                    m.snap_from,
+                    m.month_points,
+                    m.draws,
+                    &m.local
+                ),
+                m.ledger.is_some(),
+            )
+        )
+    }
+
+    /// A projected future made over an earlier future's copy of another member
+    /// ([`Member::fork_into`], its buffers reused) is the one made afresh ([`Member::fork`]),
+    /// field for field; so is one started on the history state itself, but for the copy.
+    #[test]
+    fn a_fork_over_an_earlier_copy_is_a_fresh_fork() {
+        let (start, end) = (
+            Date::from_ymd(2022, 1, 1).unwrap(),
+            Date::from_ymd(2024, 12, 31).unwrap(),
+        );
+        let cfg = crate::sim::generate::GeneratorConfig::default_mix(400, 7, start, end);
+        let tx = crate::sim::generate::generate(&cfg)
+            .unwrap()
+            .to_transactions();
+        let tier = |name: &str, enter: f64| crate::model::Tier {
+            name: name.into(),
+            enter_threshold: enter,
+            retain_threshold: enter * 0.8,
+            ..crate::model::Tier::default()
+        };
+        let mut project = Project {
+            scenarios: vec![Scenario {
+                name: "Rolling tiers".into(),
+                tiers: vec![
+                    tier("Member", 0.0),
+                    tier("Silver", 300.0),
+                    tier("Gold", 800.0),
+                ],
+                qualification: crate::model::Qualification {
+                    window: QualificationWindow::Rolling12Months,
+                    downgrade: DowngradePolicy::OneStep,
+                    grace_days: 30,
+                },
+                expiry: Expiry::AfterEarning { months: 12 },
+                enrolment_rate_pct: 100.0,
+                ..Scenario::default()
+            }],
+            ..Project::default()
+        };
+        project.settings.launch_date = Date::from_ymd(2023, 1, 1);
+        let pop = Population::from_project(&project, &tx);
+        let engine = Engine::new(
+            &project,
+            &project.scenarios[0],
+            &tx,
+            &pop,
+            Date::from_ymd(2026, 12, 31).unwrap(),
+        );
+        let (mut agg, mut scratch) = (engine.agg(), Scratch::default());
+        let members: Vec<Member> = (0..tx.customer_count() as u32)
+            .filter_map(|c| match engine.history(c, &mut agg, &mut scratch, None) {
+                Standing::Member(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        // Members with several lots, a rolling window and a tier above the first among them.
+        assert!(members.len() > 100, "{}", members.len());
+        assert!(
+            members
+                .iter()
+                .any(|m| m.lots.len() > 3 && m.rolling.len() > 3)
+        );
+        assert!(members.iter().any(|m| m.tier > 0));
+        let mut slot = None;
+        for (i, m) in members.iter().enumerate() {
+            let run = i % 3;
+            m.fork_into(&mut slot, run);
+            let fresh = m.fork(&mut Scratch::default(), run);
+            let forked = slot.as_ref().expect("filled");
+            assert_eq!(state(forked), state(&fresh), "member {i}");
+            let mut itself = m.duplicate(&mut Scratch::default());
+            itself.start_future(run);
+            assert_eq!(state(&itself), state(&fresh), "member {i}");
+        }
+    }
+
     #[test]
     fn enrolment_draws_are_uniform_and_fixed() {
         let draws: Vec<f64> = (0..100_000).map(|c| enrolment_draw(42, c)).collect();
