@@ -1598,9 +1598,10 @@ impl<'a, 'l> Member<'a, 'l> {
         goal.is_some_and(|g| g - balance <= distance * g)
     }
 
-    /// [`Member::fork_into`] without the copy: this member's state itself starts projected
-    /// future number `run` (for the last future of a member, whose history state is not needed
-    /// after).
+    /// Starts projected future number `run` from this state: redemption draws of its own (the
+    /// same in every scenario of that run), no flows booked yet (membership only), no ledger.
+    /// Applied to the history state itself for a member's last future (whose history state is
+    /// not needed after), and to the copies [`Member::fork`] and [`Member::fork_into`] make.
     pub(crate) fn start_future(&mut self, run: usize) {
         self.draws += (run as u64 + 1) << 40;
         self.local = Totals {
@@ -1659,12 +1660,8 @@ impl<'a, 'l> Member<'a, 'l> {
         m.next_month_end = *next_month_end;
         m.snap_from = *snap_from;
         m.month_points = *month_points;
-        m.draws = *draws + ((run as u64 + 1) << 40);
-        m.local = Totals {
-            members: 1,
-            ..Totals::default()
-        };
-        m.ledger = None;
+        m.draws = *draws;
+        m.start_future(run);
     }
 
     /// An exact copy of this member's state (without the ledger), its buffers taken from
@@ -1715,11 +1712,7 @@ impl<'a, 'l> Member<'a, 'l> {
     /// redemption draws are its own (the same in every scenario of that run).
     pub(crate) fn fork(&self, scratch: &mut Scratch, run: usize) -> Member<'a, 'static> {
         let mut m = self.duplicate(scratch);
-        m.draws += (run as u64 + 1) << 40;
-        m.local = Totals {
-            members: 1,
-            ..Totals::default()
-        };
+        m.start_future(run);
         m
     }
 
