@@ -25,6 +25,27 @@ pub fn percent(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// `v` with three significant digits and no exponent (`1234.6` → `1235`, `0.00018542` →
+/// `0.000185`); at most 12 decimals.
+pub fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (2.0 - v.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+    format!("{v:.digits$}")
+}
+
+/// A parameter estimate with `decimals` decimals, or with three significant digits when those
+/// would show fewer than two (`estimate(0.000185, 3)` → `0.000185`, not `0.000`).
+pub fn estimate(v: f64, decimals: usize) -> String {
+    // Below 10^(1 − decimals), fewer than two significant digits would show.
+    if v != 0.0 && v.abs() < 10f64.powi(1 - decimals as i32) {
+        significant(v)
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +59,16 @@ mod tests {
         assert_eq!(money(0.004), "0.00");
         assert_eq!(percent(Some(0.125)), "12.5%");
         assert_eq!(percent(None), "-");
+        assert_eq!(significant(1234.6), "1235");
+        assert_eq!(significant(11.8566), "11.9");
+        assert_eq!(significant(0.000185417), "0.000185");
+        assert_eq!(significant(-0.5), "-0.500");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(estimate(0.000185417, 3), "0.000185");
+        assert_eq!(estimate(0.0123, 3), "0.012");
+        assert_eq!(estimate(2.5638, 3), "2.564");
+        assert_eq!(estimate(0.00123, 4), "0.0012");
+        assert_eq!(estimate(0.000123, 4), "0.000123");
+        assert_eq!(estimate(0.0, 3), "0.000");
     }
 }

@@ -421,6 +421,7 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
     close(&m["gamma_gamma"]["params"]["p"], 6.25, 2);
     close(&m["gamma_gamma"]["params"]["q"], 3.74, 2);
     close(&m["gamma_gamma"]["params"]["gamma"], 15.44, 2);
+    assert_eq!(m["gamma_gamma"]["at_bound"], serde_json::json!([]));
     for key in ["bgnbd", "mbgnbd", "pareto_nbd"] {
         assert!(
             m[key]["holdout_predicted"].as_f64().unwrap() > 1000.0,
@@ -515,6 +516,57 @@ fn fit_names_and_explains_a_shape_at_its_bound() {
             .unwrap_or_else(|| panic!("{row}"));
         assert_eq!(!cell.ends_with("(-)"), estimated, "{row}");
     }
+}
+
+/// The coffee-chain sample fitted to 2024-12-31 (the project's calibration end) puts the
+/// Gamma-Gamma's p at its bound: the JSON names it, the table explains it under the estimates
+/// with the product pγ the data pin down.
+#[test]
+fn fit_names_and_explains_a_spend_shape_at_its_bound() {
+    let args = |format: &'static str| {
+        [
+            "fit",
+            "projects/coffee-chain.csv",
+            "--calibration-end",
+            "2024-12-31",
+            "--model",
+            "gamma-gamma",
+            "--format",
+            format,
+        ]
+    };
+    let doc = json(&args("json"));
+    let m = &doc["models"]["gamma_gamma"];
+    assert_eq!(m["at_bound"], serde_json::json!(["p"]), "{m}");
+    assert!(m["std_errors"]["p"].is_null() && m["std_errors"]["gamma"].is_null());
+    assert!(m["std_errors"]["q"].as_f64().unwrap() > 0.0, "{m}");
+    let p = m["params"]["p"].as_f64().unwrap();
+    assert!(p <= 1e5 && p > 0.98e5, "{m}");
+    let scale = p * m["params"]["gamma"].as_f64().unwrap();
+    let table = stdout(&run(&args("table"), 0));
+    let note = table
+        .lines()
+        .find(|l| l.starts_with("Gamma-Gamma: p is at its bound (100000)"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let shown: f64 = note
+        .split("pγ = ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("{note}"));
+    assert!((shown - scale).abs() <= 0.005 * scale, "{shown} vs {scale}");
+    assert!(note.ends_with("no standard errors."), "{note}");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("Gamma-Gamma  p "))
+        .unwrap_or_else(|| panic!("{table}"));
+    // γ, below 0.01, with three significant digits rather than as 0.000.
+    let gamma = tierlab::format::significant(m["params"]["gamma"].as_f64().unwrap());
+    assert!(gamma.starts_with("0.000") && gamma != "0.000", "{gamma}");
+    assert!(
+        row.contains("(-)  q ") && row.contains(&format!("gamma {gamma} (-)")),
+        "{row}"
+    );
 }
 
 #[test]
@@ -1341,6 +1393,31 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
         "how the data was read"
     );
     assert!(html.contains("with 4 Monte Carlo runs"));
+    // The sample's Gamma-Gamma p is at its bound (fitted to 2024-12-31, as `fit` fits it):
+    // the customer-model paragraph gives the estimates and says what that means.
+    let fit = json(&[
+        "fit",
+        "projects/coffee-chain.csv",
+        "--calibration-end",
+        "2024-12-31",
+        "--model",
+        "gamma-gamma",
+        "--format",
+        "json",
+    ]);
+    let params = &fit["models"]["gamma_gamma"]["params"];
+    let shown = |key: &str| tierlab::format::estimate(params[key].as_f64().unwrap(), 3);
+    let spend = format!(
+        "Spend per purchase: Gamma-Gamma, p = {}, q = {}, &gamma; = {}.",
+        shown("p"),
+        shown("q"),
+        shown("gamma")
+    );
+    assert!(
+        html.contains(&spend)
+            && html.contains(" p is at its bound (100000): customers&#39; mean spends vary"),
+        "{spend} in {html}"
+    );
     let svgs = html.matches("<svg").count();
     assert!(svgs >= 7, "{svgs} charts");
     assert_eq!(html.matches("</svg>").count(), svgs);

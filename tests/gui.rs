@@ -365,6 +365,23 @@ fn model_page_explains_a_shape_at_its_bound() {
     h.get_by_label_contains("Note: s is at its bound (100000): the dropout rates");
 }
 
+/// The coffee-chain sample's Gamma-Gamma, fitted to 2024-12-31, holds p at its bound: the
+/// Model page says what that means under the estimates, and shows p and γ without standard
+/// errors.
+#[test]
+fn model_page_explains_a_spend_shape_at_its_bound() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Model").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let (_, report) = h.state().model_report.as_ref().expect("fitted");
+    let spend = report.as_ref().unwrap().spend.as_ref().unwrap();
+    assert_eq!(spend.at_bound, vec![0]);
+    assert_eq!((spend.std_errors[0], spend.std_errors[2]), (None, None));
+    h.get_by_label_contains("Note: p is at its bound (100000): customers' mean spends vary");
+}
+
 #[test]
 fn a_tier_threshold_edited_in_the_ui_changes_the_results_and_undoes() {
     let mut h = harness_of_height(2000.0);

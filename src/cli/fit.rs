@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::table::render;
 use super::{Format, MappingArgs};
 use crate::data::import::import_csv;
-use crate::format::count;
+use crate::format::{count, estimate};
 use crate::model::{Date, Period, TransactionModel};
 use crate::sim::models::diagnostics::holdout_predicted;
 use crate::sim::models::{
@@ -126,9 +126,12 @@ pub fn fit(
             .iter()
             .zip(values)
             .zip(ses)
-            .map(|((n, v), se)| match se {
-                Some(se) => format!("{n} {v:.3} ({se:.3})"),
-                None => format!("{n} {v:.3} (-)"),
+            .map(|((n, v), se)| {
+                let v = estimate(*v, 3);
+                match se {
+                    Some(se) => format!("{n} {v} ({se:.3})"),
+                    None => format!("{n} {v} (-)"),
+                }
             })
             .collect::<Vec<_>>()
             .join("  ")
@@ -188,7 +191,13 @@ pub fn fit(
                         "customers": f.customers,
                         "population_mean_spend": population_mean,
                         "iterations": f.iterations,
+                        "at_bound": f.at_bound.iter().filter_map(|&i| GammaGammaParams::NAMES.get(i)).collect::<Vec<_>>(),
                     }),
+                );
+                notes.extend(
+                    f.bound_notes()
+                        .into_iter()
+                        .map(|n| format!("Gamma-Gamma: {n}.")),
                 );
                 rows.push(vec![
                     "Gamma-Gamma".into(),

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::data::import::ImportReport;
-use crate::format::{count, money};
+use crate::format::{count, estimate, money};
 use crate::model::colour::{BASELINE_COLOUR, series_colour};
 use crate::model::{Expiry, Project, QualifyingMetric, RESPONSE_PARAMETERS, Scenario};
 use crate::sim::models::report::ModelReport;
@@ -503,9 +503,14 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                 Ok(s) => {
                     let _ = write!(
                         out,
-                        " Spend per purchase: Gamma-Gamma, p = {:.3}, q = {:.3}, &gamma; = {:.3}.",
-                        s.params.p, s.params.q, s.params.gamma
+                        " Spend per purchase: Gamma-Gamma, p = {}, q = {}, &gamma; = {}.",
+                        estimate(s.params.p, 3),
+                        estimate(s.params.q, 3),
+                        estimate(s.params.gamma, 3)
                     );
+                    for note in s.bound_notes() {
+                        let _ = write!(out, " {}.", escape(&note));
+                    }
                 }
                 Err(e) => {
                     let _ = write!(

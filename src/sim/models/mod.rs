@@ -11,6 +11,6 @@ pub mod spend;
 pub mod summary;
 pub mod transaction;
 
-pub use spend::{GammaGammaParams, SpendFit, fit_gamma_gamma};
+pub use spend::{GAMMA_GAMMA_MAX_SHAPE, GammaGammaParams, SpendFit, fit_gamma_gamma};
 pub use summary::{Compressed, CustomerSummary, Summary, summarise};
 pub use transaction::{FitError, TransactionFit, TransactionParams, fit_transactions};

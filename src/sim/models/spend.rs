@@ -6,10 +6,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::optimize::{bfgs, standard_errors};
+use super::optimize::{bfgs_bounded, standard_errors};
 use super::special::{digamma, ln_gamma};
 use super::summary::Summary;
 use super::transaction::FitError;
+use crate::format::significant;
 
 /// Gamma-Gamma parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -57,6 +58,51 @@ pub struct SpendFit {
     pub customers: usize,
     /// Optimiser iterations.
     pub iterations: usize,
+    /// The parameters held at their bound, as indices in [`GammaGammaParams::NAMES`] order:
+    /// `[0]` when p is at [`GAMMA_GAMMA_MAX_SHAPE`] (then p and γ are not estimated apart and
+    /// have no standard errors; q's is taken with p held there), else empty.
+    pub at_bound: Vec<usize>,
+}
+
+/// The largest p the Gamma-Gamma fit takes. Where customers' mean spends vary hardly less
+/// among those with many purchases than among those with few, the likelihood rises without end as p
+/// grows (a customer's transaction values scattering less and less around their own mean)
+/// while γ falls, pγ staying put: the search would stop anywhere on that ridge (p ≈ 10⁷ on the
+/// coffee-chain sample fitted to 2024-12-31), with standard errors that mean nothing. At 10⁵ (the Pareto/NBD's
+/// bound too) a customer's transaction values vary by 0.3% (1/√p) around their mean: the limit
+/// for every purpose; on that sample the log-likelihood there is within 2·10⁻³ of its supremum
+/// (−9164.035 against −9164.034 at p ≈ 10⁷) and the population mean spend within 10⁻⁵.
+pub const GAMMA_GAMMA_MAX_SHAPE: f64 = 1e5;
+
+/// How close (in log-parameters, 1%) p is to its bound to count as at it.
+const AT_BOUND: f64 = 0.01;
+
+impl SpendFit {
+    /// One sentence for p at its bound ([`SpendFit::at_bound`]), for a reader of the
+    /// estimates: what the bound means and what the data do pin down. Empty inside the bound.
+    pub fn bound_notes(&self) -> Vec<String> {
+        if !self.at_bound.contains(&0) {
+            return Vec::new();
+        }
+        let GammaGammaParams { p, q, gamma } = self.params;
+        let scale = p * gamma;
+        let mean = self.params.expected_spend(0.0, 0.0);
+        vec![format!(
+            "p is at its bound ({GAMMA_GAMMA_MAX_SHAPE:.0}): customers' mean spends vary hardly \
+             less among those with many purchases than among those with few, which the model reads as \
+             each customer's spend hardly varying around their own mean (by {:.1}%, 1/√p); p and \
+             gamma are not estimated apart (their product pγ = {} is: the scale of the \
+             customers' mean spends, whose population mean pγ/(q − 1) is {}) and have no \
+             standard errors",
+            100.0 / p.sqrt(),
+            significant(scale),
+            if q > 1.0 {
+                significant(mean)
+            } else {
+                "not finite (q ≤ 1)".into()
+            }
+        )]
+    }
 }
 
 /// Repeat customers' `(x, m)` sorted by `x`, with precomputed logs, in chunks of equal `x`.
@@ -167,23 +213,145 @@ pub fn fit_gamma_gamma(summary: &Summary) -> Result<SpendFit, FitError> {
     // Start where the population mean spend pγ/(q−1) matches the data.
     let start = [1.0f64, 2.0, mean_m];
     let phi0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
-    let min = bfgs(&objective, &phi0, 1e-9, 2000)
+    // p is held at most `GAMMA_GAMMA_MAX_SHAPE` (see there).
+    let upper = [GAMMA_GAMMA_MAX_SHAPE.ln(), f64::INFINITY, f64::INFINITY];
+    let min = bfgs_bounded(&objective, &phi0, &upper, 1e-9, 0.0, 2000)
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = from(&theta);
-    let std_errors = standard_errors(&|t: &[f64]| data.totals(&from(t), true).1.to_vec(), &theta);
+    let at_bound: Vec<usize> = if min.x[0] >= upper[0] - AT_BOUND {
+        vec![0]
+    } else {
+        Vec::new()
+    };
+    let std_errors = if at_bound.is_empty() {
+        standard_errors(&|t: &[f64]| data.totals(&from(t), true).1.to_vec(), &theta)
+    } else {
+        // p at its bound and γ are not estimated apart: q's standard error with p held there.
+        let p = theta[0];
+        let free = standard_errors(
+            &|t: &[f64]| {
+                let g = data.totals(&from(&[p, t[0], t[1]]), true).1;
+                vec![g[1], g[2]]
+            },
+            &theta[1..],
+        );
+        vec![None, free[0], None]
+    };
     Ok(SpendFit {
         params,
         log_likelihood: data.totals(&params, false).0,
         std_errors,
         customers: data.x.len(),
         iterations: min.iterations,
+        at_bound,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Date, Period};
+    use crate::sim::models::summary::CustomerSummary;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Gamma};
+
+    /// A summary of customers with `(x, mean repeat spend)`.
+    fn summary(customers: impl IntoIterator<Item = (u32, f64)>) -> Summary {
+        Summary {
+            period: Period::Week,
+            calibration_end: Date(0),
+            holdout_end: None,
+            rows: customers
+                .into_iter()
+                .map(|(x, m)| CustomerSummary {
+                    customer: 0,
+                    first_day: Date(0),
+                    x,
+                    t_x: 1.0,
+                    age: 2.0,
+                    mean_repeat_spend: m,
+                    holdout_x: 0,
+                    holdout_spend: 0.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_fit_inside_the_bound_recovers_its_parameters_with_standard_errors() {
+        // Spends drawn from the model: p = 4, q = 3, γ = 10 (ν ~ Gamma(q, rate γ), each
+        // transaction ~ Gamma(p, rate ν)).
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let nu = Gamma::new(3.0, 1.0 / 10.0).unwrap();
+        let customers: Vec<(u32, f64)> = (0..4000)
+            .map(|i| {
+                let x = 1 + i % 12;
+                let z = Gamma::new(4.0 * f64::from(x), 1.0).unwrap();
+                // The mean of x transactions: Gamma(p·x, rate x·ν).
+                let m = z.sample(&mut rng) / (f64::from(x) * nu.sample(&mut rng));
+                (x, m)
+            })
+            .collect();
+        let fit = fit_gamma_gamma(&summary(customers)).unwrap();
+        assert!(
+            fit.at_bound.is_empty() && fit.bound_notes().is_empty(),
+            "{fit:?}"
+        );
+        assert!(fit.std_errors.iter().all(Option::is_some), "{fit:?}");
+        let GammaGammaParams { p, q, gamma } = fit.params;
+        assert!((p - 4.0).abs() < 0.5 && (q - 3.0).abs() < 0.5, "{fit:?}");
+        assert!((gamma - 10.0).abs() < 2.5, "{fit:?}");
+    }
+
+    #[test]
+    fn mean_spends_that_do_not_settle_with_more_purchases_hold_p_at_its_bound() {
+        // Mean spends spread wider among customers with more purchases, where the model has
+        // them settle: it reads that as no variation around each customer's own mean (the
+        // likelihood rising without end in p).
+        let customers: Vec<(u32, f64)> = (0..20u32)
+            .flat_map(|i| {
+                let x = 1 + i % 5 * 8;
+                let widen = 1.0 + f64::from(x) / 64.0;
+                [4.0, 6.5, 9.0, 12.0, 18.0, 30.0].map(|v: f64| (x, 12.0 * (v / 12.0).powf(widen)))
+            })
+            .collect();
+        let fit = fit_gamma_gamma(&summary(customers.clone())).unwrap();
+        assert_eq!(fit.at_bound, vec![0], "{fit:?}");
+        assert!(fit.params.p <= GAMMA_GAMMA_MAX_SHAPE, "{fit:?}");
+        assert!(fit.params.p > 0.98 * GAMMA_GAMMA_MAX_SHAPE, "{fit:?}");
+        // p and γ are not estimated apart; q is, with p held at the bound.
+        assert_eq!(fit.std_errors[0], None);
+        assert_eq!(fit.std_errors[2], None);
+        let se_q = fit.std_errors[1].expect("q's standard error");
+        assert!(se_q > 0.0 && se_q < fit.params.q, "{fit:?}");
+        // Along the ridge (pγ and q kept), the likelihood rises towards the bound.
+        let data = SpendData::new(customers.iter().map(|&(x, m)| (f64::from(x), m)).collect());
+        let along = |shrink: f64| {
+            let GammaGammaParams { p, q, gamma } = fit.params;
+            let params = GammaGammaParams {
+                p: p / shrink,
+                q,
+                gamma: gamma * shrink,
+            };
+            data.totals(&params, false).0
+        };
+        assert!(along(1.0) > along(10.0) && along(10.0) > along(1000.0));
+        let notes = fit.bound_notes();
+        assert_eq!(notes.len(), 1);
+        let scale = crate::format::significant(fit.params.p * fit.params.gamma);
+        assert!(
+            notes[0].starts_with("p is at its bound (100000): "),
+            "{}",
+            notes[0]
+        );
+        assert!(
+            notes[0].contains(&format!("pγ = {scale} is")),
+            "{}",
+            notes[0]
+        );
+        assert!(notes[0].contains("(by 0.3%, 1/√p)"), "{}", notes[0]);
+    }
 
     #[test]
     fn analytic_gradient_matches_finite_differences() {

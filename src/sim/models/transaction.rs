@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::optimize::{OptimizeError, bfgs_bounded, standard_errors};
 use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1_a1, log_add_exp, log_sub_exp};
 use super::summary::Compressed;
+use crate::format::significant;
 use crate::model::{Period, TransactionModel};
 
 /// Fitted parameters of a transaction model.
@@ -398,12 +399,10 @@ impl TransactionFit {
             .filter_map(|&shape| {
                 let (name, scale) = (*names.get(shape)?, *names.get(shape + 1)?);
                 let rates = if shape == 0 { "purchase" } else { "dropout" };
-                let rate = values.get(shape)? / values.get(shape + 1)?;
-                // Three significant digits.
-                let digits = (2.0 - rate.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+                let rate = significant(values.get(shape)? / values.get(shape + 1)?);
                 Some(format!(
                     "{name} is at its bound ({PARETO_MAX_SHAPE:.0}): the {rates} rates hardly \
-                     differ between customers (each about {name}/{scale} = {rate:.digits$} per \
+                     differ between customers (each about {name}/{scale} = {rate} per \
                      {}); {name} and {scale} are not estimated apart and have no standard errors",
                     period.label()
                 ))

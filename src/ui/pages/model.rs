@@ -4,7 +4,8 @@
 use eframe::egui;
 use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints};
 
-use crate::format::{count, money};
+use crate::format::{count, estimate, money};
+use crate::sim::models::SpendFit;
 use crate::sim::models::report::ModelReport;
 use crate::sim::projection::{Backtest, Scored};
 use crate::ui::state::AppState;
@@ -77,7 +78,7 @@ fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 .zip(&r.fit.std_errors)
             {
                 ui.label(*name);
-                ui.label(format!("{value:.4}"));
+                ui.label(estimate(value, 4));
                 ui.label(se.map_or("-".into(), |s| format!("{s:.4}")));
                 ui.end_row();
             }
@@ -89,7 +90,7 @@ fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
                         .zip(&s.std_errors)
                     {
                         ui.label(*name);
-                        ui.label(format!("{value:.4}"));
+                        ui.label(estimate(value, 4));
                         ui.label(se.map_or("-".into(), |s| format!("{s:.4}")));
                         ui.end_row();
                     }
@@ -101,7 +102,12 @@ fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 }
             }
         });
-    for note in r.fit.bound_notes(r.period) {
+    let spend_notes = r
+        .spend
+        .as_ref()
+        .map(SpendFit::bound_notes)
+        .unwrap_or_default();
+    for note in r.fit.bound_notes(r.period).into_iter().chain(spend_notes) {
         ui.label(format!("Note: {note}."));
     }
 }
