@@ -290,6 +290,39 @@ pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(inv)
 }
 
+/// [`standard_errors`] with the parameters `held` fixed where they are (at a bound): those of
+/// the others from the Hessian in them alone, `None` for the held ones.
+pub fn standard_errors_held(
+    grad: &dyn Fn(&[f64]) -> Vec<f64>,
+    theta: &[f64],
+    held: &[usize],
+) -> Vec<Option<f64>> {
+    if held.is_empty() {
+        return standard_errors(grad, theta);
+    }
+    let free: Vec<usize> = (0..theta.len()).filter(|i| !held.contains(i)).collect();
+    let at = |t: &[f64]| {
+        let mut full = theta.to_vec();
+        for (&i, &v) in free.iter().zip(t) {
+            full[i] = v;
+        }
+        full
+    };
+    let part: Vec<f64> = free.iter().map(|&i| theta[i]).collect();
+    let ses = standard_errors(
+        &|t: &[f64]| {
+            let g = grad(&at(t));
+            free.iter().map(|&i| g[i]).collect()
+        },
+        &part,
+    );
+    let mut out = vec![None; theta.len()];
+    for (&i, se) in free.iter().zip(ses) {
+        out[i] = se;
+    }
+    out
+}
+
 /// Standard errors of parameters `theta` from the Hessian of the total log-likelihood, taken by
 /// forward differences of its gradient `grad` (with respect to `theta` itself).
 /// `None` for a parameter whose variance is not positive (a flat or ill-conditioned optimum).
@@ -427,5 +460,24 @@ mod tests {
         let grad = |t: &[f64]| vec![-(t[0] - 1.0) / 0.25];
         let se = standard_errors(&grad, &[1.0]);
         assert!((se[0].unwrap() - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn standard_errors_with_a_parameter_held_are_conditional_ones() {
+        // ll = −(a x² + 2b x y + c y²)/2: information [[a, b], [b, c]].
+        let (a, b, c) = (4.0, 1.5, 2.0);
+        let grad = |t: &[f64]| vec![-(a * t[0] + b * t[1]), -(b * t[0] + c * t[1])];
+        let theta = [0.3, -0.2];
+        // Both free: the marginal variance of x, c/(ac − b²).
+        let both = standard_errors_held(&grad, &theta, &[]);
+        assert!((both[0].unwrap() - (c / (a * c - b * b)).sqrt()).abs() < 1e-6);
+        assert_eq!(both, standard_errors(&grad, &theta));
+        // y held: x's variance given y, 1/a; none for y.
+        let held = standard_errors_held(&grad, &theta, &[1]);
+        assert!(
+            (held[0].unwrap() - (1.0 / a).sqrt()).abs() < 1e-6,
+            "{held:?}"
+        );
+        assert_eq!(held[1], None);
     }
 }

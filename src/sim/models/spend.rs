@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::optimize::{bfgs_bounded, standard_errors};
+use super::optimize::{bfgs_bounded, standard_errors_held};
 use super::special::{digamma, ln_gamma};
 use super::summary::Summary;
 use super::transaction::FitError;
@@ -224,20 +224,15 @@ pub fn fit_gamma_gamma(summary: &Summary) -> Result<SpendFit, FitError> {
     } else {
         Vec::new()
     };
-    let std_errors = if at_bound.is_empty() {
-        standard_errors(&|t: &[f64]| data.totals(&from(t), true).1.to_vec(), &theta)
-    } else {
-        // p at its bound and γ are not estimated apart: q's standard error with p held there.
-        let p = theta[0];
-        let free = standard_errors(
-            &|t: &[f64]| {
-                let g = data.totals(&from(&[p, t[0], t[1]]), true).1;
-                vec![g[1], g[2]]
-            },
-            &theta[1..],
-        );
-        vec![None, free[0], None]
-    };
+    // p at its bound and γ are not estimated apart: q's standard error with p held there.
+    let mut std_errors = standard_errors_held(
+        &|t: &[f64]| data.totals(&from(t), true).1.to_vec(),
+        &theta,
+        &at_bound,
+    );
+    if !at_bound.is_empty() {
+        std_errors[2] = None;
+    }
     Ok(SpendFit {
         params,
         log_likelihood: data.totals(&params, false).0,

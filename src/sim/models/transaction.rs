@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::optimize::{OptimizeError, bfgs_bounded, standard_errors};
+use super::optimize::{OptimizeError, bfgs_bounded, standard_errors_held};
 use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1_a1, log_add_exp, log_sub_exp};
 use super::summary::Compressed;
 use crate::format::significant;
@@ -382,7 +382,8 @@ pub struct TransactionFit {
     /// The shapes held at their bound ([`PARETO_MAX_SHAPE`]), as indices in
     /// [`TransactionParams::names`] order, ascending: the data are at that shape's homogeneous
     /// limit, only the shape's ratio to its scale is estimated, and neither has a standard
-    /// error. Empty for a fit inside its bounds (every BG/NBD and MBG/NBD fit).
+    /// error (the others' are taken with the shape held there). Empty for a fit inside its
+    /// bounds (every BG/NBD and MBG/NBD fit).
     pub at_bound: Vec<usize>,
 }
 
@@ -670,15 +671,15 @@ pub fn fit_transactions(
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = TransactionParams::from_vec(kind, &theta);
-    let mut std_errors = standard_errors(&|t: &[f64]| totals(kind, t, data).1, &theta);
-    // A shape at its bound and its scale are not estimated (only their ratio is): no standard
-    // errors for them.
     let at_bound: Vec<usize> = [0, 2]
         .into_iter()
         .filter(|&shape| min.x[shape] >= upper[shape] - AT_BOUND)
         .collect();
+    // The others' standard errors with a shape at its bound held there; that shape and its
+    // scale are not estimated apart (only their ratio is): none for them.
+    let mut std_errors =
+        standard_errors_held(&|t: &[f64]| totals(kind, t, data).1, &theta, &at_bound);
     for &shape in &at_bound {
-        std_errors[shape] = None;
         std_errors[shape + 1] = None;
     }
     Ok(TransactionFit {
