@@ -219,6 +219,18 @@ pub fn fit_gamma_gamma(summary: &Summary) -> Result<SpendFit, FitError> {
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = from(&theta);
+    if params.q <= 1.0 {
+        // ν's shape at most 1: the customers' mean spends (inverse gamma in ν) have no finite
+        // mean, and neither would a projection's spend of customers without a repeat purchase.
+        return Err(FitError::Data {
+            model,
+            reason: format!(
+                "the fit has q = {} ≤ 1: customers' mean spends are spread with a heavier \
+                 tail than the model can give a finite mean for",
+                crate::format::estimate(params.q, 3)
+            ),
+        });
+    }
     let at_bound: Vec<usize> = if min.x[0] >= upper[0] - AT_BOUND {
         vec![0]
     } else {
@@ -297,6 +309,23 @@ mod tests {
         let GammaGammaParams { p, q, gamma } = fit.params;
         assert!((p - 4.0).abs() < 0.5 && (q - 3.0).abs() < 0.5, "{fit:?}");
         assert!((gamma - 10.0).abs() < 2.5, "{fit:?}");
+    }
+
+    #[test]
+    fn a_fit_without_a_finite_mean_spend_is_an_error() {
+        // Mean spends spreading much wider among customers with more purchases: q falls below
+        // 1, where the customers' mean spends have no finite mean.
+        let customers = (0..20u32).flat_map(|i| {
+            let x = 1 + i % 5 * 8;
+            let widen = 1.0 + f64::from(x) / 16.0;
+            [4.0, 6.5, 9.0, 12.0, 18.0, 30.0].map(|v: f64| (x, 12.0 * (v / 12.0).powf(widen)))
+        });
+        let err = fit_gamma_gamma(&summary(customers)).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot fit Gamma-Gamma: the fit has q = 0."),
+            "{err}"
+        );
     }
 
     #[test]
