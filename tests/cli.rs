@@ -460,6 +460,22 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
     );
 }
 
+/// The line of `table` starting with `start` (a note on a parameter at its bound) and the
+/// number it gives after `key`.
+fn bound_note<'t>(table: &'t str, start: &str, key: &str) -> (&'t str, f64) {
+    let note = table
+        .lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("{table}"));
+    let shown = note
+        .split(key)
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("{note}"));
+    (note, shown)
+}
+
 /// The fashion-retailer sample fitted to 2024-09-30 puts the Pareto/NBD's dropout shape at its
 /// bound: the JSON names it, the table explains it under the estimates.
 #[test]
@@ -485,17 +501,12 @@ fn fit_names_and_explains_a_shape_at_its_bound() {
     assert!(m["std_errors"]["r"].as_f64().unwrap() > 0.0, "{m}");
     let ratio = m["params"]["s"].as_f64().unwrap() / m["params"]["beta"].as_f64().unwrap();
     let table = stdout(&run(&args("table"), 0));
-    let note = table
-        .lines()
-        .find(|l| l.starts_with("Pareto/NBD: s is at its bound (100000)"))
-        .unwrap_or_else(|| panic!("{table}"));
     // The rate the data pin down, to three significant digits.
-    let shown: f64 = note
-        .split("s/beta = ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|r| r.parse().ok())
-        .unwrap_or_else(|| panic!("{note}"));
+    let (note, shown) = bound_note(
+        &table,
+        "Pareto/NBD: s is at its bound (100000)",
+        "s/beta = ",
+    );
     assert!((shown - ratio).abs() <= 0.005 * ratio, "{shown} vs {ratio}");
     assert!(note.ends_with("no standard errors."), "{note}");
     // Neither s nor beta has a standard error in the table; r and alpha do.
@@ -544,16 +555,7 @@ fn fit_names_and_explains_a_spend_shape_at_its_bound() {
     assert!(p <= 1e5 && p > 0.98e5, "{m}");
     let scale = p * m["params"]["gamma"].as_f64().unwrap();
     let table = stdout(&run(&args("table"), 0));
-    let note = table
-        .lines()
-        .find(|l| l.starts_with("Gamma-Gamma: p is at its bound (100000)"))
-        .unwrap_or_else(|| panic!("{table}"));
-    let shown: f64 = note
-        .split("pγ = ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|r| r.parse().ok())
-        .unwrap_or_else(|| panic!("{note}"));
+    let (note, shown) = bound_note(&table, "Gamma-Gamma: p is at its bound (100000)", "pγ = ");
     assert!((shown - scale).abs() <= 0.005 * scale, "{shown} vs {scale}");
     assert!(note.ends_with("no standard errors."), "{note}");
     let row = table

@@ -71,6 +71,16 @@ fn named(names: &[&str], values: impl IntoIterator<Item = Value>) -> Value {
     )
 }
 
+/// The names of the parameters at `indices`.
+fn names_of(names: &[&str], indices: &[usize]) -> Value {
+    json!(
+        indices
+            .iter()
+            .filter_map(|&i| names.get(i))
+            .collect::<Vec<_>>()
+    )
+}
+
 fn opt(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |v| json!(v))
 }
@@ -150,7 +160,7 @@ pub fn fit(
                         "std_errors": named(&names, f.std_errors.iter().map(|e| opt(*e))),
                         "holdout_predicted": opt(predicted),
                         "iterations": f.iterations,
-                        "at_bound": f.at_bound.iter().filter_map(|&i| names.get(i)).collect::<Vec<_>>(),
+                        "at_bound": names_of(&names, &f.at_bound),
                     }),
                 );
                 notes.extend(
@@ -191,7 +201,7 @@ pub fn fit(
                         "customers": f.customers,
                         "population_mean_spend": population_mean,
                         "iterations": f.iterations,
-                        "at_bound": f.at_bound.iter().filter_map(|&i| GammaGammaParams::NAMES.get(i)).collect::<Vec<_>>(),
+                        "at_bound": names_of(&GammaGammaParams::NAMES, &f.at_bound),
                     }),
                 );
                 notes.extend(

@@ -290,6 +290,17 @@ pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(inv)
 }
 
+/// How close (in log-parameters, 1%) a fitted parameter is to its bound to count as at it.
+const AT_BOUND: f64 = 0.01;
+
+/// The indices, ascending, of the parameters of `x` at their bound in `upper` (within 1% in
+/// log-parameters; an infinite bound is never reached).
+pub fn at_bound(x: &[f64], upper: &[f64]) -> Vec<usize> {
+    (0..x.len().min(upper.len()))
+        .filter(|&i| upper[i].is_finite() && x[i] >= upper[i] - AT_BOUND)
+        .collect()
+}
+
 /// [`standard_errors`] with the parameters `held` fixed where they are (at a bound): those of
 /// the others from the Hessian in them alone, `None` for the held ones.
 pub fn standard_errors_held(

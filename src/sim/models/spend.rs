@@ -6,11 +6,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::optimize::{bfgs_bounded, standard_errors_held};
+use super::optimize::{at_bound, bfgs_bounded, standard_errors_held};
 use super::special::{digamma, ln_gamma};
 use super::summary::Summary;
 use super::transaction::FitError;
-use crate::format::significant;
+use crate::format::{estimate, significant};
 
 /// Gamma-Gamma parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -65,17 +65,15 @@ pub struct SpendFit {
 }
 
 /// The largest p the Gamma-Gamma fit takes. Where customers' mean spends vary hardly less
-/// among those with many purchases than among those with few, the likelihood rises without end as p
-/// grows (a customer's transaction values scattering less and less around their own mean)
-/// while γ falls, pγ staying put: the search would stop anywhere on that ridge (p ≈ 10⁷ on the
-/// coffee-chain sample fitted to 2024-12-31), with standard errors that mean nothing. At 10⁵ (the Pareto/NBD's
-/// bound too) a customer's transaction values vary by 0.3% (1/√p) around their mean: the limit
-/// for every purpose; on that sample the log-likelihood there is within 2·10⁻³ of its supremum
-/// (−9164.035 against −9164.034 at p ≈ 10⁷) and the population mean spend within 10⁻⁵.
+/// among those with many purchases than among those with few, the likelihood rises without
+/// end as p grows (a customer's transaction values scattering less and less around their own
+/// mean) while γ falls, pγ staying put: the search would stop anywhere on that ridge (p ≈ 10⁷
+/// on the coffee-chain sample fitted to 2024-12-31), with standard errors that mean nothing.
+/// At 10⁵ (the Pareto/NBD's bound too) a customer's transaction values vary by 0.3% (1/√p)
+/// around their mean: the limit for every purpose; on that sample the log-likelihood there is
+/// within 2·10⁻³ of its supremum (−9164.035 against −9164.034 at p ≈ 10⁷) and the population
+/// mean spend within 10⁻⁵.
 pub const GAMMA_GAMMA_MAX_SHAPE: f64 = 1e5;
-
-/// How close (in log-parameters, 1%) p is to its bound to count as at it.
-const AT_BOUND: f64 = 0.01;
 
 impl SpendFit {
     /// One sentence for p at its bound ([`SpendFit::at_bound`]), for a reader of the
@@ -84,7 +82,7 @@ impl SpendFit {
         if !self.at_bound.contains(&0) {
             return Vec::new();
         }
-        let GammaGammaParams { p, q, gamma } = self.params;
+        let GammaGammaParams { p, gamma, .. } = self.params;
         let scale = p * gamma;
         let mean = self.params.expected_spend(0.0, 0.0);
         vec![format!(
@@ -96,11 +94,7 @@ impl SpendFit {
              standard errors",
             100.0 / p.sqrt(),
             significant(scale),
-            if q > 1.0 {
-                significant(mean)
-            } else {
-                "not finite (q ≤ 1)".into()
-            }
+            significant(mean)
         )]
     }
 }
@@ -227,15 +221,11 @@ pub fn fit_gamma_gamma(summary: &Summary) -> Result<SpendFit, FitError> {
             reason: format!(
                 "the fit has q = {} ≤ 1: customers' mean spends are spread with a heavier \
                  tail than the model can give a finite mean for",
-                crate::format::estimate(params.q, 3)
+                estimate(params.q, 3)
             ),
         });
     }
-    let at_bound: Vec<usize> = if min.x[0] >= upper[0] - AT_BOUND {
-        vec![0]
-    } else {
-        Vec::new()
-    };
+    let at_bound = at_bound(&min.x, &upper);
     // p at its bound and γ are not estimated apart: q's standard error with p held there.
     let mut std_errors = standard_errors_held(
         &|t: &[f64]| data.totals(&from(t), true).1.to_vec(),
@@ -285,6 +275,19 @@ mod tests {
         }
     }
 
+    /// 120 customers with 1, 9, 17, 25 or 33 repeat purchases, whose mean spends spread
+    /// around 12 the wider the more purchases they made: as the powers `1 + x/per` of six
+    /// spends between 4 and 30 (in ratio to 12).
+    fn spreading(per: f64) -> Vec<(u32, f64)> {
+        (0..20u32)
+            .flat_map(|i| {
+                let x = 1 + i % 5 * 8;
+                let widen = 1.0 + f64::from(x) / per;
+                [4.0, 6.5, 9.0, 12.0, 18.0, 30.0].map(|v: f64| (x, 12.0 * (v / 12.0).powf(widen)))
+            })
+            .collect()
+    }
+
     #[test]
     fn a_fit_inside_the_bound_recovers_its_parameters_with_standard_errors() {
         // Spends drawn from the model: p = 4, q = 3, γ = 10 (ν ~ Gamma(q, rate γ), each
@@ -315,12 +318,7 @@ mod tests {
     fn a_fit_without_a_finite_mean_spend_is_an_error() {
         // Mean spends spreading much wider among customers with more purchases: q falls below
         // 1, where the customers' mean spends have no finite mean.
-        let customers = (0..20u32).flat_map(|i| {
-            let x = 1 + i % 5 * 8;
-            let widen = 1.0 + f64::from(x) / 16.0;
-            [4.0, 6.5, 9.0, 12.0, 18.0, 30.0].map(|v: f64| (x, 12.0 * (v / 12.0).powf(widen)))
-        });
-        let err = fit_gamma_gamma(&summary(customers)).unwrap_err();
+        let err = fit_gamma_gamma(&summary(spreading(16.0))).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("cannot fit Gamma-Gamma: the fit has q = 0."),
@@ -333,13 +331,7 @@ mod tests {
         // Mean spends spread wider among customers with more purchases, where the model has
         // them settle: it reads that as no variation around each customer's own mean (the
         // likelihood rising without end in p).
-        let customers: Vec<(u32, f64)> = (0..20u32)
-            .flat_map(|i| {
-                let x = 1 + i % 5 * 8;
-                let widen = 1.0 + f64::from(x) / 64.0;
-                [4.0, 6.5, 9.0, 12.0, 18.0, 30.0].map(|v: f64| (x, 12.0 * (v / 12.0).powf(widen)))
-            })
-            .collect();
+        let customers = spreading(64.0);
         let fit = fit_gamma_gamma(&summary(customers.clone())).unwrap();
         assert_eq!(fit.at_bound, vec![0], "{fit:?}");
         assert!(fit.params.p <= GAMMA_GAMMA_MAX_SHAPE, "{fit:?}");

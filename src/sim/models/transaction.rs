@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::optimize::{OptimizeError, bfgs_bounded, standard_errors_held};
+use super::optimize::{OptimizeError, at_bound, bfgs_bounded, standard_errors_held};
 use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1_a1, log_add_exp, log_sub_exp};
 use super::summary::Compressed;
 use crate::format::significant;
@@ -598,9 +598,6 @@ fn totals(kind: TransactionModel, theta: &[f64], data: &Compressed) -> (f64, Vec
 /// 2024-09-30) the log-likelihood there is within 10⁻⁴ of its supremum.
 pub const PARETO_MAX_SHAPE: f64 = 1e5;
 
-/// How close (in log-parameters, 1%) a fitted parameter is to its bound to count as at it.
-const AT_BOUND: f64 = 0.01;
-
 /// Fits `kind` by maximum likelihood on compressed `(x, t_x, T)` data.
 pub fn fit_transactions(
     kind: TransactionModel,
@@ -671,10 +668,8 @@ pub fn fit_transactions(
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = TransactionParams::from_vec(kind, &theta);
-    let at_bound: Vec<usize> = [0, 2]
-        .into_iter()
-        .filter(|&shape| min.x[shape] >= upper[shape] - AT_BOUND)
-        .collect();
+    // Only the shapes (0 and 2) have a bound.
+    let at_bound = at_bound(&min.x, &upper);
     // The others' standard errors with a shape at its bound held there; that shape and its
     // scale are not estimated apart (only their ratio is): none for them.
     let mut std_errors =
