@@ -460,6 +460,27 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
     );
 }
 
+/// `tierlab ARGS` with `--format json` and with `--format table`, both exiting 0.
+fn json_and_table(args: &[&str]) -> (serde_json::Value, String) {
+    let with = |format| {
+        let mut all = args.to_vec();
+        all.extend(["--format", format]);
+        all
+    };
+    (json(&with("json")), stdout(&run(&with("table"), 0)))
+}
+
+/// A fitted model `m` of the fit JSON names `held[0]` alone in `at_bound`, and gives no
+/// standard error for it or for `held[1]` (the parameter the data pin down with it), but one
+/// for `free`.
+fn assert_held_at_bound(m: &serde_json::Value, held: [&str; 2], free: &str) {
+    assert_eq!(m["at_bound"], serde_json::json!([held[0]]), "{m}");
+    for name in held {
+        assert!(m["std_errors"][name].is_null(), "{name}: {m}");
+    }
+    assert!(m["std_errors"][free].as_f64().unwrap() > 0.0, "{m}");
+}
+
 /// The line of `table` starting with `start` (a note on a parameter at its bound) and the
 /// number it gives after `key`.
 fn bound_note<'t>(table: &'t str, start: &str, key: &str) -> (&'t str, f64) {
@@ -480,27 +501,19 @@ fn bound_note<'t>(table: &'t str, start: &str, key: &str) -> (&'t str, f64) {
 /// bound: the JSON names it, the table explains it under the estimates.
 #[test]
 fn fit_names_and_explains_a_shape_at_its_bound() {
-    let args = |format: &'static str| {
-        [
-            "fit",
-            "projects/fashion-retailer.csv",
-            "--calibration-end",
-            "2024-09-30",
-            "--period",
-            "week",
-            "--model",
-            "pareto-nbd",
-            "--format",
-            format,
-        ]
-    };
-    let doc = json(&args("json"));
+    let (doc, table) = json_and_table(&[
+        "fit",
+        "projects/fashion-retailer.csv",
+        "--calibration-end",
+        "2024-09-30",
+        "--period",
+        "week",
+        "--model",
+        "pareto-nbd",
+    ]);
     let m = &doc["models"]["pareto_nbd"];
-    assert_eq!(m["at_bound"], serde_json::json!(["s"]), "{m}");
-    assert!(m["std_errors"]["s"].is_null() && m["std_errors"]["beta"].is_null());
-    assert!(m["std_errors"]["r"].as_f64().unwrap() > 0.0, "{m}");
+    assert_held_at_bound(m, ["s", "beta"], "r");
     let ratio = m["params"]["s"].as_f64().unwrap() / m["params"]["beta"].as_f64().unwrap();
-    let table = stdout(&run(&args("table"), 0));
     // The rate the data pin down, to three significant digits.
     let (note, shown) = bound_note(
         &table,
@@ -534,27 +547,19 @@ fn fit_names_and_explains_a_shape_at_its_bound() {
 /// with the product pγ the data pin down.
 #[test]
 fn fit_names_and_explains_a_spend_shape_at_its_bound() {
-    let args = |format: &'static str| {
-        [
-            "fit",
-            "projects/coffee-chain.csv",
-            "--calibration-end",
-            "2024-12-31",
-            "--model",
-            "gamma-gamma",
-            "--format",
-            format,
-        ]
-    };
-    let doc = json(&args("json"));
+    let (doc, table) = json_and_table(&[
+        "fit",
+        "projects/coffee-chain.csv",
+        "--calibration-end",
+        "2024-12-31",
+        "--model",
+        "gamma-gamma",
+    ]);
     let m = &doc["models"]["gamma_gamma"];
-    assert_eq!(m["at_bound"], serde_json::json!(["p"]), "{m}");
-    assert!(m["std_errors"]["p"].is_null() && m["std_errors"]["gamma"].is_null());
-    assert!(m["std_errors"]["q"].as_f64().unwrap() > 0.0, "{m}");
+    assert_held_at_bound(m, ["p", "gamma"], "q");
     let p = m["params"]["p"].as_f64().unwrap();
     assert!(p <= 1e5 && p > 0.98e5, "{m}");
     let scale = p * m["params"]["gamma"].as_f64().unwrap();
-    let table = stdout(&run(&args("table"), 0));
     let (note, shown) = bound_note(&table, "Gamma-Gamma: p is at its bound (100000)", "pγ = ");
     assert!((shown - scale).abs() <= 0.005 * scale, "{shown} vs {scale}");
     assert!(note.ends_with("no standard errors."), "{note}");
@@ -1281,21 +1286,16 @@ fn simulate_replays_the_same_with_or_without_the_projection() {
 /// and the table say; it goes with a projection only, and takes 1 or more.
 #[test]
 fn simulate_recombines_runs_from_fewer_futures() {
-    let args = |format: &'static str| {
-        [
-            "simulate",
-            "projects/cdnow.ron",
-            "--runs",
-            "12",
-            "--futures",
-            "3",
-            "--horizon",
-            "6",
-            "--format",
-            format,
-        ]
-    };
-    let doc = json(&args("json"));
+    let (doc, table) = json_and_table(&[
+        "simulate",
+        "projects/cdnow.ron",
+        "--runs",
+        "12",
+        "--futures",
+        "3",
+        "--horizon",
+        "6",
+    ]);
     let p = &doc["scenarios"][0]["projection"];
     assert_eq!(
         (p["runs"].as_u64(), p["futures"].as_u64()),
@@ -1303,7 +1303,6 @@ fn simulate_recombines_runs_from_fewer_futures() {
     );
     let b = &p["incremental_revenue"];
     assert!(b["p10"].as_f64() <= b["p90"].as_f64(), "{b}");
-    let table = stdout(&run(&args("table"), 0));
     assert!(
         table.contains("12 runs recombined from 3 simulated futures per customer"),
         "{table}"
