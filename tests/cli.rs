@@ -481,20 +481,25 @@ fn assert_held_at_bound(m: &serde_json::Value, held: [&str; 2], free: &str) {
     assert!(m["std_errors"][free].as_f64().unwrap() > 0.0, "{m}");
 }
 
-/// The line of `table` starting with `start` (a note on a parameter at its bound) and the
-/// number it gives after `key`.
-fn bound_note<'t>(table: &'t str, start: &str, key: &str) -> (&'t str, f64) {
+/// `table` has a line starting with `start` (a note on a parameter at its bound) that gives
+/// `expected` after `key`, to three significant digits, and ends saying the two parameters
+/// have no standard errors.
+fn assert_bound_note(table: &str, start: &str, key: &str, expected: f64) {
     let note = table
         .lines()
         .find(|l| l.starts_with(start))
         .unwrap_or_else(|| panic!("{table}"));
-    let shown = note
+    let shown: f64 = note
         .split(key)
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|r| r.parse().ok())
         .unwrap_or_else(|| panic!("{note}"));
-    (note, shown)
+    assert!(
+        (shown - expected).abs() <= 0.005 * expected,
+        "{shown} vs {expected}"
+    );
+    assert!(note.ends_with("no standard errors."), "{note}");
 }
 
 /// The fashion-retailer sample fitted to 2024-09-30 puts the Pareto/NBD's dropout shape at its
@@ -514,14 +519,13 @@ fn fit_names_and_explains_a_shape_at_its_bound() {
     let m = &doc["models"]["pareto_nbd"];
     assert_held_at_bound(m, ["s", "beta"], "r");
     let ratio = m["params"]["s"].as_f64().unwrap() / m["params"]["beta"].as_f64().unwrap();
-    // The rate the data pin down, to three significant digits.
-    let (note, shown) = bound_note(
+    // The rate the data pin down.
+    assert_bound_note(
         &table,
         "Pareto/NBD: s is at its bound (100000)",
         "s/beta = ",
+        ratio,
     );
-    assert!((shown - ratio).abs() <= 0.005 * ratio, "{shown} vs {ratio}");
-    assert!(note.ends_with("no standard errors."), "{note}");
     // Neither s nor beta has a standard error in the table; r and alpha do.
     let row = table
         .lines()
@@ -560,9 +564,12 @@ fn fit_names_and_explains_a_spend_shape_at_its_bound() {
     let p = m["params"]["p"].as_f64().unwrap();
     assert!(p <= 1e5 && p > 0.98e5, "{m}");
     let scale = p * m["params"]["gamma"].as_f64().unwrap();
-    let (note, shown) = bound_note(&table, "Gamma-Gamma: p is at its bound (100000)", "pγ = ");
-    assert!((shown - scale).abs() <= 0.005 * scale, "{shown} vs {scale}");
-    assert!(note.ends_with("no standard errors."), "{note}");
+    assert_bound_note(
+        &table,
+        "Gamma-Gamma: p is at its bound (100000)",
+        "pγ = ",
+        scale,
+    );
     let row = table
         .lines()
         .find(|l| l.starts_with("Gamma-Gamma  p "))
