@@ -1132,6 +1132,73 @@ fn backtest_scores_the_baseline_on_the_cdnow_holdout() {
     ));
     assert!(table.contains("BG/NBD"), "{table}");
     assert!(table.contains("1998-06-01"), "{table}");
+    // The customers the models learn from are `fit`'s; a fit with every estimate determined
+    // and inside its bounds has nothing to note.
+    assert_eq!(b["repeat_customers"], fit["data"]["repeat_customers"]);
+    assert_eq!(b["notes"], serde_json::json!([]));
+    assert!(!table.contains("How far the fit can be trusted"), "{table}");
+}
+
+/// A backtest fitted on a short calibration window says which estimates its data hardly
+/// determine: exactly the parameters whose standard error `fit` reports as missing or larger
+/// than the estimate, each note named by its model, in the JSON and in the table.
+#[test]
+fn backtest_notes_the_estimates_a_short_calibration_window_leaves_undetermined() {
+    let end = "2023-01-15";
+    let backtest = [
+        "backtest",
+        "projects/coffee-chain.ron",
+        "--calibration-end",
+        end,
+    ];
+    let b = json(&[&backtest[..], &["--format", "json"]].concat())["backtest"].clone();
+    let fit = json(&[
+        "fit",
+        "projects/coffee-chain.csv",
+        "--calibration-end",
+        end,
+        "--model",
+        "bgnbd",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(b["customers"], fit["data"]["customers"]);
+    assert_eq!(b["repeat_customers"], fit["data"]["repeat_customers"]);
+    let notes: Vec<&str> = b["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let model = &fit["models"]["bgnbd"];
+    assert_eq!(model["at_bound"], serde_json::json!([]));
+    let undetermined: Vec<&str> = ["r", "alpha", "a", "b"]
+        .into_iter()
+        .filter(|&name| {
+            let value = model["params"][name].as_f64().unwrap();
+            model["std_errors"][name]
+                .as_f64()
+                .is_none_or(|se| se > value.abs())
+        })
+        .collect();
+    assert!(!undetermined.is_empty(), "{model}");
+    let noted: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n.strip_prefix("BG/NBD: "))
+        .filter_map(|n| n.split(" = ").next())
+        .collect();
+    assert_eq!(noted, undetermined, "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .all(|n| n.starts_with("BG/NBD: ") || n.starts_with("Gamma-Gamma: ")),
+        "{notes:?}"
+    );
+    let table = stdout(&run(&backtest, 0));
+    assert!(table.contains("How far the fit can be trusted"), "{table}");
+    for note in &notes {
+        assert!(table.contains(&format!("- {note}\n")), "{note} in {table}");
+    }
 }
 
 #[test]
@@ -1425,6 +1492,13 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
         html.contains(&spend)
             && html.contains(" p is at its bound (100000): customers&#39; mean spends vary"),
         "{spend} in {html}"
+    );
+    // The backtest, fitted to the same day, notes the same bound after its score.
+    assert!(
+        html.contains(
+            "<p>How far that fit can be trusted: Gamma-Gamma: p is at its bound (100000)"
+        ),
+        "{html}"
     );
     let svgs = html.matches("<svg").count();
     assert!(svgs >= 7, "{svgs} charts");

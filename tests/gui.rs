@@ -380,6 +380,43 @@ fn model_page_explains_a_spend_shape_at_its_bound() {
     assert_eq!(spend.at_bound, vec![0]);
     assert_eq!((spend.std_errors[0], spend.std_errors[2]), (None, None));
     h.get_by_label_contains("Note: p is at its bound (100000): customers' mean spends vary");
+    // The backtest, fitted to the same day, notes the same bound under its own table.
+    let b = report.as_ref().unwrap().backtest.as_ref().unwrap();
+    assert_eq!(b.notes.len(), 1, "{:?}", b.notes);
+    h.get_by_label_contains("Backtest note: Gamma-Gamma: p is at its bound (100000)");
+}
+
+/// Fitted on the coffee chain's first two weeks, the estimates are hardly determined: the
+/// Model page notes each one under the estimates, and the backtest (on the same window) under
+/// its table, named by its model.
+#[test]
+fn model_page_notes_estimates_a_short_window_leaves_undetermined() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    h.state_mut()
+        .doc
+        .as_mut()
+        .unwrap()
+        .project
+        .settings
+        .calibration_end = tierlab::model::Date::from_ymd(2023, 1, 15);
+    h.get_by_label("Model").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let (_, report) = h.state().model_report.as_ref().expect("fitted");
+    let r = report.as_ref().unwrap();
+    let weak = r.fit.weak_estimate_notes();
+    assert!(!weak.is_empty(), "two weeks determine little");
+    let b = r.backtest.as_ref().unwrap();
+    for note in &weak {
+        h.get_by_label(&format!("Note: {note}."));
+        assert!(
+            b.notes.contains(&format!("BG/NBD: {note}")),
+            "{:?}",
+            b.notes
+        );
+        h.get_by_label(&format!("Backtest note: BG/NBD: {note}."));
+    }
 }
 
 #[test]

@@ -67,6 +67,8 @@ fn to_json(b: &Backtest) -> Value {
         "spend_params": b.spend_params,
         "runs": b.runs,
         "customers": b.customers,
+        "repeat_customers": b.repeat_customers,
+        "notes": b.notes,
         "total": {
             "transactions": scored_json(&b.total.transactions),
             "revenue": scored_json(&b.total.revenue),
@@ -137,6 +139,19 @@ fn table(b: &Backtest) -> String {
     ]);
     out.push_str(&render(&rows));
     out.push('\n');
+    if !b.notes.is_empty() {
+        out.push_str(&format!(
+            "How far the fit can be trusted ({} customers by {}, {} of them with a repeat \
+             purchase):\n",
+            count(b.customers as u64),
+            b.calibration_end,
+            count(b.repeat_customers as u64)
+        ));
+        for note in &b.notes {
+            out.push_str(&format!("- {note}\n"));
+        }
+        out.push('\n');
+    }
     let mut rows = vec![vec![
         "month".to_string(),
         "transactions".into(),

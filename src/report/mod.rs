@@ -496,7 +496,7 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                 m.calibration_end,
                 params.join(", ")
             );
-            for note in m.fit.bound_notes(m.period) {
+            for note in m.fit.notes(m.period) {
                 let _ = write!(out, " {}.", escape(&note));
             }
             match &m.spend {
@@ -508,7 +508,7 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                         estimate(s.params.q, 3),
                         estimate(s.params.gamma, 3)
                     );
-                    for note in s.bound_notes() {
+                    for note in s.notes() {
                         let _ = write!(out, " {}.", escape(&note));
                     }
                 }
@@ -542,6 +542,13 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                         pct(b.total.revenue_mape_pct),
                         pct(b.total.active_customers_mape_pct)
                     );
+                    if !b.notes.is_empty() {
+                        out.push_str("<p>How far that fit can be trusted:");
+                        for note in &b.notes {
+                            let _ = write!(out, " {}.", escape(note));
+                        }
+                        out.push_str("</p>");
+                    }
                 }
                 Err(e) => {
                     let _ = write!(out, "<p>No backtest: {}.</p>", escape(e));

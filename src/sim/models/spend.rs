@@ -97,6 +97,32 @@ impl SpendFit {
             significant(mean)
         )]
     }
+
+    /// Every note for a reader of the estimates: [`SpendFit::bound_notes`], then
+    /// [`SpendFit::weak_estimate_notes`].
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.bound_notes();
+        notes.extend(self.weak_estimate_notes());
+        notes
+    }
+
+    /// One sentence for each estimate the data hardly determine (see
+    /// [`super::weak_estimate_notes`]); p and γ at p's bound, which
+    /// [`SpendFit::bound_notes`] explains, are left out.
+    pub fn weak_estimate_notes(&self) -> Vec<String> {
+        let held: &[usize] = if self.at_bound.contains(&0) {
+            &[0, 2]
+        } else {
+            &[]
+        };
+        let GammaGammaParams { p, q, gamma } = self.params;
+        super::weak_estimate_notes(
+            &GammaGammaParams::NAMES,
+            &[p, q, gamma],
+            &self.std_errors,
+            held,
+        )
+    }
 }
 
 /// Repeat customers' `(x, m)` sorted by `x`, with precomputed logs, in chunks of equal `x`.

@@ -410,6 +410,28 @@ impl TransactionFit {
             })
             .collect()
     }
+
+    /// Every note for a reader of the estimates: [`TransactionFit::bound_notes`], then
+    /// [`TransactionFit::weak_estimate_notes`].
+    pub fn notes(&self, period: Period) -> Vec<String> {
+        let mut notes = self.bound_notes(period);
+        notes.extend(self.weak_estimate_notes());
+        notes
+    }
+
+    /// One sentence for each estimate the data hardly determine (see
+    /// [`super::weak_estimate_notes`]); the shapes at their bound and their scales, which
+    /// [`TransactionFit::bound_notes`] explains, are left out.
+    pub fn weak_estimate_notes(&self) -> Vec<String> {
+        let kind = self.params.kind();
+        let held: Vec<usize> = self.at_bound.iter().flat_map(|&i| [i, i + 1]).collect();
+        super::weak_estimate_notes(
+            &TransactionParams::names(kind),
+            &self.params.to_vec(),
+            &self.std_errors,
+            &held,
+        )
+    }
 }
 
 /// Why a model could not be fitted.

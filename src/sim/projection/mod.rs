@@ -594,6 +594,12 @@ pub struct Backtest {
     pub runs: usize,
     /// Customers scored: those with a purchase by the calibration end.
     pub customers: usize,
+    /// Those of them with a repeat purchase by the calibration end (what the models learn from).
+    pub repeat_customers: usize,
+    /// What limits how far the fit on the calibration window can be trusted, one sentence
+    /// each: shapes at their bound, estimates the data hardly determine, a spend model that
+    /// could not be fitted. Empty for a fit without such limits.
+    pub notes: Vec<String>,
     /// Month by month.
     pub monthly: Vec<BacktestMonth>,
     /// The whole holdout: purchase days and spend.
@@ -658,7 +664,19 @@ pub fn backtest(
         project.settings.transaction_model,
         &Compressed::from_summary(&summary),
     )?;
-    let spend = fit_gamma_gamma(&summary).ok().map(|f| f.params);
+    let spend_fit = fit_gamma_gamma(&summary);
+    // Each note named by its model: the backtest's reader sees no table of estimates.
+    let model = project.settings.transaction_model.label();
+    let mut notes: Vec<String> = fit
+        .notes(period)
+        .into_iter()
+        .map(|n| format!("{model}: {n}"))
+        .collect();
+    match &spend_fit {
+        Ok(f) => notes.extend(f.notes().into_iter().map(|n| format!("Gamma-Gamma: {n}"))),
+        Err(e) => notes.push(format!("{e}: each customer's own average spend is used")),
+    }
+    let spend = spend_fit.ok().map(|f| f.params);
     let runs = runs.max(1);
     let sim = simulate_runs(&fit.params, spend.as_ref(), &summary, last, runs, seed);
     // What happened, by the same months, for the same customers.
@@ -715,11 +733,13 @@ pub fn backtest(
     Ok(Backtest {
         calibration_end,
         holdout_end: last,
-        model: project.settings.transaction_model.label().to_string(),
+        model: model.to_string(),
         params: fit.params,
         spend_params: spend,
         runs,
         customers: summary.rows.len(),
+        repeat_customers: summary.rows.iter().filter(|r| r.x > 0).count(),
+        notes,
         monthly,
         total,
     })

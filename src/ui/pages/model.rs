@@ -102,12 +102,8 @@ fn parameters_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 }
             }
         });
-    let spend_notes = r
-        .spend
-        .as_ref()
-        .map(SpendFit::bound_notes)
-        .unwrap_or_default();
-    for note in r.fit.bound_notes(r.period).into_iter().chain(spend_notes) {
+    let spend_notes = r.spend.as_ref().map(SpendFit::notes).unwrap_or_default();
+    for note in r.fit.notes(r.period).into_iter().chain(spend_notes) {
         ui.label(format!("Note: {note}."));
     }
 }
@@ -157,6 +153,9 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
             ui.label(mape(t.active_customers_mape_pct));
             ui.end_row();
         });
+    for note in &b.notes {
+        ui.label(format!("Backtest note: {note}."));
+    }
     let xs: Vec<f64> = (0..b.monthly.len()).map(|k| k as f64).collect();
     let lo: Vec<f64> = b.monthly.iter().map(|m| m.transactions.p10).collect();
     let hi: Vec<f64> = b.monthly.iter().map(|m| m.transactions.p90).collect();
