@@ -1199,6 +1199,24 @@ fn backtest_notes_the_estimates_a_short_calibration_window_leaves_undetermined()
     for note in &notes {
         assert!(table.contains(&format!("- {note}\n")), "{note} in {table}");
     }
+    // `fit`'s table notes the same estimates under its own.
+    let fit_table = stdout(&run(
+        &[
+            "fit",
+            "projects/coffee-chain.csv",
+            "--calibration-end",
+            end,
+            "--model",
+            "bgnbd",
+        ],
+        0,
+    ));
+    for note in notes.iter().filter(|n| n.starts_with("BG/NBD: ")) {
+        assert!(
+            fit_table.lines().any(|l| l == format!("{note}.")),
+            "{note} in {fit_table}"
+        );
+    }
 }
 
 #[test]

@@ -164,7 +164,7 @@ pub fn fit(
                     }),
                 );
                 notes.extend(
-                    f.bound_notes(period)
+                    f.notes(period)
                         .into_iter()
                         .map(|n| format!("{}: {n}.", kind.label())),
                 );
@@ -204,11 +204,7 @@ pub fn fit(
                         "at_bound": names_of(&GammaGammaParams::NAMES, &f.at_bound),
                     }),
                 );
-                notes.extend(
-                    f.bound_notes()
-                        .into_iter()
-                        .map(|n| format!("Gamma-Gamma: {n}.")),
-                );
+                notes.extend(f.notes().into_iter().map(|n| format!("Gamma-Gamma: {n}.")));
                 rows.push(vec![
                     "Gamma-Gamma".into(),
                     describe(&GammaGammaParams::NAMES, &values, &f.std_errors),
