@@ -1151,16 +1151,15 @@ fn backtest_notes_the_estimates_a_short_calibration_window_leaves_undetermined()
         "--calibration-end",
         end,
     ];
-    let b = json(&[&backtest[..], &["--format", "json"]].concat())["backtest"].clone();
-    let fit = json(&[
+    let (doc, table) = json_and_table(&backtest);
+    let b = &doc["backtest"];
+    let (fit, fit_table) = json_and_table(&[
         "fit",
         "projects/coffee-chain.csv",
         "--calibration-end",
         end,
         "--model",
         "bgnbd",
-        "--format",
-        "json",
     ]);
     assert_eq!(b["customers"], fit["data"]["customers"]);
     assert_eq!(b["repeat_customers"], fit["data"]["repeat_customers"]);
@@ -1194,23 +1193,11 @@ fn backtest_notes_the_estimates_a_short_calibration_window_leaves_undetermined()
             .all(|n| n.starts_with("BG/NBD: ") || n.starts_with("Gamma-Gamma: ")),
         "{notes:?}"
     );
-    let table = stdout(&run(&backtest, 0));
     assert!(table.contains("How far the fit can be trusted"), "{table}");
     for note in &notes {
         assert!(table.contains(&format!("- {note}\n")), "{note} in {table}");
     }
     // `fit`'s table notes the same estimates under its own.
-    let fit_table = stdout(&run(
-        &[
-            "fit",
-            "projects/coffee-chain.csv",
-            "--calibration-end",
-            end,
-            "--model",
-            "bgnbd",
-        ],
-        0,
-    ));
     for note in notes.iter().filter(|n| n.starts_with("BG/NBD: ")) {
         assert!(
             fit_table.lines().any(|l| l == format!("{note}.")),

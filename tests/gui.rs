@@ -393,13 +393,8 @@ fn model_page_explains_a_spend_shape_at_its_bound() {
 fn model_page_notes_estimates_a_short_window_leaves_undetermined() {
     let mut h = harness();
     open(&mut h, project("coffee-chain.ron"));
-    h.state_mut()
-        .doc
-        .as_mut()
-        .unwrap()
-        .project
-        .settings
-        .calibration_end = tierlab::model::Date::from_ymd(2023, 1, 15);
+    let settings = &mut h.state_mut().doc.as_mut().unwrap().project.settings;
+    settings.calibration_end = tierlab::model::Date::from_ymd(2023, 1, 15);
     h.get_by_label("Model").click();
     h.run_steps(2);
     settle(&mut h);
