@@ -1498,13 +1498,8 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
             && html.contains(" p is at its bound (100000): customers&#39; mean spends vary"),
         "{spend} in {html}"
     );
-    // The backtest, fitted to the same day, notes the same bound after its score.
-    assert!(
-        html.contains(
-            "<p>How far that fit can be trusted: Gamma-Gamma: p is at its bound (100000)"
-        ),
-        "{html}"
-    );
+    // The backtest is fitted to the same day: its fit is the one just noted, not noted again.
+    assert!(!html.contains("How far that fit can be trusted"), "{html}");
     let svgs = html.matches("<svg").count();
     assert!(svgs >= 7, "{svgs} charts");
     assert_eq!(html.matches("</svg>").count(), svgs);
@@ -1564,6 +1559,59 @@ fn report_explains_a_shape_at_its_bound() {
             && html.contains(" s is at its bound (100000): the dropout rates hardly differ"),
         "{html}"
     );
+}
+
+/// Without a calibration end the report's models are fitted on the whole history and its
+/// backtest on two thirds of it: the backtest's paragraph then gives that fit's own notes, the
+/// ones `tierlab backtest` gives for the same day.
+#[test]
+fn report_notes_the_backtest_fit_on_its_own_window() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fashion_data(dir.path());
+    let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
+    let edited = ron
+        .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
+        .replace(
+            "calibration_end: Some(\"2024-12-31\")",
+            "calibration_end: None",
+        );
+    assert!(edited.contains("ParetoNbd") && edited.contains("calibration_end: None"));
+    let project = dir.path().join("pareto.ron");
+    std::fs::write(&project, edited).unwrap();
+    let p = project.to_str().unwrap();
+    let out = dir.path().join("report.html");
+    let html_path = out.to_str().unwrap();
+    run(&["report", p, "--out", html_path, "--runs", "2"], 0);
+    let html = std::fs::read_to_string(&out).unwrap();
+    let lead = "<p>Backtest: fitted on the data to ";
+    let at = html.find(lead).expect("a backtest paragraph") + lead.len();
+    let day = &html[at..at + 10];
+    let b = json(&[
+        "backtest",
+        p,
+        "--calibration-end",
+        day,
+        "--runs",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let notes = b["backtest"]["notes"].as_array().unwrap();
+    assert!(
+        !notes.is_empty(),
+        "the Pareto/NBD holds s at its bound on {day}"
+    );
+    let paragraph = &html[html
+        .find("<p>How far that fit can be trusted:")
+        .expect("noted")..];
+    let paragraph = &paragraph[..paragraph.find("</p>").unwrap()];
+    for note in notes {
+        let shown = tierlab::report::svg::escape(note.as_str().unwrap());
+        assert!(
+            paragraph.contains(&format!(" {shown}.")),
+            "{shown} in {paragraph}"
+        );
+    }
 }
 
 #[test]

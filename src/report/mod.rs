@@ -542,7 +542,8 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
                         pct(b.total.revenue_mape_pct),
                         pct(b.total.active_customers_mape_pct)
                     );
-                    if !b.notes.is_empty() {
+                    // Fitted to the model paragraph's own day, its fit is the one noted there.
+                    if !b.notes.is_empty() && b.calibration_end != m.calibration_end {
                         out.push_str("<p>How far that fit can be trusted:");
                         for note in &b.notes {
                             let _ = write!(out, " {}.", escape(note));

@@ -5,6 +5,7 @@ use eframe::egui;
 use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::format::{count, estimate, money};
+use crate::model::Date;
 use crate::sim::models::SpendFit;
 use crate::sim::models::report::ModelReport;
 use crate::sim::projection::{Backtest, Scored};
@@ -42,7 +43,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &mut AppState) {
     };
     parameters_ui(ui, r);
     ui.add_space(10.0);
-    backtest_ui(ui, &r.backtest);
+    backtest_ui(ui, &r.backtest, r.calibration_end);
     ui.add_space(10.0);
     ui.strong("Customers by repeat purchases in the calibration window");
     histogram_ui(ui, r);
@@ -112,7 +113,8 @@ fn error_text(s: &Scored) -> String {
     s.error_pct.map_or("-".into(), |e| format!("{e:+.1}%"))
 }
 
-fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
+/// The backtest; its notes unless it was fitted to `fitted_to`, the page's own fit.
+fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to: Date) {
     let b = match backtest {
         Ok(b) => b,
         Err(e) => {
@@ -153,8 +155,11 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>) {
             ui.label(mape(t.active_customers_mape_pct));
             ui.end_row();
         });
-    for note in &b.notes {
-        ui.label(format!("Backtest note: {note}."));
+    // Fitted on the page's own window, the backtest's fit is the one noted above.
+    if b.calibration_end != fitted_to {
+        for note in &b.notes {
+            ui.label(format!("Backtest note: {note}."));
+        }
     }
     let xs: Vec<f64> = (0..b.monthly.len()).map(|k| k as f64).collect();
     let lo: Vec<f64> = b.monthly.iter().map(|m| m.transactions.p10).collect();
