@@ -1525,22 +1525,27 @@ fn report_is_one_self_contained_html_file_and_deterministic() {
     assert!(!replay.contains("Stamp card"));
 }
 
+/// The fashion-retailer sample as a Pareto/NBD project in `dir` (its data copied beside it),
+/// with `calibration_end` (RON: `None` or `Some("YYYY-MM-DD")`) in place of the sample's.
+fn fashion_pareto_project(dir: &std::path::Path, calibration_end: &str) -> std::path::PathBuf {
+    copy_fashion_data(dir);
+    let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
+    let setting = format!("calibration_end: {calibration_end}");
+    let edited = ron
+        .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
+        .replace("calibration_end: Some(\"2024-12-31\")", &setting);
+    assert!(edited.contains("ParetoNbd") && edited.contains(&setting));
+    let project = dir.join("pareto.ron");
+    std::fs::write(&project, edited).unwrap();
+    project
+}
+
 /// The report's customer-model paragraph says so when a shape is at its bound (the
 /// fashion-retailer sample's Pareto/NBD fitted to 2024-09-30).
 #[test]
 fn report_explains_a_shape_at_its_bound() {
     let dir = tempfile::tempdir().unwrap();
-    copy_fashion_data(dir.path());
-    let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
-    let edited = ron
-        .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
-        .replace(
-            "calibration_end: Some(\"2024-12-31\")",
-            "calibration_end: Some(\"2024-09-30\")",
-        );
-    assert!(edited.contains("ParetoNbd") && edited.contains("2024-09-30"));
-    let project = dir.path().join("pareto.ron");
-    std::fs::write(&project, edited).unwrap();
+    let project = fashion_pareto_project(dir.path(), "Some(\"2024-09-30\")");
     let out = dir.path().join("report.html");
     run(
         &[
@@ -1567,17 +1572,7 @@ fn report_explains_a_shape_at_its_bound() {
 #[test]
 fn report_notes_the_backtest_fit_on_its_own_window() {
     let dir = tempfile::tempdir().unwrap();
-    copy_fashion_data(dir.path());
-    let ron = std::fs::read_to_string(root().join("projects/fashion-retailer.ron")).unwrap();
-    let edited = ron
-        .replace("transaction_model: BgNbd", "transaction_model: ParetoNbd")
-        .replace(
-            "calibration_end: Some(\"2024-12-31\")",
-            "calibration_end: None",
-        );
-    assert!(edited.contains("ParetoNbd") && edited.contains("calibration_end: None"));
-    let project = dir.path().join("pareto.ron");
-    std::fs::write(&project, edited).unwrap();
+    let project = fashion_pareto_project(dir.path(), "None");
     let p = project.to_str().unwrap();
     let out = dir.path().join("report.html");
     let html_path = out.to_str().unwrap();

@@ -61,6 +61,11 @@ fn open(h: &mut Harness<'static, AppState>, path: PathBuf) {
     );
 }
 
+/// The settings of the project open in `h`.
+fn project_settings<'a>(h: &'a mut Harness<'static, AppState>) -> &'a mut tierlab::model::Settings {
+    &mut h.state_mut().doc.as_mut().unwrap().project.settings
+}
+
 #[test]
 fn open_navigate_edit_save_and_reload() {
     let mut h = harness();
@@ -333,13 +338,7 @@ fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
     h.get_by_label("Gamma-Gamma p");
     h.get_by_label_contains("Backtest: fitted to 1997-09-30");
     // A settings edit makes it stale, then it is fitted again.
-    h.state_mut()
-        .doc
-        .as_mut()
-        .unwrap()
-        .project
-        .settings
-        .transaction_model = tierlab::model::TransactionModel::ParetoNbd;
+    project_settings(&mut h).transaction_model = tierlab::model::TransactionModel::ParetoNbd;
     h.run_steps(1);
     settle(&mut h);
     assert!(!h.state().model_stale());
@@ -354,7 +353,7 @@ fn model_page_shows_the_fit_its_diagnostics_and_backtest() {
 fn model_page_explains_a_shape_at_its_bound() {
     let mut h = harness();
     open(&mut h, project("fashion-retailer.ron"));
-    let settings = &mut h.state_mut().doc.as_mut().unwrap().project.settings;
+    let settings = project_settings(&mut h);
     settings.transaction_model = tierlab::model::TransactionModel::ParetoNbd;
     settings.calibration_end = tierlab::model::Date::from_ymd(2024, 9, 30);
     h.get_by_label("Model").click();
@@ -396,13 +395,7 @@ fn model_page_explains_a_spend_shape_at_its_bound() {
 fn model_page_notes_the_backtest_fit_on_its_own_window() {
     let mut h = harness();
     open(&mut h, project("coffee-chain.ron"));
-    h.state_mut()
-        .doc
-        .as_mut()
-        .unwrap()
-        .project
-        .settings
-        .calibration_end = None;
+    project_settings(&mut h).calibration_end = None;
     h.get_by_label("Model").click();
     h.run_steps(2);
     settle(&mut h);
@@ -426,8 +419,7 @@ fn model_page_notes_the_backtest_fit_on_its_own_window() {
 fn model_page_notes_estimates_a_short_window_leaves_undetermined() {
     let mut h = harness();
     open(&mut h, project("coffee-chain.ron"));
-    let settings = &mut h.state_mut().doc.as_mut().unwrap().project.settings;
-    settings.calibration_end = tierlab::model::Date::from_ymd(2023, 1, 15);
+    project_settings(&mut h).calibration_end = tierlab::model::Date::from_ymd(2023, 1, 15);
     h.get_by_label("Model").click();
     h.run_steps(2);
     settle(&mut h);

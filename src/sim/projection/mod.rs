@@ -738,7 +738,7 @@ pub fn backtest(
         spend_params: spend,
         runs,
         customers: summary.rows.len(),
-        repeat_customers: summary.rows.iter().filter(|r| r.x > 0).count(),
+        repeat_customers: summary.repeat_customers(),
         notes,
         monthly,
         total,
