@@ -4,6 +4,7 @@
 //! fitted for an earlier run ([`ProjectionBasis`]); `fast_mode_after_an_edit` is what the GUI
 //! does when one scenario is edited (the four-tier rolling one, the dearest to project): the
 //! other two scenarios' sums are kept ([`OutlookCache`]) and the edited one is projected;
+//! `fast_mode_one_future` is `fast_mode` with one run (one future per customer, no bands);
 //! `fast_mode_after_a_margin_edit` is an edit of the gross margin, which simulates nothing (the
 //! outlooks are read again from the sums kept); `fast_mode_after_a_persona_edit` edits one
 //! persona's frequency uplift in the same project with three segments and a persona for each
@@ -150,6 +151,26 @@ fn bench(c: &mut Criterion) {
                 &chosen,
                 &breakage,
                 full.fast(),
+                Control::none(),
+            )
+            .unwrap()
+            .unwrap()
+        })
+    });
+    // The smallest preview there could be: one run, so one future per customer (a median line
+    // without bands), from the fitted models as `fast_mode`: what a first preview would cost
+    // if it left the bands to a later pass.
+    g.bench_function("fast_mode_one_future", |b| {
+        b.iter(|| {
+            project_from(
+                black_box(fitted),
+                black_box(&p),
+                &chosen,
+                &breakage,
+                ProjectionOptions {
+                    runs: 1,
+                    ..full.fast()
+                },
                 Control::none(),
             )
             .unwrap()
