@@ -26,12 +26,17 @@ pub fn percent(v: Option<f64>) -> String {
 }
 
 /// `v` with three significant digits and no exponent (`1234.6` → `1235`, `0.00018542` →
-/// `0.000185`); at most 12 decimals.
+/// `0.000185`) down to 10⁻¹⁰ (12 decimals); below, where 12 decimals would show it as zero or
+/// nearly, with an exponent (`2.05e-13`).
 pub fn significant(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    let digits = (2.0 - v.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+    let digits = (2.0 - v.abs().log10().floor()).max(0.0);
+    if digits > 12.0 {
+        return format!("{v:.2e}");
+    }
+    let digits = digits as usize;
     format!("{v:.digits$}")
 }
 
@@ -64,6 +69,9 @@ mod tests {
         assert_eq!(significant(0.000185417), "0.000185");
         assert_eq!(significant(-0.5), "-0.500");
         assert_eq!(significant(0.0), "0");
+        assert_eq!(significant(1.0e-10), "0.000000000100");
+        assert_eq!(significant(2.0497e-13), "2.05e-13");
+        assert_eq!(significant(-9.99e-11), "-9.99e-11");
         assert_eq!(estimate(0.000185417, 3), "0.000185");
         assert_eq!(estimate(0.0123, 3), "0.012");
         assert_eq!(estimate(2.5638, 3), "2.564");

@@ -1,7 +1,7 @@
 //! Parameter recovery and edge cases of the customer models.
 
 use tierlab::model::TransactionModel;
-use tierlab::sim::models::transaction::PARETO_MAX_SHAPE;
+use tierlab::sim::models::transaction::MAX_SHAPE;
 use tierlab::sim::models::{
     Compressed, CustomerSummary, FitError, Summary, TransactionParams, fit_gamma_gamma,
     fit_transactions,
@@ -194,7 +194,9 @@ fn degenerate_data_gives_an_error_or_finite_parameters() {
 /// not converge in 2000 iterations" after seconds: the search stuck on a likelihood flat along
 /// a ridge to the edge of the parameter space (a and b growing together), or creeping by
 /// rounding errors. Every model now fits them, and the fit is a maximum: no parameter moved by
-/// 1% either way raises the log-likelihood.
+/// 1% either way raises the log-likelihood (by more than 10⁻⁶ of it: on most of them the
+/// dropout shape, `b` or `s`, stops at its bound on that ridge, where the likelihood hardly
+/// rises further).
 #[test]
 fn small_histories_that_used_to_stall_the_optimiser_fit() {
     use tierlab::model::{Date, Period};
@@ -237,6 +239,58 @@ fn small_histories_that_used_to_stall_the_optimiser_fit() {
                 }
             }
         }
+    }
+}
+
+/// The coffee-chain sample's first three months (447 customers, to 2023-03-31) show hardly any
+/// spread in dropout: the BG/NBD's a and b grow together along that ridge (unbounded, the fit
+/// reached a ≈ 8.9·10⁶, b ≈ 9.2·10⁸). b now stops at its bound, where the likelihood is within
+/// 10⁻³ of its supremum along the ridge, with the dropout probability a/(a + b) the data pin
+/// down; a and b have no standard errors there, r and alpha theirs.
+#[test]
+fn bg_nbd_stops_at_its_shape_bound_near_the_homogeneous_dropout_limit() {
+    use tierlab::data::import::{ImportOptions, import_csv};
+    use tierlab::model::{Date, Period};
+    use tierlab::sim::models::transaction::total_log_likelihood;
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/coffee-chain.csv");
+    let tx = import_csv(&csv, &ImportOptions::default()).unwrap().0;
+    let end = Date::from_ymd(2023, 3, 31).unwrap();
+    let data = Compressed::from_summary(&tierlab::sim::models::summarise(
+        &tx,
+        end,
+        None,
+        Period::Week,
+    ));
+    for kind in [TransactionModel::BgNbd, TransactionModel::MbgNbd] {
+        let fit = fit_transactions(kind, &data).unwrap();
+        let [r, alpha, a, b] = fit.params.to_vec()[..] else {
+            panic!("{:?}", fit.params)
+        };
+        assert_eq!(fit.at_bound, vec![3], "{kind:?}: {fit:?}");
+        assert!(
+            b <= MAX_SHAPE * (1.0 + 1e-12) && b > 0.99 * MAX_SHAPE,
+            "{fit:?}"
+        );
+        assert_eq!((fit.std_errors[2], fit.std_errors[3]), (None, None));
+        assert!(fit.std_errors[0].is_some() && fit.std_errors[1].is_some());
+        // Further along the ridge (a and b ×10⁴, their ratio kept) the likelihood rises by
+        // less than 10⁻³: the bound is the homogeneous limit for every purpose.
+        let further = TransactionParams::from_vec(kind, &[r, alpha, a * 1e4, b * 1e4]);
+        let sup = total_log_likelihood(&further, &data);
+        assert!(
+            sup >= fit.log_likelihood - 1e-6 && sup - fit.log_likelihood < 1e-3,
+            "{kind:?}: {sup} against {}",
+            fit.log_likelihood
+        );
+        let notes = fit.bound_notes(Period::Week);
+        let p = a / (a + b);
+        assert!(p > 0.005 && p < 0.02, "{p}");
+        assert!(
+            notes.len() == 1
+                && notes[0].starts_with("b is at its bound (100000): the dropout probabilities")
+                && notes[0].contains(&format!("a/(a + b) = {}", tierlab::format::significant(p))),
+            "{notes:?}"
+        );
     }
 }
 
@@ -291,7 +345,7 @@ fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
     // It stops at the largest shape a fit takes, the homogeneous limit for every purpose,
     // instead of walking on along the ridge (it reached s ≈ 10¹⁰, by seconds of steps that
     // only rounding told apart); the shape and its scale have no standard errors there.
-    assert!(s <= PARETO_MAX_SHAPE * (1.0 + 1e-12), "{:?}", fit.params);
+    assert!(s <= MAX_SHAPE * (1.0 + 1e-12), "{:?}", fit.params);
     assert_eq!((fit.std_errors[2], fit.std_errors[3]), (None, None));
     assert!(fit.std_errors[0].is_some() && fit.std_errors[1].is_some());
     assert_eq!(fit.at_bound, vec![2]);
@@ -335,7 +389,7 @@ fn pareto_nbd_on_its_ridge_stops_at_the_shape_bound_at_a_maximum() {
         panic!("{:?}", fit.params)
     };
     assert!(
-        s <= PARETO_MAX_SHAPE * (1.0 + 1e-12) && s > 0.99 * PARETO_MAX_SHAPE,
+        s <= MAX_SHAPE * (1.0 + 1e-12) && s > 0.99 * MAX_SHAPE,
         "{:?}",
         fit.params
     );

@@ -45,7 +45,8 @@ pub fn bfgs(
 
 /// [`bfgs`] with `x[i] ≤ upper[i]`: a step is cut back to the bound, and at the bound the
 /// gradient's part that would take `x[i]` beyond it counts as zero (the objective is taken as
-/// flat there), for the search and for convergence. It also converges when a step lowers the
+/// flat there), for the search and for convergence; a parameter held there so stays while the
+/// others move. It also converges when a step lowers the
 /// objective by less than `ftol` of it while the gradient is below 10⁴ `gtol`: for an
 /// objective whose precision (rather than `gtol`) limits how far the search can go. With no
 /// bound (`f64::INFINITY`) and `ftol` 0, exactly [`bfgs`].
@@ -93,6 +94,14 @@ pub fn bfgs_bounded(
         }
         let mut p: Vec<f64> = (0..n)
             .map(|i| {
+                if x[i] >= upper[i] && g[i] == 0.0 {
+                    // Held at its bound (the objective would fall beyond it): it stays there,
+                    // rather than move back in along the other parameters' curvature, to be
+                    // cut back to the bound by the next step, less far each time (BG/NBD fits
+                    // whose b reached its bound stalled so: `small_histories_that_used_to_stall_
+                    // the_optimiser_fit` in tests/models_recovery.rs).
+                    return 0.0;
+                }
                 let pi = -dot(&h[i * n..(i + 1) * n], &g);
                 // Nothing moves beyond its bound.
                 if x[i] >= upper[i] { pi.min(0.0) } else { pi }

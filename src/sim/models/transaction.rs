@@ -379,32 +379,53 @@ pub struct TransactionFit {
     pub std_errors: Vec<Option<f64>>,
     /// Optimiser iterations.
     pub iterations: usize,
-    /// The shapes held at their bound ([`PARETO_MAX_SHAPE`]), as indices in
+    /// The shapes held at their bound ([`MAX_SHAPE`]), as indices in
     /// [`TransactionParams::names`] order, ascending: the data are at that shape's homogeneous
-    /// limit, only the shape's ratio to its scale is estimated, and neither has a standard
-    /// error (the others' are taken with the shape held there). Empty for a fit inside its
-    /// bounds (every BG/NBD and MBG/NBD fit).
+    /// limit, only the shape's ratio to its partner (its scale, or the other of the BG/NBD's
+    /// `a` and `b`) is estimated, and neither has a standard error (the others' are taken with
+    /// the shape held there). Empty for a fit inside its bounds.
     pub at_bound: Vec<usize>,
 }
 
 impl TransactionFit {
-    /// One sentence for each shape at its bound ([`TransactionFit::at_bound`]), for a reader of
-    /// the estimates: what the bound means and the rate the data do pin down (per `period`, the
-    /// models' time unit).
+    /// One sentence for each shape at its bound ([`TransactionFit::at_bound`]; one for the
+    /// BG/NBD's `a` and `b` together), for a reader of the estimates: what the bound means and
+    /// the rate (per `period`, the models' time unit) or dropout probability the data do pin
+    /// down.
     pub fn bound_notes(&self, period: Period) -> Vec<String> {
         let kind = self.params.kind();
         let names = TransactionParams::names(kind);
         let values = self.params.to_vec();
+        let beta_dropout = kind != TransactionModel::ParetoNbd;
         self.at_bound
             .iter()
             .filter_map(|&shape| {
-                let (name, scale) = (*names.get(shape)?, *names.get(shape + 1)?);
+                let name = *names.get(shape)?;
+                let other = *names.get(partner(shape))?;
+                if beta_dropout && shape >= 2 {
+                    // a and b: the dropout probability a/(a + b) after each purchase.
+                    if shape == 3 && self.at_bound.contains(&2) {
+                        return None; // noted with a
+                    }
+                    let held = if self.at_bound.contains(&3) && shape == 2 {
+                        "a and b are at their bound".to_string()
+                    } else {
+                        format!("{name} is at its bound")
+                    };
+                    let (a, b) = (*values.get(2)?, *values.get(3)?);
+                    let p = significant(a / (a + b));
+                    return Some(format!(
+                        "{held} ({MAX_SHAPE:.0}): the dropout probabilities hardly differ \
+                         between customers (each about a/(a + b) = {p} after a purchase); a and \
+                         b are not estimated apart and have no standard errors"
+                    ));
+                }
                 let rates = if shape == 0 { "purchase" } else { "dropout" };
-                let rate = significant(values.get(shape)? / values.get(shape + 1)?);
+                let rate = significant(values.get(shape)? / values.get(partner(shape))?);
                 Some(format!(
-                    "{name} is at its bound ({PARETO_MAX_SHAPE:.0}): the {rates} rates hardly \
-                     differ between customers (each about {name}/{scale} = {rate} per \
-                     {}); {name} and {scale} are not estimated apart and have no standard errors",
+                    "{name} is at its bound ({MAX_SHAPE:.0}): the {rates} rates hardly \
+                     differ between customers (each about {name}/{other} = {rate} per \
+                     {}); {name} and {other} are not estimated apart and have no standard errors",
                     period.label()
                 ))
             })
@@ -424,7 +445,11 @@ impl TransactionFit {
     /// [`TransactionFit::bound_notes`] explains, are left out.
     pub fn weak_estimate_notes(&self) -> Vec<String> {
         let kind = self.params.kind();
-        let held: Vec<usize> = self.at_bound.iter().flat_map(|&i| [i, i + 1]).collect();
+        let held: Vec<usize> = self
+            .at_bound
+            .iter()
+            .flat_map(|&i| [i, partner(i)])
+            .collect();
         super::weak_estimate_notes(
             &TransactionParams::names(kind),
             &self.params.to_vec(),
@@ -610,15 +635,37 @@ fn totals(kind: TransactionModel, theta: &[f64], data: &Compressed) -> (f64, Vec
     }
 }
 
-/// The largest shape `r` (of the purchase rates) and `s` (of the dropout rates) a Pareto/NBD
-/// fit takes. Where the data have little spread in dropout (or purchase) rates, the likelihood
-/// keeps rising, ever more slowly, as the shape and its scale grow together towards the
-/// homogeneous limit (every customer with the same rate, `s/β`); it has no maximum, and the
-/// search would walk along that ridge for seconds (and, past 10⁷ or so, into shapes where the
-/// hypergeometric terms lose their precision). At 10⁵ the rates' coefficient of variation is
-/// 0.3%: the limit for every purpose; on the fashion-retailer sample (6,000 customers, fitted to
-/// 2024-09-30) the log-likelihood there is within 10⁻⁴ of its supremum.
-pub const PARETO_MAX_SHAPE: f64 = 1e5;
+/// The largest shape a fit takes: the Pareto/NBD's `r` (of the purchase rates) and `s` (of the
+/// dropout rates), the BG/NBD's and MBG/NBD's `r` and the `a` and `b` of their dropout
+/// probabilities. Where the data have little spread in purchase rates (or dropout), the
+/// likelihood keeps rising, ever more slowly, as a shape and its scale grow together towards the
+/// homogeneous limit (every customer with the same rate, `r/α`, `s/β`, or dropout probability
+/// `a/(a + b)`); it has no maximum, and the search would walk along that ridge for seconds (and,
+/// past 10⁷ or so, into shapes where the Pareto/NBD's hypergeometric terms lose their
+/// precision; a BG/NBD fitted on the coffee chain's first three months reached a ≈ 8.9·10⁶,
+/// b ≈ 9.2·10⁸). At 10⁵ the rates' coefficient of variation is 0.3%: the limit for every
+/// purpose; on the fashion-retailer sample (6,000 customers, fitted to 2024-09-30) the
+/// Pareto/NBD's log-likelihood there is within 10⁻⁴ of its supremum. With `b` at 10⁵ the dropout
+/// probabilities' is about 1/√a (3% on those three months of the coffee chain, a ≈ 970), and
+/// the log-likelihood within 10⁻³ of its supremum.
+pub const MAX_SHAPE: f64 = 1e5;
+
+/// Whether parameter `j` (in [`TransactionParams::names`] order) of `kind` is a shape, held at
+/// most [`MAX_SHAPE`]: `r` for every model, `s` of the Pareto/NBD, `a` and `b` of the BG/NBD
+/// and MBG/NBD.
+fn is_shape(kind: TransactionModel, j: usize) -> bool {
+    match kind {
+        TransactionModel::ParetoNbd => j == 0 || j == 2,
+        TransactionModel::BgNbd | TransactionModel::MbgNbd => j != 1,
+    }
+}
+
+/// The parameter that grows with parameter `j` along the ridge to a homogeneous limit: a
+/// shape's scale (`r` and `alpha`, `s` and `beta`), or the other of the BG/NBD's `a` and `b`.
+/// Only their ratio is estimated once `j` is held at its bound.
+fn partner(j: usize) -> usize {
+    j ^ 1
+}
 
 /// Fits `kind` by maximum likelihood on compressed `(x, t_x, T)` data.
 pub fn fit_transactions(
@@ -678,26 +725,28 @@ pub fn fit_transactions(
     } else {
         (1e-9, 0.0)
     };
-    // The Pareto/NBD's shapes are held at most `PARETO_MAX_SHAPE` (see there); the other
-    // models are not bounded.
+    // The shapes are held at most `MAX_SHAPE` (see there); the scales are not bounded.
     let upper: Vec<f64> = (0..4)
-        .map(|j| match kind {
-            TransactionModel::ParetoNbd if j == 0 || j == 2 => PARETO_MAX_SHAPE.ln(),
-            _ => f64::INFINITY,
+        .map(|j| {
+            if is_shape(kind, j) {
+                MAX_SHAPE.ln()
+            } else {
+                f64::INFINITY
+            }
         })
         .collect();
     let min = bfgs_bounded(&objective, &phi0, &upper, gtol, ftol, 2000)
         .map_err(|source| FitError::Optimizer { model, source })?;
     let theta: Vec<f64> = min.x.iter().map(|v| v.exp()).collect();
     let params = TransactionParams::from_vec(kind, &theta);
-    // Only the shapes (0 and 2) have a bound.
+    // Only the shapes have a bound.
     let at_bound = at_bound(&min.x, &upper);
     // The others' standard errors with a shape at its bound held there; that shape and its
-    // scale are not estimated apart (only their ratio is): none for them.
+    // partner are not estimated apart (only their ratio is): none for them.
     let mut std_errors =
         standard_errors_held(&|t: &[f64]| totals(kind, t, data).1, &theta, &at_bound);
     for &shape in &at_bound {
-        std_errors[shape + 1] = None;
+        std_errors[partner(shape)] = None;
     }
     Ok(TransactionFit {
         params,
@@ -763,7 +812,7 @@ mod tests {
     fn pareto_likelihood_stays_precise_on_the_way_to_the_homogeneous_dropout_limit() {
         // s and β growing together (s/β fixed): the log-likelihood converges, like 1/s, to that
         // of a common dropout rate. Each tenfold step must change it less than the one before,
-        // up to a hundred times the largest shape a fit takes (`PARETO_MAX_SHAPE`); further
+        // up to a hundred times the largest shape a fit takes (`MAX_SHAPE`); further
         // on, the hypergeometric terms lose their precision (past 10⁷ here).
         let d = data();
         let (r, alpha, mu) = (0.8, 12.0, 0.05);
@@ -826,9 +875,9 @@ mod tests {
     fn a_shape_at_its_bound_is_explained_with_the_rate_the_data_pin_down() {
         let fit = |at_bound: Vec<usize>| TransactionFit {
             params: TransactionParams::ParetoNbd {
-                r: PARETO_MAX_SHAPE,
+                r: MAX_SHAPE,
                 alpha: 4.0e7,
-                s: PARETO_MAX_SHAPE,
+                s: MAX_SHAPE,
                 beta: 2.0e7,
             },
             log_likelihood: -1.0,
@@ -854,6 +903,45 @@ mod tests {
             "{}",
             notes[1]
         );
+    }
+
+    #[test]
+    fn bg_nbd_dropout_shapes_at_their_bound_are_explained_once_with_the_dropout_probability() {
+        let fit = |kind: TransactionModel, at_bound: Vec<usize>| TransactionFit {
+            params: TransactionParams::from_vec(kind, &[MAX_SHAPE, 2.0e5, 2.5e3, MAX_SHAPE]),
+            log_likelihood: -1.0,
+            std_errors: vec![None; 4],
+            iterations: 1,
+            at_bound,
+        };
+        for kind in [TransactionModel::BgNbd, TransactionModel::MbgNbd] {
+            // r/α = 0.5 per week; a/(a + b) = 2500/102500 = 0.0244.
+            let notes = fit(kind, vec![0, 3]).bound_notes(Period::Week);
+            assert_eq!(notes.len(), 2, "{notes:?}");
+            assert!(
+                notes[0].starts_with("r is at its bound (100000): the purchase rates")
+                    && notes[0].contains("r/alpha = 0.500 per week)"),
+                "{}",
+                notes[0]
+            );
+            assert_eq!(
+                notes[1],
+                "b is at its bound (100000): the dropout probabilities hardly differ between \
+                 customers (each about a/(a + b) = 0.0244 after a purchase); a and b are not \
+                 estimated apart and have no standard errors"
+            );
+            // Both at the bound: one note for the pair.
+            let notes = fit(kind, vec![2, 3]).bound_notes(Period::Week);
+            assert_eq!(notes.len(), 1, "{notes:?}");
+            assert!(
+                notes[0].starts_with("a and b are at their bound (100000)"),
+                "{notes:?}"
+            );
+            // Neither a nor b has a standard error in the notes on weak estimates.
+            let mut held = fit(kind, vec![3]);
+            held.std_errors = vec![Some(1.0), Some(1.0), None, None];
+            assert!(held.weak_estimate_notes().is_empty(), "{held:?}");
+        }
     }
 
     #[test]
