@@ -143,38 +143,29 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         })
     });
-    g.bench_function("fast_mode", |b| {
-        b.iter(|| {
-            project_from(
-                black_box(fitted),
-                black_box(&p),
-                &chosen,
-                &breakage,
-                full.fast(),
-                Control::none(),
-            )
-            .unwrap()
-            .unwrap()
-        })
-    });
+    // The projection alone, from the fitted models, under `options`.
+    let preview = |options: ProjectionOptions| {
+        project_from(
+            black_box(fitted),
+            black_box(&p),
+            &chosen,
+            &breakage,
+            options,
+            Control::none(),
+        )
+        .unwrap()
+        .unwrap()
+    };
+    g.bench_function("fast_mode", |b| b.iter(|| preview(full.fast())));
     // The smallest preview there could be: one run, so one future per customer (a median line
     // without bands), from the fitted models as `fast_mode`: what a first preview would cost
     // if it left the bands to a later pass.
     g.bench_function("fast_mode_one_future", |b| {
         b.iter(|| {
-            project_from(
-                black_box(fitted),
-                black_box(&p),
-                &chosen,
-                &breakage,
-                ProjectionOptions {
-                    runs: 1,
-                    ..full.fast()
-                },
-                Control::none(),
-            )
-            .unwrap()
-            .unwrap()
+            preview(ProjectionOptions {
+                runs: 1,
+                ..full.fast()
+            })
         })
     });
     // The GUI's call after an edit: what `cache` keeps of earlier calls is reused.

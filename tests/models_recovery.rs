@@ -55,6 +55,23 @@ fn simulate(truth: &TransactionParams, spend: (f64, f64, f64), n: usize, seed: u
     summary_from(rows)
 }
 
+/// A sample project's transactions (`projects/{csv}`) summarised in weeks up to `(y, m, d)`,
+/// compressed for the fit.
+fn sample_to(csv: &str, (y, m, d): (i32, u32, u32)) -> Compressed {
+    use tierlab::data::import::{ImportOptions, import_csv};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("projects")
+        .join(csv);
+    let tx = import_csv(&path, &ImportOptions::default()).unwrap().0;
+    let end = tierlab::model::Date::from_ymd(y, m, d).unwrap();
+    Compressed::from_summary(&tierlab::sim::models::summarise(
+        &tx,
+        end,
+        None,
+        tierlab::model::Period::Week,
+    ))
+}
+
 /// Share of (seed, parameter) pairs whose estimate lies within 2 standard errors of the truth.
 fn coverage(truth: &TransactionParams, seeds: u64, n: usize) -> f64 {
     let truth_v = truth.to_vec();
@@ -249,18 +266,9 @@ fn small_histories_that_used_to_stall_the_optimiser_fit() {
 /// down; a and b have no standard errors there, r and alpha theirs.
 #[test]
 fn bg_nbd_stops_at_its_shape_bound_near_the_homogeneous_dropout_limit() {
-    use tierlab::data::import::{ImportOptions, import_csv};
-    use tierlab::model::{Date, Period};
+    use tierlab::model::Period;
     use tierlab::sim::models::transaction::total_log_likelihood;
-    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/coffee-chain.csv");
-    let tx = import_csv(&csv, &ImportOptions::default()).unwrap().0;
-    let end = Date::from_ymd(2023, 3, 31).unwrap();
-    let data = Compressed::from_summary(&tierlab::sim::models::summarise(
-        &tx,
-        end,
-        None,
-        Period::Week,
-    ));
+    let data = sample_to("coffee-chain.csv", (2023, 3, 31));
     for kind in [TransactionModel::BgNbd, TransactionModel::MbgNbd] {
         let fit = fit_transactions(kind, &data).unwrap();
         let [r, alpha, a, b] = fit.params.to_vec()[..] else {
@@ -302,19 +310,9 @@ fn bg_nbd_stops_at_its_shape_bound_near_the_homogeneous_dropout_limit() {
 /// that point.
 #[test]
 fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
-    use tierlab::data::import::{ImportOptions, import_csv};
-    use tierlab::model::{Date, Period};
+    use tierlab::model::Period;
     use tierlab::sim::models::transaction::total_log_likelihood;
-    let csv =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/fashion-retailer.csv");
-    let tx = import_csv(&csv, &ImportOptions::default()).unwrap().0;
-    let summary = tierlab::sim::models::summarise(
-        &tx,
-        Date::from_ymd(2024, 12, 31).unwrap(),
-        None,
-        Period::Week,
-    );
-    let data = Compressed::from_summary(&summary);
+    let data = sample_to("fashion-retailer.csv", (2024, 12, 31));
     let fit = fit_transactions(TransactionModel::ParetoNbd, &data).unwrap();
     let TransactionParams::ParetoNbd { r, alpha, s, beta } = fit.params else {
         panic!("{:?}", fit.params)
@@ -371,19 +369,8 @@ fn pareto_nbd_fits_near_the_homogeneous_dropout_limit() {
 /// rounding): it now stops at the largest shape, at a maximum in every other direction.
 #[test]
 fn pareto_nbd_on_its_ridge_stops_at_the_shape_bound_at_a_maximum() {
-    use tierlab::data::import::{ImportOptions, import_csv};
-    use tierlab::model::{Date, Period};
     use tierlab::sim::models::transaction::total_log_likelihood;
-    let csv =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/fashion-retailer.csv");
-    let tx = import_csv(&csv, &ImportOptions::default()).unwrap().0;
-    let end = Date::from_ymd(2024, 9, 30).unwrap();
-    let data = Compressed::from_summary(&tierlab::sim::models::summarise(
-        &tx,
-        end,
-        None,
-        Period::Week,
-    ));
+    let data = sample_to("fashion-retailer.csv", (2024, 9, 30));
     let fit = fit_transactions(TransactionModel::ParetoNbd, &data).unwrap();
     let TransactionParams::ParetoNbd { r, alpha, s, beta } = fit.params else {
         panic!("{:?}", fit.params)

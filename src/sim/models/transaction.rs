@@ -871,20 +871,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_shape_at_its_bound_is_explained_with_the_rate_the_data_pin_down() {
-        let fit = |at_bound: Vec<usize>| TransactionFit {
-            params: TransactionParams::ParetoNbd {
-                r: MAX_SHAPE,
-                alpha: 4.0e7,
-                s: MAX_SHAPE,
-                beta: 2.0e7,
-            },
+    /// A fit of `params` with the shapes `at_bound` held at their bound, for its notes: no
+    /// standard errors.
+    fn held_fit(params: TransactionParams, at_bound: Vec<usize>) -> TransactionFit {
+        TransactionFit {
+            params,
             log_likelihood: -1.0,
             std_errors: vec![None; 4],
             iterations: 1,
             at_bound,
+        }
+    }
+
+    #[test]
+    fn a_shape_at_its_bound_is_explained_with_the_rate_the_data_pin_down() {
+        let params = TransactionParams::ParetoNbd {
+            r: MAX_SHAPE,
+            alpha: 4.0e7,
+            s: MAX_SHAPE,
+            beta: 2.0e7,
         };
+        let fit = |at_bound: Vec<usize>| held_fit(params, at_bound);
         assert!(fit(Vec::new()).bound_notes(Period::Week).is_empty());
         let notes = fit(vec![0, 2]).bound_notes(Period::Day);
         assert_eq!(notes.len(), 2, "{notes:?}");
@@ -907,12 +914,9 @@ mod tests {
 
     #[test]
     fn bg_nbd_dropout_shapes_at_their_bound_are_explained_once_with_the_dropout_probability() {
-        let fit = |kind: TransactionModel, at_bound: Vec<usize>| TransactionFit {
-            params: TransactionParams::from_vec(kind, &[MAX_SHAPE, 2.0e5, 2.5e3, MAX_SHAPE]),
-            log_likelihood: -1.0,
-            std_errors: vec![None; 4],
-            iterations: 1,
-            at_bound,
+        let fit = |kind: TransactionModel, at_bound: Vec<usize>| {
+            let values = [MAX_SHAPE, 2.0e5, 2.5e3, MAX_SHAPE];
+            held_fit(TransactionParams::from_vec(kind, &values), at_bound)
         };
         for kind in [TransactionModel::BgNbd, TransactionModel::MbgNbd] {
             // r/α = 0.5 per week; a/(a + b) = 2500/102500 = 0.0244.
