@@ -13,6 +13,13 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A count and its noun, the noun in the plural unless the count is one: `counted(1, "reward")`
+/// → `1 reward`, `counted(1200, "month")` → `1,200 months`.
+pub fn counted(n: u64, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", count(n))
+}
+
 /// Formats a money amount with two decimals and thousands separators.
 pub fn money(v: f64) -> String {
     let sign = if v < 0.0 { "-" } else { "" };
@@ -58,6 +65,9 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(count(0), "0");
+        assert_eq!(counted(0, "reward"), "0 rewards");
+        assert_eq!(counted(1, "reward"), "1 reward");
+        assert_eq!(counted(1200, "month"), "1,200 months");
         assert_eq!(count(6919), "6,919");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(money(-1234.5), "-1,234.50");

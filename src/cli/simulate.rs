@@ -10,7 +10,7 @@ use super::table::render;
 use crate::data::project_io::{LoadError, LoadedProject, load_project_with_data};
 use crate::data::store::Transactions;
 use crate::export::write_result_tables;
-use crate::format::count;
+use crate::format::{count, counted};
 use crate::model::{Date, Project, Scenario, Severity};
 use crate::report::{ReportInput, write_charts, write_report};
 use crate::sim::models::report::{ModelReport, model_report, model_report_from};
@@ -229,8 +229,8 @@ fn projection_json(
 /// Rows of the projection under the comparison table.
 fn projection_rows(p: &Projection) -> Vec<Vec<String>> {
     let mut header = vec![format!(
-        "Projection: {} months to {}, {}, median (P10–P90)",
-        p.horizon_months,
+        "Projection: {} to {}, {}, median (P10–P90)",
+        counted(p.horizon_months.into(), "month"),
         p.end,
         p.runs_text()
     )];

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::data::import::ImportReport;
-use crate::format::{count, estimate, money};
+use crate::format::{count, counted, estimate, money};
 use crate::model::colour::{BASELINE_COLOUR, series_colour};
 use crate::model::{Expiry, Project, QualifyingMetric, RESPONSE_PARAMETERS, Scenario};
 use crate::sim::models::report::ModelReport;
@@ -379,13 +379,15 @@ fn programme_html(out: &mut String, s: &Scenario, currency: &str) {
         Expiry::AfterEarning { months } => {
             let _ = write!(
                 out,
-                "<li>Points expire {months} months after they are earned.</li>"
+                "<li>Points expire {} after they are earned.</li>",
+                counted(months.into(), "month")
             );
         }
         Expiry::AfterInactivity { months } => {
             let _ = write!(
                 out,
-                "<li>The whole balance expires after {months} months without a purchase.</li>"
+                "<li>The whole balance expires after {} without a purchase.</li>",
+                counted(months.into(), "month")
             );
         }
     }
@@ -462,14 +464,14 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
     if let Some(p) = input.projection {
         let _ = write!(
             out,
-            "<p>The forward projection covers {} months from {} to {}, with {} Monte Carlo runs{} \
+            "<p>The forward projection covers {} from {} to {}, with {}{} \
              (seed {}) over {} customers. Gross margin {}%, annual discount rate {}%. Bands are \
              the 10th to 90th percentiles across runs; the no-programme baseline uses the same \
              random draws as every scenario.</p>",
-            p.horizon_months,
+            counted(p.horizon_months.into(), "month"),
             p.start,
             p.end,
-            p.runs,
+            counted(p.runs as u64, "Monte Carlo run"),
             p.recombined_text(),
             settings.seed,
             count(p.customers),
@@ -702,8 +704,8 @@ pub fn html_report(input: &ReportInput) -> String {
     }));
     if let Some(p) = input.projection {
         rows.push(vec![format!(
-            "The next {} months: median (P10-P90)",
-            p.horizon_months
+            "The next {}: median (P10-P90)",
+            counted(p.horizon_months.into(), "month")
         )]);
         rows.extend(projection_measures().into_iter().map(|(label, show)| {
             std::iter::once(label.to_string())

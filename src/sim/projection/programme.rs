@@ -30,6 +30,7 @@ use super::{
     month_slots,
 };
 use crate::data::store::{NO_CATEGORY, Transactions};
+use crate::format::counted;
 use crate::model::{Date, Period, Project, Response, Scenario, Settings};
 use crate::sim::models::{
     Compressed, FitError, GammaGammaParams, SpendFit, TransactionFit, TransactionParams,
@@ -428,7 +429,11 @@ pub struct Projection {
 impl Projection {
     /// "100 runs", and the futures per customer they were recombined from when fewer.
     pub fn runs_text(&self) -> String {
-        format!("{} runs{}", self.runs, self.recombined_text())
+        format!(
+            "{}{}",
+            counted(self.runs as u64, "run"),
+            self.recombined_text()
+        )
     }
 
     /// " recombined from 10 simulated futures per customer" when the runs were recombined from
@@ -436,8 +441,8 @@ impl Projection {
     pub fn recombined_text(&self) -> String {
         if self.futures < self.runs {
             format!(
-                " recombined from {} simulated futures per customer",
-                self.futures
+                " recombined from {} per customer",
+                counted(self.futures as u64, "simulated future")
             )
         } else {
             String::new()
