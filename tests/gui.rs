@@ -1068,6 +1068,31 @@ fn segment_rules_are_edited_and_the_rfm_grid_follows_the_data() {
 }
 
 #[test]
+fn the_scenario_editors_tables_show_names_and_dates_in_full() {
+    use eframe::egui::accesskit::Role;
+    let mut h = harness_of_height(2000.0);
+    open(&mut h, project("coffee-chain.ron"));
+    h.get_by_label("Bean tiers").click();
+    h.run_steps(3);
+    // A grid column is as wide as its widest cell: a field that only asked for a width used to
+    // shrink to its header's (the tier "Gold" showed as "Golc", a date as "2024").
+    for (label, fields) in [
+        ("Tier", 3),
+        ("Reward", 3),
+        ("Promotion", 1),
+        ("From", 1),
+        ("To", 1),
+    ] {
+        let widths: Vec<f32> = h
+            .get_all_by_role_and_label(Role::TextInput, label)
+            .map(|n| n.rect().width())
+            .collect();
+        assert_eq!(widths.len(), fields, "{label}");
+        assert!(widths.iter().all(|&w| w >= 90.0), "{label}: {widths:?}");
+    }
+}
+
+#[test]
 fn a_never_saved_project_is_autosaved_and_offered_back_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let untitled = dir.path().join("untitled.ron");

@@ -1,9 +1,22 @@
-//! Small editing widgets shared by the pages: a date field and an optional date.
+//! Small editing widgets shared by the pages: a date field, an optional date and a text field
+//! for a table's cell.
 
 use eframe::egui;
 
 use crate::model::Date;
 use crate::ui::theme;
+
+/// The width of a date field: a `YYYY-MM-DD` date with room to spare.
+const DATE_WIDTH_PX: f32 = 96.0;
+
+/// A one-line text field `width_px` wide, also in a column of an [`egui::Grid`]. A grid gives a
+/// cell the width its column had in the frame before, so a field that only asks for a width is
+/// held to the header's and never widens (a tier named "Gold" showed as "Golc").
+pub fn cell_text_edit(text: &mut String, width_px: f32) -> egui::TextEdit<'_> {
+    egui::TextEdit::singleline(text)
+        .desired_width(width_px)
+        .min_size(egui::vec2(width_px, 0.0))
+}
 
 /// A `YYYY-MM-DD` field for `value`, named `label_id` for screen readers and tests. The text is
 /// kept while it is being typed; `value` changes only when the text is a valid date, and a text
@@ -25,7 +38,8 @@ pub fn date_ui(
     let parsed = Date::parse_iso(text.trim());
     let mut edit = egui::TextEdit::singleline(&mut text)
         .id(id.with("text"))
-        .desired_width(96.0)
+        .desired_width(DATE_WIDTH_PX)
+        .min_size(egui::vec2(DATE_WIDTH_PX, 0.0))
         .hint_text("YYYY-MM-DD");
     if parsed.is_err() {
         edit = edit.text_color(theme::ERROR);

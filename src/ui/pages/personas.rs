@@ -209,6 +209,9 @@ fn profile_ui(ui: &mut egui::Ui, state: &AppState, segment: &str) {
             ui.add(
                 egui::ProgressBar::new(b.share as f32)
                     .desired_width(150.0)
+                    // Square-ish ends: a round bar is never thinner than its height, so a
+                    // share of 0% showed as a filled dot.
+                    .corner_radius(2.0)
                     .text(format!("{} {}", b.label, percent(Some(b.share)))),
             );
         }

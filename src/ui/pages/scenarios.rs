@@ -4,6 +4,7 @@
 
 use eframe::egui;
 
+use crate::format::counted;
 use crate::model::{
     CategoryMultiplier, Date, DowngradePolicy, Expiry, Problem, Project, Promotion,
     QualificationWindow, QualifyingMetric, Reward, Scenario, Severity, Tier,
@@ -119,15 +120,24 @@ fn summary(s: &Scenario, currency: &str) -> String {
     };
     let expiry = match s.expiry {
         Expiry::Never => "points never expire".to_string(),
-        Expiry::AfterEarning { months } => format!("points expire {months} months after earning"),
+        Expiry::AfterEarning { months } => {
+            format!(
+                "points expire {} after earning",
+                counted(months.into(), "month")
+            )
+        }
         Expiry::AfterInactivity { months } => {
-            format!("points expire after {months} months without a purchase")
+            format!(
+                "points expire after {} without a purchase",
+                counted(months.into(), "month")
+            )
         }
     };
+    let per_unit = s.earning.points_per_currency_unit;
+    let points = if per_unit == 1.0 { "point" } else { "points" };
     format!(
-        "{tiers}; {} point(s) per {currency}; {} rewards; {expiry}; enrolment {}%",
-        s.earning.points_per_currency_unit,
-        s.rewards.len(),
+        "{tiers}; {per_unit} {points} per {currency}; {}; {expiry}; enrolment {}%",
+        counted(s.rewards.len() as u64, "reward"),
         s.enrolment_rate_pct
     )
 }
@@ -316,7 +326,7 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
                 ui.end_row();
                 for (j, m) in list.iter_mut().enumerate() {
                     ui.horizontal(|ui| {
-                        ui.add(egui::TextEdit::singleline(&mut m.category).desired_width(140.0))
+                        ui.add(widgets::cell_text_edit(&mut m.category, 140.0))
                             .labelled_by(ids[0]);
                         if !data.categories.is_empty() {
                             egui::ComboBox::from_id_salt(("category_pick", j))
@@ -383,7 +393,7 @@ fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
                 ui.label("");
                 ui.end_row();
                 for (j, p) in list.iter_mut().enumerate() {
-                    ui.add(egui::TextEdit::singleline(&mut p.name).desired_width(160.0))
+                    ui.add(widgets::cell_text_edit(&mut p.name, 160.0))
                         .labelled_by(ids[0]);
                     widgets::date_ui(ui, ("promotion_start", j), ids[1], &mut p.start);
                     widgets::date_ui(ui, ("promotion_end", j), ids[2], &mut p.end);
@@ -450,7 +460,8 @@ fn tiers_ui(ui: &mut egui::Ui, s: &mut Scenario, at: &str, problems: &[Problem])
             ui.label("");
             ui.end_row();
             for (j, t) in s.tiers.iter_mut().enumerate() {
-                ui.text_edit_singleline(&mut t.name).labelled_by(ids[0]);
+                ui.add(widgets::cell_text_edit(&mut t.name, 120.0))
+                    .labelled_by(ids[0]);
                 egui::ComboBox::from_id_salt(("metric", j))
                     .selected_text(t.metric.label())
                     .show_ui(ui, |ui| {
@@ -543,7 +554,8 @@ fn rewards_ui(ui: &mut egui::Ui, s: &mut Scenario, at: &str, problems: &[Problem
                 ui.label("");
                 ui.end_row();
                 for (j, r) in s.rewards.iter_mut().enumerate() {
-                    ui.text_edit_singleline(&mut r.name).labelled_by(ids[0]);
+                    ui.add(widgets::cell_text_edit(&mut r.name, 180.0))
+                        .labelled_by(ids[0]);
                     ui.add(egui::DragValue::new(&mut r.points_cost).range(0.0..=1e9))
                         .labelled_by(ids[1]);
                     ui.add(
