@@ -1068,6 +1068,67 @@ fn segment_rules_are_edited_and_the_rfm_grid_follows_the_data() {
 }
 
 #[test]
+fn a_segment_chosen_in_the_navigator_opens_alone_with_its_editor_first() {
+    let mut h = harness_of_height(1200.0);
+    open(&mut h, project("coffee-chain.ron"));
+    let segments =
+        |h: &Harness<'static, AppState>| h.state().doc.as_ref().unwrap().project.segments.clone();
+    let first = segments(&h)[0].name.clone();
+    h.get_by_label(&first).click();
+    settle(&mut h);
+    h.get_by_label(&format!("Segment: {first}"));
+    // Its editor alone, and the sizes the rules give; not the list's RFM grid.
+    assert_eq!(h.get_all_by_label("Segment name").count(), 1);
+    assert!(
+        h.query_by_label("RFM grid: customers by recency and frequency score")
+            .is_none()
+    );
+    h.get_by_label_contains("customers at");
+    // Moved down, it stays the one shown.
+    h.get_by_label("Move down").click();
+    h.run_steps(2);
+    assert_eq!(segments(&h)[1].name, first);
+    h.get_by_label(&format!("Segment: {first}"));
+    // Back to the list: every segment's editor under the overview.
+    h.get_by_label("Back to all segments").click();
+    h.run_steps(2);
+    h.get_by_label("Segments");
+    assert_eq!(
+        h.get_all_by_label("Segment name").count(),
+        segments(&h).len()
+    );
+}
+
+#[test]
+fn an_empty_unassigned_is_left_out_of_the_segment_sizes_and_the_migration() {
+    let mut h = harness_of_height(4000.0);
+    open(&mut h, project("coffee-chain.ron"));
+    // The sample's last segment takes everyone, so nobody is Unassigned.
+    h.get_by_label("Segments (4)").click();
+    settle(&mut h);
+    let (_, report) = h.state().segment_report.as_ref().unwrap();
+    assert!(report.migration.unassigned_is_empty());
+    h.get_by_label("Segment sizes over time");
+    h.get_by_label_contains("Moves between segments");
+    assert!(h.query_by_label("Unassigned").is_none());
+    // A condition on the catch-all segment leaves some customers Unassigned, shown so.
+    h.get_by_label("Segments (4)").click();
+    h.run_steps(2);
+    h.get_all_by_label("Add condition").nth(3).unwrap().click();
+    settle(&mut h);
+    assert!(
+        !h.state()
+            .segment_report
+            .as_ref()
+            .unwrap()
+            .1
+            .migration
+            .unassigned_is_empty()
+    );
+    assert!(h.get_all_by_label("Unassigned").count() >= 2);
+}
+
+#[test]
 fn the_scenario_editors_tables_show_names_and_dates_in_full() {
     use eframe::egui::accesskit::Role;
     let mut h = harness_of_height(2000.0);

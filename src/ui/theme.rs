@@ -17,12 +17,18 @@ pub fn series(k: usize) -> Color32 {
     colour(crate::model::colour::series_colour(k))
 }
 
-/// A plot legend in which a median line and its same-named P10–P90 band (added after it) show
+/// A plot legend listing its entries in the order they were added, which is the order of the
+/// scenarios, segments or tiers in the project (egui_plot's default sorts them by name, so
+/// they matched neither the bars nor the tables).
+pub fn legend() -> egui_plot::Legend {
+    egui_plot::Legend::default().follow_insertion_order(true)
+}
+
+/// A [`legend`] in which a median line and its same-named P10–P90 band (added after it) show
 /// as one entry in the line's colour; egui_plot's default greys out an entry whose items differ
 /// in colour.
 pub fn band_legend() -> egui_plot::Legend {
-    egui_plot::Legend::default()
-        .color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
+    legend().color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
 }
 
 /// Width of the navigator panel, in points.

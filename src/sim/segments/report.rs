@@ -203,6 +203,24 @@ pub struct Migration {
     pub matrices: Vec<Vec<Vec<u64>>>,
 }
 
+impl Migration {
+    /// Whether the Unassigned column (the last of `segments`) never held a customer: at no
+    /// period end and in none of the moves, to it or from it. The segment sizes leave such an
+    /// Unassigned out; a view of the migration may too.
+    pub fn unassigned_is_empty(&self) -> bool {
+        let Some(u) = self.segments.iter().position(|s| s == UNASSIGNED) else {
+            return true;
+        };
+        let column_empty =
+            |rows: &Vec<Vec<u64>>| rows.iter().all(|r| r.get(u).is_none_or(|&n| n == 0));
+        column_empty(&self.sizes)
+            && self
+                .matrices
+                .iter()
+                .all(|m| column_empty(m) && m.get(u).is_none_or(|row| row.iter().all(|&n| n == 0)))
+    }
+}
+
 /// Builds the segment report of `project` on `tx` at `as_of`.
 pub fn segment_report(
     project: &Project,
@@ -588,6 +606,7 @@ mod tests {
         // From Regular: a stays; from Unassigned: b moves up; new: c arrives Unassigned.
         assert_eq!(m.matrix, vec![vec![1, 0], vec![1, 0], vec![0, 1]]);
         assert_eq!(m.from.last().map(String::as_str), Some(NEW_CUSTOMERS));
+        assert!(!m.unassigned_is_empty());
         // The RFM grid holds every customer once; a and b are Regular, c is not.
         let g = &r.rfm_grid;
         assert_eq!(g.customers.iter().flatten().sum::<u64>(), 3);
@@ -627,5 +646,11 @@ mod tests {
         assert_eq!(names, ["Nobody", "Everyone"]);
         assert_eq!(r.segments[0].customers, 0);
         assert_eq!(r.segments[1].customers, 1);
+        // The migration keeps its Unassigned column, and knows it is empty.
+        assert_eq!(
+            r.migration.segments.last().map(String::as_str),
+            Some(UNASSIGNED)
+        );
+        assert!(r.migration.unassigned_is_empty());
     }
 }

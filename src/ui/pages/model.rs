@@ -2,7 +2,7 @@
 //! histogram, tracking plot, P(alive) by recency) and the backtest score.
 
 use eframe::egui;
-use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, FilledArea, Line, LineStyle, Plot, PlotPoints};
 
 use crate::format::{count, estimate, money};
 use crate::model::Date;
@@ -173,6 +173,7 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
                 .collect::<Vec<_>>(),
         )
     };
+    ui.strong("Purchase days per month in the holdout: actual and predicted (P10–P90)");
     let shown = ui.scope(|ui| {
         Plot::new("backtest_plot")
             .height(200.0)
@@ -201,7 +202,7 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let shown = ui.scope(|ui| {
         Plot::new("histogram_plot")
             .height(200.0)
-            .legend(Legend::default())
+            .legend(theme::legend())
             .allow_scroll(false)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
@@ -245,7 +246,7 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let shown = ui.scope(|ui| {
         Plot::new("tracking_plot")
             .height(200.0)
-            .legend(Legend::default())
+            .legend(theme::legend())
             .allow_scroll(false)
             .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
             .show(ui, |plot| {
@@ -265,7 +266,7 @@ fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let shown = ui.scope(|ui| {
         Plot::new("p_alive_plot")
             .height(200.0)
-            .legend(Legend::default())
+            .legend(theme::legend())
             .allow_scroll(false)
             .x_axis_label("recency: last purchase, as a share of the customer's age")
             .include_y(0.0)

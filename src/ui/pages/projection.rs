@@ -3,10 +3,9 @@
 //! liability, tier mix over time and incremental revenue per segment and per persona.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{
-    Bar, BarChart, FilledArea, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints,
-};
+use egui_plot::{Bar, BarChart, FilledArea, HoverPosition, Line, LineStyle, Plot, PlotPoints};
 
+use crate::format::counted;
 use crate::model::Date;
 use crate::sim::projection::programme::{
     Bands, GroupOutlook, Projection, ScenarioOutlook, projection_measures,
@@ -41,8 +40,8 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
     };
     ui.label(format!(
-        "{} months from {} to {}, {}, {} model; median (P10–P90)",
-        p.horizon_months,
+        "{} from {} to {}, {}, {} model; median (P10–P90)",
+        counted(p.horizon_months.into(), "month"),
         p.start,
         p.end,
         p.runs_text(),
@@ -98,13 +97,25 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         return;
     };
     ui.strong("Incremental revenue per segment (median)");
-    let mut segments: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
-    segments.push(crate::model::UNASSIGNED.to_string());
-    group_bars_ui(ui, "segment_bars", p, segments, |o| &o.by_segment);
+    let segments = project.segments.iter().map(|s| s.name.clone()).collect();
+    group_bars_ui(
+        ui,
+        "segment_bars",
+        p,
+        segments,
+        crate::model::UNASSIGNED,
+        |o| &o.by_segment,
+    );
     ui.strong("Incremental revenue per persona (median)");
-    let mut personas: Vec<String> = project.personas.iter().map(|p| p.name.clone()).collect();
-    personas.push(crate::model::NO_PERSONA.to_string());
-    group_bars_ui(ui, "persona_bars", p, personas, |o| &o.by_persona);
+    let personas = project.personas.iter().map(|p| p.name.clone()).collect();
+    group_bars_ui(
+        ui,
+        "persona_bars",
+        p,
+        personas,
+        crate::model::NO_PERSONA,
+        |o| &o.by_persona,
+    );
 }
 
 fn comparison_ui(ui: &mut egui::Ui, p: &Projection) {
@@ -215,22 +226,35 @@ fn month_plot_ui(
     crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }
 
+/// The labels of the groups' bars: `names`, then `catch_all` (the group after them in
+/// `groups`) unless nobody is in it.
+fn bar_labels(mut names: Vec<String>, catch_all: &str, groups: &[GroupOutlook]) -> Vec<String> {
+    if groups.get(names.len()).is_some_and(|g| g.customers > 0) {
+        names.push(catch_all.to_string());
+    }
+    names
+}
+
 /// Bars of each group's median incremental revenue, one colour per scenario; `names` label the
-/// groups in the order `groups` lists them.
+/// groups in the order `groups_of` lists them, then the group `catch_all` (Unassigned, no
+/// persona) unless nobody is in it.
 fn group_bars_ui(
     ui: &mut egui::Ui,
     id: &str,
     p: &Projection,
     names: Vec<String>,
+    catch_all: &str,
     groups_of: fn(&ScenarioOutlook) -> &Vec<GroupOutlook>,
 ) {
+    let groups = p.scenarios.first().map_or(&[][..], |o| groups_of(o));
+    let names = bar_labels(names, catch_all, groups);
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
     let shown = ui.scope(|ui| {
         Plot::new(id)
             .height(220.0)
-            .legend(Legend::default())
+            .legend(theme::legend())
             .allow_scroll(false)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
@@ -260,4 +284,27 @@ fn group_bars_ui(
             })
     });
     crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catch_all_group_is_labelled_only_when_someone_is_in_it() {
+        let group = |customers| GroupOutlook {
+            customers,
+            ..GroupOutlook::default()
+        };
+        let names = || vec!["Regulars".to_string(), "Lapsing".to_string()];
+        let labels = bar_labels(names(), "Unassigned", &[group(5), group(0), group(0)]);
+        assert_eq!(labels, ["Regulars", "Lapsing"]);
+        let labels = bar_labels(names(), "Unassigned", &[group(5), group(0), group(3)]);
+        assert_eq!(labels, ["Regulars", "Lapsing", "Unassigned"]);
+        // A named group stays, empty or not; without groups there is no catch-all.
+        assert_eq!(
+            bar_labels(names(), "Unassigned", &[]),
+            ["Regulars", "Lapsing"]
+        );
+    }
 }

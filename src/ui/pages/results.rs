@@ -2,7 +2,7 @@
 //! outstanding points, then their projection against no programme.
 
 use eframe::egui;
-use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
+use egui_plot::{HoverPosition, Line, Plot, PlotPoints};
 
 use crate::sim::replay::{Replay, comparison_measures};
 use crate::ui::state::AppState;
@@ -98,7 +98,7 @@ fn monthly_plot_ui(
     let shown = ui.scope(|ui| {
         Plot::new(id)
             .height(200.0)
-            .legend(Legend::default())
+            .legend(theme::legend())
             .allow_scroll(false)
             .x_axis_label("months since launch")
             .label_formatter(move |pos| match pos {

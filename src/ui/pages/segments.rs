@@ -1,10 +1,11 @@
 //! The Segments page: ready-made starting sets (RFM, ABC, k-means suggestions), each segment's
 //! measured size and revenue share, the RFM grid, segment sizes over time and the migration
 //! matrix, and the rule editor: segments in precedence order (add, remove, move), each with its
-//! name, colour, description and conditions.
+//! name, colour, description and conditions. A segment chosen in the navigator shows alone: its
+//! editor first, then the sizes the rules give.
 
 use eframe::egui;
-use egui_plot::{FilledArea, Legend, Plot};
+use egui_plot::{FilledArea, Plot};
 
 use crate::format::{count, money, percent};
 use crate::model::{Combine, Condition, Feature, Op, Segment, SegmentRule, UNASSIGNED};
@@ -15,7 +16,17 @@ use crate::ui::theme;
 
 /// Draws the Segments page.
 pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
-    if state.doc.is_none() {
+    let Some(doc) = &state.doc else { return };
+    let selected = state.selected.filter(|&i| i < doc.project.segments.len());
+    if let Some(i) = selected {
+        // One segment, from the navigator: its editor first, then the sizes its rule gives.
+        if ui.button("Back to all segments").clicked() {
+            state.selected = None;
+            return;
+        }
+        ui.heading(format!("Segment: {}", doc.project.segments[i].name));
+        rules_ui(ui, state, Some(i));
+        sizes_ui(ui, state);
         return;
     }
     ui.heading("Segments");
@@ -31,7 +42,12 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
     }
     ui.add_space(8.0);
     ui.strong("Rules");
-    let selected = state.selected;
+    rules_ui(ui, state, None);
+}
+
+/// The editors of every segment's rule, or of the `selected` one alone, with "Add segment"
+/// under the whole list.
+fn rules_ui(ui: &mut egui::Ui, state: &mut AppState, selected: Option<usize>) {
     let Some(doc) = &mut state.doc else { return };
     let project = &mut doc.project;
     let old_names: Vec<String> = project.segments.iter().map(|s| s.name.clone()).collect();
@@ -54,9 +70,17 @@ pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
             }
         }
     }
+    // A segment moved while it is the one shown stays shown.
+    let follow = |to: usize| selected.map(|_| to);
     match action {
-        Some(SegmentAction::Up(i)) if i > 0 => project.segments.swap(i, i - 1),
-        Some(SegmentAction::Down(i)) if i + 1 < n => project.segments.swap(i, i + 1),
+        Some(SegmentAction::Up(i)) if i > 0 => {
+            project.segments.swap(i, i - 1);
+            state.selected = follow(i - 1);
+        }
+        Some(SegmentAction::Down(i)) if i + 1 < n => {
+            project.segments.swap(i, i + 1);
+            state.selected = follow(i + 1);
+        }
         Some(SegmentAction::Remove(i)) => {
             project.segments.remove(i);
             state.selected = None;
@@ -478,13 +502,19 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
                 .map_or(theme::series(k), |s| theme::colour(s.colour))
         })
         .collect();
+    // An Unassigned that never held anyone is left out, as the sizes table leaves it out.
+    let columns = if m.unassigned_is_empty() {
+        m.segments.len().saturating_sub(1)
+    } else {
+        m.segments.len()
+    };
     ui.add_space(8.0);
     ui.strong("Segment sizes over time");
     let periods = m.periods.clone();
     let shown = ui.scope(|ui| {
         Plot::new("segment_sizes_plot")
             .height(200.0)
-            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+            .legend(theme::legend().position(egui_plot::Corner::LeftTop))
             .allow_scroll(false)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
@@ -498,7 +528,7 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
             .show(ui, |plot| {
                 let xs: Vec<f64> = (0..m.periods.len()).map(|k| k as f64).collect();
                 let mut below = vec![0.0; m.periods.len()];
-                for (j, name) in m.segments.iter().enumerate() {
+                for (j, name) in m.segments.iter().enumerate().take(columns) {
                     let top: Vec<f64> = below
                         .iter()
                         .zip(&m.sizes)
@@ -523,14 +553,17 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
             ui.label("");
-            for name in &m.segments {
+            for name in m.segments.iter().take(columns) {
                 ui.strong(name);
             }
             ui.end_row();
-            for (row, name) in m.matrix.iter().zip(&m.from) {
+            for (i, (row, name)) in m.matrix.iter().zip(&m.from).enumerate() {
+                if i >= columns && i < m.segments.len() {
+                    continue;
+                }
                 ui.strong(name);
                 let total: u64 = row.iter().sum();
-                for &n in row {
+                for &n in row.iter().take(columns) {
                     let share = if total > 0 {
                         n as f32 / total as f32
                     } else {
