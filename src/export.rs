@@ -200,6 +200,9 @@ fn write_projection(dir: &Path, p: &Projection) -> Result<(), ProjectError> {
         "liability_p50",
         "members",
         "cumulative_net",
+        "retention_uplift_p10",
+        "retention_uplift_p50",
+        "retention_uplift_p90",
     ];
     let cell = |v: f64| format!("{v:.4}");
     let mut rows = Vec::new();
@@ -240,8 +243,11 @@ fn write_projection(dir: &Path, p: &Projection) -> Result<(), ProjectError> {
                     cell(o.liability.p50[k]),
                     cell(o.members[k]),
                     cell(o.cumulative_net[k]),
+                    cell(o.retention_uplift.p10[k]),
+                    cell(o.retention_uplift.p50[k]),
+                    cell(o.retention_uplift.p90[k]),
                 ]),
-                None => row.extend(std::iter::repeat_n(String::new(), 6)),
+                None => row.extend(std::iter::repeat_n(String::new(), 9)),
             }
             rows.push(row);
         }

@@ -1297,8 +1297,20 @@ fn simulate_projects_scenarios_against_the_baseline() {
             );
             assert!(a <= m && m <= z, "{key}: {b}");
         }
+        // The uplift: ordered monthly bands of a difference of shares.
+        let u = &p["retention_uplift"];
+        let at = |q: &str, k: usize| u[q][k].as_f64().unwrap();
+        assert_eq!(u["p50"].as_array().unwrap().len(), 9, "{u}");
+        for k in 0..9 {
+            assert!(
+                at("p10", k) <= at("p50", k) && at("p50", k) <= at("p90", k),
+                "{u}"
+            );
+            assert!(at("p10", k) > -1.0 && at("p90", k) < 1.0, "{u}");
+        }
         assert!(p.get("payback_month").is_some());
         assert!(p["by_segment"]["Collectors"]["retention"]["p50"].is_array());
+        assert!(p["by_segment"]["Collectors"]["retention_uplift"]["p50"].is_array());
         assert!(p["by_persona"].is_object());
         assert!(p["total_cost"]["p50"].as_f64().unwrap() > 0.0);
     }

@@ -304,6 +304,8 @@ fn results_page_projects_each_programme_fast_then_with_all_runs() {
         assert!(h.state().projection_fast);
     }
     h.get_by_label("Retention at the horizon");
+    h.get_by_label("  uplift (points)");
+    h.get_by_label_contains("Retention against no programme: percentage points");
     h.get_by_label("ROI");
     h.get_by_label("Incremental revenue per segment (median)");
     h.get_by_label("Incremental revenue per persona (median)");
@@ -821,8 +823,28 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
         "{}",
         h.state().status
     );
+    // The projection's monthly bands: the uplift's last, empty for the baseline.
+    let mut projection = csv::Reader::from_path(out.join("projection.csv")).unwrap();
+    let uplift_p50 = projection
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|c| c == "retention_uplift_p50")
+        .expect("an uplift column");
+    let rows: Vec<csv::StringRecord> = projection.records().map(Result::unwrap).collect();
+    assert!(rows.iter().any(|r| &r[0] == "(no programme)"));
+    for row in &rows {
+        let baseline = &row[0] == "(no programme)";
+        assert_eq!(row[uplift_p50].is_empty(), baseline, "{row:?}");
+    }
     // The charts of the report come along as SVG files.
-    for chart in ["retention", "liability", "net_value", "data_revenue"] {
+    for chart in [
+        "retention",
+        "retention_uplift",
+        "liability",
+        "net_value",
+        "data_revenue",
+    ] {
         let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
         assert!(
             svg.starts_with("<svg xmlns=") && svg.ends_with("</svg>"),

@@ -138,6 +138,10 @@ fn zero_responses_reproduce_the_baseline_draw_for_draw() {
     let s = &proj.scenarios[0];
     assert_eq!(s.revenue, proj.baseline.revenue);
     assert_eq!(s.retention, proj.baseline.retention);
+    // Run by run, not only in the bands: the uplift is zero in every run and month.
+    for b in [&s.retention_uplift.p10, &s.retention_uplift.p90] {
+        assert!(b.iter().all(|&v| v == 0.0), "{b:?}");
+    }
     assert_eq!(s.active_customers, proj.baseline.active_customers);
     assert_eq!(s.incremental_revenue.p10, 0.0);
     assert_eq!(s.incremental_revenue.p90, 0.0);
@@ -206,6 +210,35 @@ fn responses_change_behaviour_and_bands_are_ordered() {
     // One segment, one persona: their outlook is the whole.
     assert_eq!(s.by_segment[0].customers, proj.customers);
     assert_eq!(s.by_persona[0].retention, s.retention);
+    assert_eq!(s.by_segment[0].retention_uplift, s.retention_uplift);
+    assert!(all_ordered(&s.retention_uplift));
+}
+
+#[test]
+fn a_dropout_reduction_alone_never_lowers_retention_in_any_run() {
+    // Only the dropout changes: each member buys as in the baseline's draw, and drops out at
+    // the same purchase or a later one (BG/NBD), or later in time (Pareto/NBD).
+    for model in [
+        TransactionModel::BgNbd,
+        TransactionModel::MbgNbd,
+        TransactionModel::ParetoNbd,
+    ] {
+        let tx = history(600, 6);
+        let mut p = project_with(
+            Response {
+                dropout_reduction_pct_per_tier: 30.0,
+                ..still()
+            },
+            vec![tiered()],
+        );
+        p.settings.transaction_model = model;
+        let proj = run(&p, &tx, 30, 9);
+        let u = &proj.scenarios[0].retention_uplift;
+        assert!(u.p10.iter().all(|&v| v >= 0.0), "{model:?}: {:?}", u.p10);
+        // Members reach the upper tiers, so some do stay longer.
+        let last = u.p90.len() - 1;
+        assert!(u.p90[last] > 0.0, "{model:?}: {:?}", u.p90);
+    }
 }
 
 #[test]

@@ -191,6 +191,7 @@ fn projection_json(
         "months": p.months.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "retention": o.retention,
         "baseline_retention": p.baseline.retention,
+        "retention_uplift": o.retention_uplift,
         "active_customers": o.active_customers,
         "baseline_active_customers": p.baseline.active_customers,
         "revenue": o.revenue,

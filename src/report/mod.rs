@@ -86,6 +86,10 @@ fn share_axis(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
 
+fn points_axis(v: f64) -> String {
+    format!("{v:+.1}")
+}
+
 fn banded(name: &str, k: Option<usize>, bands: &Bands) -> Line {
     Line {
         name: name.to_string(),
@@ -114,7 +118,7 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-/// The report's charts, in the order they appear: the projection's (retention, net value,
+/// The report's charts, in the order they appear: the projection's (retention, its uplift, net value,
 /// cost, liability, tier mix per tiered scenario) when there is one, then the replayed history
 /// (points outstanding) and the data (monthly revenue, active customers). `standalone` adds
 /// the SVG namespace, for `.svg` files.
@@ -155,6 +159,30 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
             &months,
             share_axis,
             &retention,
+            false,
+        ));
+        // The uplift in percentage points, against the baseline's zero.
+        let mut uplift = vec![Line {
+            name: "No programme".into(),
+            colour: BASELINE_COLOUR,
+            values: vec![0.0; p.months.len()],
+            band: None,
+            dashed: true,
+        }];
+        uplift.extend(p.scenarios.iter().enumerate().map(|(k, s)| {
+            let in_points = |v: &[f64]| v.iter().map(|x| x * 100.0).collect::<Vec<_>>();
+            let b = &s.retention_uplift;
+            Line {
+                band: Some((in_points(&b.p10), in_points(&b.p90))),
+                ..Line::plain(&s.scenario, k, in_points(&b.p50))
+            }
+        }));
+        out.push(lines_chart(
+            "retention_uplift",
+            "Retention uplift against no programme, percentage points (P10-P90)".into(),
+            &months,
+            points_axis,
+            &uplift,
             false,
         ));
         let net: Vec<Line> = p
@@ -721,7 +749,13 @@ pub fn html_report(input: &ReportInput) -> String {
     );
     if input.projection.is_some() {
         out.push_str("<h2>Outlook</h2>");
-        for name in ["retention", "net_value", "monthly_cost", "liability"] {
+        for name in [
+            "retention",
+            "retention_uplift",
+            "net_value",
+            "monthly_cost",
+            "liability",
+        ] {
             chart(&mut out, name);
         }
         for c in charts.iter().filter(|c| c.name.starts_with("tier_mix_")) {

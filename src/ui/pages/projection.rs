@@ -51,6 +51,11 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.add_space(10.0);
     ui.strong("Retention: share of today's customers still alive");
     retention_plot_ui(ui, p);
+    ui.strong(
+        "Retention against no programme: percentage points, run by run on the same draws \
+         (median, P10–P90)",
+    );
+    retention_uplift_plot_ui(ui, p);
     ui.strong("Cumulative incremental margin minus programme cost (mean)");
     month_plot_ui(ui, "net_plot", p, "", |plot| {
         for (k, o) in p.scenarios.iter().enumerate() {
@@ -179,6 +184,32 @@ fn retention_plot_ui(ui: &mut egui::Ui, p: &Projection) {
     });
 }
 
+/// Each scenario's retention minus the baseline's, run by run, in percentage points, against
+/// the baseline's zero.
+fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
+    let in_points = |b: &Bands| {
+        let scale = |v: &Vec<f64>| v.iter().map(|x| x * 100.0).collect();
+        Bands {
+            p10: scale(&b.p10),
+            p50: scale(&b.p50),
+            p90: scale(&b.p90),
+        }
+    };
+    month_plot_ui(ui, "retention_uplift_plot", p, "pts", |plot| {
+        // A point each month, so that hovering names the month under the mouse.
+        let zero: Vec<[f64; 2]> = (0..p.months.len()).map(|k| [k as f64, 0.0]).collect();
+        plot.line(
+            Line::new("no programme", PlotPoints::from(zero))
+                .color(theme::BASELINE)
+                .style(LineStyle::dashed_loose()),
+        );
+        for (k, o) in p.scenarios.iter().enumerate() {
+            let uplift = in_points(&o.retention_uplift);
+            band_ui(plot, &o.scenario, &uplift, theme::series(k), false);
+        }
+    });
+}
+
 fn month_label(start: Date, x: f64) -> String {
     Date::first_of_month_index(start.month_index() + x.round() as i32).map_or(String::new(), |d| {
         let (y, m, _) = d.ymd();
@@ -186,7 +217,8 @@ fn month_label(start: Date, x: f64) -> String {
     })
 }
 
-/// A plot over the projected months; hovering shows the month and value.
+/// A plot over the projected months; hovering shows the month and value (`unit` "%": a share
+/// shown as a percentage; "pts": percentage points, signed).
 fn month_plot_ui(
     ui: &mut egui::Ui,
     id: &str,
@@ -209,6 +241,8 @@ fn month_plot_ui(
             } => {
                 let value = if unit == "%" {
                     format!("{:.1}%", position.y * 100.0)
+                } else if unit == "pts" {
+                    format!("{:+.2} points", position.y)
                 } else {
                     format!("{:.0}", position.y)
                 };
