@@ -173,7 +173,9 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
                 .collect::<Vec<_>>(),
         )
     };
-    ui.strong("Purchase days per month in the holdout: actual and predicted (P10–P90)");
+    ui.strong(
+        "Transactions (purchase days) per month in the holdout: actual and predicted (P10–P90)",
+    );
     let shown = ui.scope(|ui| {
         Plot::new("backtest_plot")
             .height(200.0)
