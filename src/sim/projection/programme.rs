@@ -356,7 +356,7 @@ pub struct ScenarioOutlook {
     /// Share of today's alive customers still alive at each month end.
     pub retention: Bands,
     /// Retention minus the baseline's at each month end, run by run: both arms live on the same
-    /// draws, so the difference is the programme's and its band is far narrower than either
+    /// draws, so the difference is the programme's and its band is narrower than either
     /// curve's (a share: 0.004 is 0.4 percentage points).
     pub retention_uplift: Bands,
     /// Customers with a purchase, per month.
@@ -2088,6 +2088,15 @@ fn outlooks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uplift_reads_in_signed_points() {
+        assert_eq!(points(0.0042), "+0.42");
+        assert_eq!(points(-0.0123), "-1.23");
+        // A difference that rounds to nothing has no sign to show.
+        assert_eq!(points(-0.00001), "+0.00");
+        assert_eq!(points(0.0), "+0.00");
+    }
 
     fn options(runs: usize, futures: Option<usize>, fast: bool) -> ProjectionOptions {
         ProjectionOptions {
