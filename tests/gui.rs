@@ -309,6 +309,8 @@ fn results_page_projects_each_programme_fast_then_with_all_runs() {
     h.get_by_label("ROI");
     h.get_by_label("Incremental revenue per segment (median)");
     h.get_by_label("Incremental revenue per persona (median)");
+    h.get_by_label("Retention uplift at the horizon per segment (median, percentage points)");
+    h.get_by_label("Retention uplift at the horizon per persona (median, percentage points)");
     // Ticking "all runs" projects again with the project's full number.
     h.get_by_label_contains("All 200 Monte Carlo runs").click();
     h.run_steps(1);

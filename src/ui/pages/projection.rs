@@ -101,26 +101,26 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let Some(project) = state.doc.as_ref().map(|d| &d.project) else {
         return;
     };
+    let segments = Grouping {
+        names: project.segments.iter().map(|s| s.name.clone()).collect(),
+        catch_all: crate::model::UNASSIGNED,
+        groups_of: |o| &o.by_segment,
+    };
+    let personas = Grouping {
+        names: project.personas.iter().map(|p| p.name.clone()).collect(),
+        catch_all: crate::model::NO_PERSONA,
+        groups_of: |o| &o.by_persona,
+    };
+    let revenue = |g: &GroupOutlook| g.incremental_revenue.p50;
+    let uplift = |g: &GroupOutlook| g.retention_uplift.last().p50 * 100.0;
     ui.strong("Incremental revenue per segment (median)");
-    let segments = project.segments.iter().map(|s| s.name.clone()).collect();
-    group_bars_ui(
-        ui,
-        "segment_bars",
-        p,
-        segments,
-        crate::model::UNASSIGNED,
-        |o| &o.by_segment,
-    );
+    group_bars_ui(ui, "segment_bars", p, &segments, revenue);
+    ui.strong("Retention uplift at the horizon per segment (median, percentage points)");
+    group_bars_ui(ui, "segment_uplift_bars", p, &segments, uplift);
     ui.strong("Incremental revenue per persona (median)");
-    let personas = project.personas.iter().map(|p| p.name.clone()).collect();
-    group_bars_ui(
-        ui,
-        "persona_bars",
-        p,
-        personas,
-        crate::model::NO_PERSONA,
-        |o| &o.by_persona,
-    );
+    group_bars_ui(ui, "persona_bars", p, &personas, revenue);
+    ui.strong("Retention uplift at the horizon per persona (median, percentage points)");
+    group_bars_ui(ui, "persona_uplift_bars", p, &personas, uplift);
 }
 
 fn comparison_ui(ui: &mut egui::Ui, p: &Projection) {
@@ -269,19 +269,26 @@ fn bar_labels(mut names: Vec<String>, catch_all: &str, groups: &[GroupOutlook]) 
     names
 }
 
-/// Bars of each group's median incremental revenue, one colour per scenario; `names` label the
-/// groups in the order `groups_of` lists them, then the group `catch_all` (Unassigned, no
-/// persona) unless nobody is in it.
+/// One way of grouping the customers, segments or personas: their names, in the order
+/// `groups_of` lists their outlooks, then the group `catch_all` (Unassigned, no persona).
+struct Grouping {
+    names: Vec<String>,
+    catch_all: &'static str,
+    groups_of: fn(&ScenarioOutlook) -> &Vec<GroupOutlook>,
+}
+
+/// Bars of `value` of each group, one colour per scenario; the catch-all group is left out
+/// when nobody is in it.
 fn group_bars_ui(
     ui: &mut egui::Ui,
     id: &str,
     p: &Projection,
-    names: Vec<String>,
-    catch_all: &str,
-    groups_of: fn(&ScenarioOutlook) -> &Vec<GroupOutlook>,
+    grouping: &Grouping,
+    value: fn(&GroupOutlook) -> f64,
 ) {
+    let groups_of = grouping.groups_of;
     let groups = p.scenarios.first().map_or(&[][..], |o| groups_of(o));
-    let names = bar_labels(names, catch_all, groups);
+    let names = bar_labels(grouping.names.clone(), grouping.catch_all, groups);
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
@@ -305,12 +312,9 @@ fn group_bars_ui(
                         .enumerate()
                         .filter(|(g, _)| (*g as f64) < groups)
                         .map(|(g, out)| {
-                            Bar::new(
-                                g as f64 - 0.4 + width * (s as f64 + 0.5),
-                                out.incremental_revenue.p50,
-                            )
-                            .width(width)
-                            .name(names.get(g).cloned().unwrap_or_default())
+                            Bar::new(g as f64 - 0.4 + width * (s as f64 + 0.5), value(out))
+                                .width(width)
+                                .name(names.get(g).cloned().unwrap_or_default())
                         })
                         .collect();
                     plot.bar_chart(BarChart::new(o.scenario.clone(), bars).color(theme::series(s)));
