@@ -283,6 +283,15 @@ fn segments_are_measured_and_ready_made_sets_replace_them() {
     assert_eq!(report.segments[0].name, "Champions");
     assert!(report.segments[0].customers > 0);
     assert!(!h.state().segments_stale());
+    // A persona on no segment says it stands for nobody (not for every customer).
+    h.get_by_label("Personas (3)").click();
+    h.run_steps(2);
+    assert_eq!(h.get_all_by_label("— no segment").count(), 3);
+    assert_eq!(
+        h.get_all_by_label_contains("stands for no customers")
+            .count(),
+        3
+    );
 }
 
 #[test]
@@ -586,6 +595,96 @@ fn persona_responses_are_edited_with_sliders_and_reset() {
             .summary
             .contains("Loves oat milk.")
     );
+}
+
+#[test]
+fn personas_are_added_duplicated_and_removed_and_scenario_overrides_follow_them() {
+    use eframe::egui::accesskit::Role;
+    let mut h = harness_of_height(2400.0);
+    open(&mut h, project("coffee-chain.ron"));
+    let project = |h: &Harness<'static, AppState>| h.state().doc.as_ref().unwrap().project.clone();
+    let before = project(&h);
+    let n = before.personas.len();
+    // A new persona takes the first segment that has none, and opens in the editor.
+    h.get_by_label(&format!("Personas ({n})")).click();
+    h.run_steps(2);
+    h.get_by_label("Add persona").click();
+    h.run_steps(2);
+    let free = before
+        .segments
+        .iter()
+        .find(|s| !before.personas.iter().any(|p| p.segment == s.name))
+        .expect("a segment without a persona")
+        .name
+        .clone();
+    let added = project(&h).personas[n].clone();
+    assert_eq!(
+        (added.name.as_str(), added.segment.as_str()),
+        ("New persona", free.as_str())
+    );
+    assert_eq!(h.state().selected, Some(n));
+    h.get_by_label("Back to all personas");
+    h.get_by_label(&format!("Personas ({})", n + 1));
+
+    // A scenario's override starts from the persona's own response and is edited on its own.
+    let chloe = before.personas[0].clone();
+    h.get_by_label("Bean tiers").click();
+    h.run_steps(2);
+    h.get_by_label(&format!("{} responds differently here", chloe.name))
+        .click();
+    h.run_steps(2);
+    let overrides =
+        |h: &Harness<'static, AppState>| project(h).scenarios[1].response_overrides.clone();
+    assert_eq!(overrides(&h).len(), 1);
+    assert_eq!(overrides(&h)[0].persona, chloe.name);
+    assert_eq!(overrides(&h)[0].response, chloe.response);
+    h.get_by_role_and_label(Role::Slider, "Frequency uplift")
+        .set_value_accesskit(12.0);
+    h.run_steps(2);
+    assert_eq!(overrides(&h)[0].response.frequency_uplift_pct, 12.0);
+    assert_eq!(project(&h).personas[0].response, chloe.response);
+    // Reset goes back to the persona's own value.
+    h.get_by_label(&format!("Reset to {}", chloe.response.frequency_uplift_pct))
+        .click();
+    h.run_steps(2);
+    assert_eq!(overrides(&h)[0].response, chloe.response);
+    // Another persona's override, ticked then unticked, is gone again.
+    let wanda = &before.personas[2].name;
+    let tick = format!("{wanda} responds differently here");
+    h.get_by_label(&tick).click();
+    h.run_steps(2);
+    assert_eq!(overrides(&h).len(), 2);
+    h.get_by_label(&tick).click();
+    h.run_steps(2);
+    assert_eq!(overrides(&h).len(), 1);
+
+    // Renaming the persona keeps its override attached.
+    h.get_by_label(&chloe.name).click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "Name").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Name")
+        .type_text(" (renamed)");
+    h.run_steps(2);
+    let renamed = format!("{} (renamed)", chloe.name);
+    assert_eq!(project(&h).personas[0].name, renamed);
+    assert_eq!(overrides(&h)[0].persona, renamed);
+    assert!(project(&h).is_valid());
+
+    // Duplicated, then removed: the removed persona's overrides go with it.
+    h.get_by_label("Back to all personas").click();
+    h.run_steps(2);
+    h.get_all_by_label("Duplicate").nth(1).unwrap().click();
+    h.run_steps(2);
+    let raj = &before.personas[1].name;
+    assert_eq!(project(&h).personas[2].name, format!("{raj} (copy)"));
+    h.get_all_by_label("Remove").next().unwrap().click();
+    h.run_steps(2);
+    let after = project(&h);
+    assert_eq!(after.personas.len(), n + 1);
+    assert!(after.personas.iter().all(|p| p.name != renamed));
+    assert!(overrides(&h).is_empty());
+    assert!(after.is_valid());
 }
 
 #[test]

@@ -599,13 +599,13 @@ fn assumptions_html(out: &mut String, input: &ReportInput) {
             let _ = write!(
                 out,
                 "<p><span class=\"swatch\" style=\"background:{}\"></span><b>{}</b> \
-                 (segment {}): {}</p>",
+                 ({}): {}</p>",
                 persona.colour,
                 escape(&persona.name),
-                escape(if persona.segment.is_empty() {
-                    "any"
+                escape(&if persona.segment.is_empty() {
+                    "on no segment".to_string()
                 } else {
-                    &persona.segment
+                    format!("segment {}", persona.segment)
                 }),
                 escape(&persona.narrative.summary)
             );

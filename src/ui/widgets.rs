@@ -1,9 +1,9 @@
-//! Small editing widgets shared by the pages: a date field, an optional date and a text field
-//! for a table's cell.
+//! Small editing widgets shared by the pages: a date field, an optional date, a text field for
+//! a table's cell, and the sliders of a behavioural response.
 
 use eframe::egui;
 
-use crate::model::Date;
+use crate::model::{Date, RESPONSE_PARAMETERS, Response};
 use crate::ui::theme;
 
 /// The width of a date field: a `YYYY-MM-DD` date with room to spare.
@@ -84,4 +84,68 @@ pub fn optional_date_ui(
             }
         }
     });
+}
+
+/// What a response's reset buttons go back to.
+pub enum ResetTo<'a> {
+    /// The published defaults (a persona's own response), their sources on hover.
+    Defaults,
+    /// A persona's own response (a scenario's override of it).
+    Persona(&'a Response),
+}
+
+/// Every parameter of `response` as a slider with its unit, its meaning and source on hover,
+/// and a button that resets it as `reset` says; `id_salt` keeps two of these on one page
+/// apart.
+pub fn response_ui(
+    ui: &mut egui::Ui,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    response: &mut Response,
+    reset: ResetTo<'_>,
+) {
+    let defaults = Response::default();
+    let reset_to = match reset {
+        ResetTo::Defaults => &defaults,
+        ResetTo::Persona(r) => r,
+    };
+    egui::Grid::new(id_salt)
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            for param in RESPONSE_PARAMETERS {
+                let l = ui
+                    .label(param.label)
+                    .on_hover_text(format!("{}\n\nDefault: {}", param.meaning, param.source));
+                let mut v = (param.get)(response);
+                let step = if param.max <= 1.0 { 0.01 } else { 0.5 };
+                if ui
+                    .add(
+                        egui::Slider::new(&mut v, param.min..=param.max)
+                            .suffix(format!(" {}", param.unit))
+                            .step_by(step)
+                            .clamping(egui::SliderClamping::Never),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(param.meaning)
+                    .changed()
+                {
+                    (param.set)(response, v);
+                }
+                let back_to = (param.get)(reset_to);
+                if ui
+                    .add_enabled(
+                        (param.get)(response) != back_to,
+                        egui::Button::new(format!("Reset to {back_to}")),
+                    )
+                    .on_hover_text(match reset {
+                        ResetTo::Defaults => param.source,
+                        ResetTo::Persona(_) => "Back to the persona's own response",
+                    })
+                    .clicked()
+                {
+                    (param.set)(response, back_to);
+                }
+                ui.end_row();
+            }
+        });
 }

@@ -3,9 +3,13 @@
 use eframe::egui;
 
 use crate::format::{count, money, percent};
-use crate::model::{RESPONSE_PARAMETERS, Response, UNASSIGNED};
+use crate::model::colour::series_colour;
+use crate::model::{Persona, Project, UNASSIGNED};
 use crate::ui::state::AppState;
-use crate::ui::theme;
+use crate::ui::{theme, widgets};
+
+/// How the segment choice shows a persona on no segment (who stands for no customers).
+const NO_SEGMENT: &str = "(no segment)";
 
 /// Draws the Personas page: every persona's card, or the editor of the selected one.
 pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -21,23 +25,32 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
             editor_ui(ui, state, i);
         }
         _ => {
-            let mut edit = None;
+            let mut action = None;
             for (i, p) in doc.project.personas.iter().enumerate() {
                 ui.add_space(6.0);
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.horizontal(|ui| {
                         theme::colour_dot(ui, p.colour);
                         ui.strong(&p.name);
-                        ui.label(format!(
-                            "— segment: {}",
-                            if p.segment.is_empty() {
-                                "all customers"
-                            } else {
-                                &p.segment
-                            }
-                        ));
+                        ui.label(if p.segment.is_empty() {
+                            "— no segment".to_string()
+                        } else {
+                            format!("— segment: {}", p.segment)
+                        });
                         if ui.button("Edit").clicked() {
-                            edit = Some(i);
+                            action = Some(ListAction::Edit(i));
+                        }
+                        if ui.button("Duplicate").clicked() {
+                            action = Some(ListAction::Duplicate(i));
+                        }
+                        if ui
+                            .button("Remove")
+                            .on_hover_text(
+                                "Remove this persona and the scenarios' overrides for it",
+                            )
+                            .clicked()
+                        {
+                            action = Some(ListAction::Remove(i));
                         }
                     });
                     if !p.narrative.summary.is_empty() {
@@ -59,12 +72,78 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     ));
                 });
             }
+            ui.add_space(6.0);
+            if ui
+                .button("Add persona")
+                .on_hover_text("A new persona on the first segment that has none")
+                .clicked()
+            {
+                action = Some(ListAction::Add);
+            }
             super::problems_ui(ui, &doc.project, "personas");
-            if let Some(i) = edit {
-                state.selected = Some(i);
+            if let Some(action) = action {
+                apply(state, action);
             }
         }
     }
+}
+
+/// A change to the list of personas asked for by the list page.
+enum ListAction {
+    Edit(usize),
+    Duplicate(usize),
+    Remove(usize),
+    Add,
+}
+
+fn apply(state: &mut AppState, action: ListAction) {
+    let Some(doc) = &mut state.doc else { return };
+    let project = &mut doc.project;
+    match action {
+        ListAction::Edit(i) => state.selected = Some(i),
+        ListAction::Duplicate(i) => {
+            let mut copy = project.personas[i].clone();
+            copy.name = unique_name(project, &format!("{} (copy)", copy.name));
+            project.personas.insert(i + 1, copy);
+        }
+        ListAction::Remove(i) => {
+            let gone = project.personas.remove(i).name;
+            for s in &mut project.scenarios {
+                s.response_overrides.retain(|o| o.persona != gone);
+            }
+        }
+        ListAction::Add => {
+            let free = project
+                .segments
+                .iter()
+                .find(|s| !project.personas.iter().any(|p| p.segment == s.name))
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let persona = Persona {
+                name: unique_name(project, "New persona"),
+                colour: series_colour(project.personas.len()),
+                segment: free,
+                ..Persona::default()
+            };
+            project.personas.push(persona);
+            state.selected = Some(project.personas.len() - 1);
+        }
+    }
+}
+
+/// `base`, or `base 2`, `base 3`, … : the first no persona is called.
+fn unique_name(project: &Project, base: &str) -> String {
+    let taken = |n: &str| project.personas.iter().any(|p| p.name == n);
+    (1..)
+        .map(|k| {
+            if k == 1 {
+                base.to_string()
+            } else {
+                format!("{base} {k}")
+            }
+        })
+        .find(|n| !taken(n))
+        .unwrap_or_default()
 }
 
 /// The editor of persona `i`: name, colour, segment, narrative, and every response parameter as
@@ -77,6 +156,7 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
         .iter()
         .map(|s| s.name.clone())
         .collect();
+    let old_name = doc.project.personas[i].name.clone();
     let p = &mut doc.project.personas[i];
     egui::Grid::new("persona_basics")
         .num_columns(2)
@@ -90,14 +170,14 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
             ui.end_row();
             let l = ui.label("Segment");
             let shown = if p.segment.is_empty() {
-                "(all customers)".to_string()
+                NO_SEGMENT.to_string()
             } else {
                 p.segment.clone()
             };
             egui::ComboBox::from_id_salt("persona_segment")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut p.segment, String::new(), "(all customers)");
+                    ui.selectable_value(&mut p.segment, String::new(), NO_SEGMENT);
                     for s in &segments {
                         ui.selectable_value(&mut p.segment, s.clone(), s);
                     }
@@ -124,44 +204,26 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
         });
     ui.add_space(8.0);
     ui.strong("Response to a programme");
-    let defaults = Response::default();
-    egui::Grid::new("persona_response")
-        .num_columns(3)
-        .spacing([12.0, 6.0])
-        .show(ui, |ui| {
-            for param in RESPONSE_PARAMETERS {
-                let l = ui
-                    .label(param.label)
-                    .on_hover_text(format!("{}\n\nDefault: {}", param.meaning, param.source));
-                let mut v = (param.get)(&p.response);
-                let step = if param.max <= 1.0 { 0.01 } else { 0.5 };
-                if ui
-                    .add(
-                        egui::Slider::new(&mut v, param.min..=param.max)
-                            .suffix(format!(" {}", param.unit))
-                            .step_by(step)
-                            .clamping(egui::SliderClamping::Never),
-                    )
-                    .labelled_by(l.id)
-                    .on_hover_text(param.meaning)
-                    .changed()
-                {
-                    (param.set)(&mut p.response, v);
-                }
-                let default = (param.get)(&defaults);
-                if ui
-                    .add_enabled(
-                        (param.get)(&p.response) != default,
-                        egui::Button::new(format!("Reset to {default}")),
-                    )
-                    .on_hover_text(param.source)
-                    .clicked()
-                {
-                    (param.set)(&mut p.response, default);
-                }
-                ui.end_row();
+    widgets::response_ui(
+        ui,
+        "persona_response",
+        &mut p.response,
+        widgets::ResetTo::Defaults,
+    );
+    // A renamed persona keeps the scenarios' overrides for it.
+    if p.name != old_name {
+        let name = p.name.clone();
+        for s in &mut doc.project.scenarios {
+            for o in s
+                .response_overrides
+                .iter_mut()
+                .filter(|o| o.persona == old_name)
+            {
+                o.persona = name.clone();
             }
-        });
+        }
+    }
+    let p = &doc.project.personas[i];
     let segment = p.segment.clone();
     let project = doc.project.clone();
     profile_ui(ui, state, &segment);
@@ -176,7 +238,14 @@ fn profile_ui(ui: &mut egui::Ui, state: &AppState, segment: &str) {
     let row = report.segments.iter().find(|s| s.name == segment);
     let (customers, share, revenue_share, p) = match row {
         Some(r) => (r.customers, r.share, r.revenue_share, Some(&r.profile)),
-        None if segment.is_empty() => (report.customers, 1.0, 1.0, None),
+        None if segment.is_empty() => {
+            ui.colored_label(
+                theme::WARNING,
+                "No segment: this persona stands for no customers in the replay and the \
+                 projection until you choose the segment it describes.",
+            );
+            return;
+        }
         None => return,
     };
     ui.add_space(4.0);

@@ -6,8 +6,8 @@ use eframe::egui;
 
 use crate::format::counted;
 use crate::model::{
-    CategoryMultiplier, Date, DowngradePolicy, Expiry, Problem, Project, Promotion,
-    QualificationWindow, QualifyingMetric, Reward, Scenario, Severity, Tier,
+    CategoryMultiplier, Date, DowngradePolicy, Expiry, Persona, Problem, Project, Promotion,
+    QualificationWindow, QualifyingMetric, ResponseOverride, Reward, Scenario, Severity, Tier,
 };
 use crate::ui::state::AppState;
 use crate::ui::{theme, widgets};
@@ -39,8 +39,9 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     .map_or_else(Vec::new, |t| t.categories.clone()),
                 range: doc.data.as_ref().and_then(|t| t.date_range()),
             };
+            let personas = doc.project.personas.clone();
             let scenario = &mut doc.project.scenarios[i];
-            editor_ui(ui, scenario, i, &currency, &data, &problems);
+            editor_ui(ui, scenario, i, &currency, &data, &personas, &problems);
         }
         _ => {
             let mut action = None;
@@ -184,6 +185,7 @@ fn editor_ui(
     i: usize,
     currency: &str,
     data: &DataFacts,
+    personas: &[Persona],
     problems: &[Problem],
 ) {
     let at = format!("scenarios[{i}]");
@@ -305,6 +307,73 @@ fn editor_ui(
     ui.strong("Expiry");
     expiry_ui(ui, &mut s.expiry);
     field_problems_ui(ui, problems, &format!("{at}.expiry"));
+
+    ui.add_space(8.0);
+    ui.strong("Persona responses to this programme");
+    overrides_ui(ui, s, personas);
+    field_problems_ui(ui, problems, &format!("{at}.response_overrides"));
+}
+
+/// Each persona's response to this scenario: its own (from the Personas page) unless an
+/// override is ticked, which starts from its own and is edited with the same sliders.
+fn overrides_ui(ui: &mut egui::Ui, s: &mut Scenario, personas: &[Persona]) {
+    if personas.is_empty() {
+        ui.label("No personas: every customer responds with the defaults.");
+    }
+    let overrides = &mut s.response_overrides;
+    for persona in personas {
+        let at = overrides.iter().position(|o| o.persona == persona.name);
+        let mut on = at.is_some();
+        if ui
+            .checkbox(
+                &mut on,
+                format!("{} responds differently here", persona.name),
+            )
+            .on_hover_text(
+                "Unticked, the persona responds to this programme as its own response says",
+            )
+            .changed()
+        {
+            match at {
+                None => overrides.push(ResponseOverride {
+                    persona: persona.name.clone(),
+                    response: persona.response.clone(),
+                }),
+                Some(k) => {
+                    overrides.remove(k);
+                }
+            }
+        }
+        if let Some(o) = overrides.iter_mut().find(|o| o.persona == persona.name) {
+            ui.indent(("override", &persona.name), |ui| {
+                widgets::response_ui(
+                    ui,
+                    ("override_response", &persona.name),
+                    &mut o.response,
+                    widgets::ResetTo::Persona(&persona.response),
+                );
+            });
+        }
+    }
+    // Overrides for a persona that is not in the project (a file edited by hand): shown so
+    // that they can go; the validation names them.
+    let mut remove = None;
+    for (k, o) in overrides.iter().enumerate() {
+        if !personas.iter().any(|p| p.name == o.persona) {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::ERROR,
+                    format!("An override for '{}', who is not a persona", o.persona),
+                );
+                if ui.button("Remove override").clicked() {
+                    remove = Some(k);
+                }
+            });
+        }
+    }
+    if let Some(k) = remove {
+        overrides.remove(k);
+    }
 }
 
 /// Extra earning per product category: the category (one of the data's, or typed) and its
