@@ -595,6 +595,51 @@ fn persona_responses_are_edited_with_sliders_and_reset() {
             .summary
             .contains("Loves oat milk.")
     );
+    // So is the profile synthetic customers are drawn from.
+    let synthetic = |h: &Harness<'static, AppState>| {
+        h.state().doc.as_ref().unwrap().project.personas[0]
+            .synthetic
+            .clone()
+    };
+    let before = synthetic(&h).expect("the sample's persona has a profile");
+    h.get_by_label("Purchases per year")
+        .set_value_accesskit(120.0);
+    h.run_steps(2);
+    assert_eq!(synthetic(&h).unwrap().purchases_per_year, 120.0);
+    h.get_by_label("Add category").click();
+    h.run_steps(2);
+    let added = synthetic(&h).unwrap().categories;
+    assert_eq!(added.len(), before.categories.len() + 1);
+    let new = &added[before.categories.len()].category;
+    assert!(
+        before.categories.iter().all(|c| &c.category != new),
+        "{new}"
+    );
+    let in_data = &h
+        .state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .categories;
+    assert!(in_data.len() > before.categories.len(), "{in_data:?}");
+    assert!(
+        in_data.contains(new),
+        "{new} is one of the data's categories"
+    );
+    // Unticked, the persona draws nobody; ticked again, it starts from the defaults.
+    let tick = "Draw synthetic customers from this persona";
+    h.get_by_label(tick).click();
+    h.run_steps(2);
+    assert_eq!(synthetic(&h), None);
+    h.get_by_label(tick).click();
+    h.run_steps(2);
+    assert_eq!(
+        synthetic(&h),
+        Some(tierlab::model::SyntheticProfile::default())
+    );
 }
 
 #[test]

@@ -1,10 +1,11 @@
-//! The Personas page: narrative and behavioural response of each persona.
+//! The Personas page: each persona's card (add, duplicate, remove) and its editor: narrative,
+//! segment, behavioural response and the profile synthetic customers are drawn from.
 
 use eframe::egui;
 
 use crate::format::{count, money, percent};
 use crate::model::colour::series_colour;
-use crate::model::{Persona, Project, UNASSIGNED};
+use crate::model::{CategoryWeight, Persona, Project, SyntheticProfile, UNASSIGNED};
 use crate::ui::state::AppState;
 use crate::ui::{theme, widgets};
 
@@ -156,6 +157,11 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
         .iter()
         .map(|s| s.name.clone())
         .collect();
+    let categories: Vec<String> = doc
+        .data
+        .as_ref()
+        .map_or_else(Vec::new, |t| t.categories.clone());
+    let currency = doc.project.currency.clone();
     let old_name = doc.project.personas[i].name.clone();
     let p = &mut doc.project.personas[i];
     egui::Grid::new("persona_basics")
@@ -210,6 +216,9 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
         &mut p.response,
         widgets::ResetTo::Defaults,
     );
+    ui.add_space(8.0);
+    ui.strong("Synthetic customers like this persona");
+    synthetic_ui(ui, &mut p.synthetic, &categories, &currency);
     // A renamed persona keeps the scenarios' overrides for it.
     if p.name != old_name {
         let name = p.name.clone();
@@ -228,6 +237,111 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
     let project = doc.project.clone();
     profile_ui(ui, state, &segment);
     super::problems_ui(ui, &project, &format!("personas[{i}]"));
+}
+
+/// How the synthetic-data generator (the Data page's, `tierlab generate --project`) draws
+/// customers like this persona: unticked, it draws none from it.
+fn synthetic_ui(
+    ui: &mut egui::Ui,
+    synthetic: &mut Option<SyntheticProfile>,
+    categories: &[String],
+    currency: &str,
+) {
+    let mut on = synthetic.is_some();
+    if ui
+        .checkbox(&mut on, "Draw synthetic customers from this persona")
+        .on_hover_text(
+            "The Data page's synthetic data (and `tierlab generate --project`) mixes the \
+             personas that have a profile, each by its share; with none, a default mix",
+        )
+        .changed()
+    {
+        *synthetic = on.then(SyntheticProfile::default);
+    }
+    let Some(syn) = synthetic else { return };
+    egui::Grid::new("persona_synthetic")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            for (label, value, range, unit) in [
+                ("Share of customers", &mut syn.share_pct, 0.0..=100.0, "%"),
+                (
+                    "Purchases per year",
+                    &mut syn.purchases_per_year,
+                    0.01..=1000.0,
+                    "",
+                ),
+                (
+                    "Average basket",
+                    &mut syn.average_basket,
+                    0.01..=1e6,
+                    currency,
+                ),
+                (
+                    "Dropout per purchase",
+                    &mut syn.dropout_pct_per_purchase,
+                    0.0..=100.0,
+                    "%",
+                ),
+            ] {
+                let l = ui.label(label);
+                ui.add(
+                    egui::DragValue::new(value)
+                        .range(range)
+                        .speed(0.1)
+                        .suffix(format!(" {unit}")),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            }
+        });
+    let mut remove = None;
+    if !syn.categories.is_empty() {
+        egui::Grid::new("persona_synthetic_categories")
+            .num_columns(3)
+            .striped(true)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let ids: Vec<egui::Id> = ["Category bought", "Weight"]
+                    .iter()
+                    .map(|h| ui.strong(*h).id)
+                    .collect();
+                ui.label("");
+                ui.end_row();
+                for (j, c) in syn.categories.iter_mut().enumerate() {
+                    ui.add(widgets::cell_text_edit(&mut c.category, 140.0))
+                        .labelled_by(ids[0]);
+                    ui.add(
+                        egui::DragValue::new(&mut c.weight)
+                            .range(0.0..=1e6)
+                            .speed(0.1),
+                    )
+                    .labelled_by(ids[1]);
+                    if ui.button("Remove category").clicked() {
+                        remove = Some(j);
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+    if let Some(j) = remove {
+        syn.categories.remove(j);
+    }
+    if ui
+        .button("Add category")
+        .on_hover_text("a category these customers buy, with its relative weight")
+        .clicked()
+    {
+        let unused = categories
+            .iter()
+            .find(|c| !syn.categories.iter().any(|w| &&w.category == c))
+            .cloned()
+            .unwrap_or_default();
+        syn.categories.push(CategoryWeight {
+            category: unused,
+            weight: 1.0,
+        });
+    }
 }
 
 /// The measured profile of the persona's segment (all customers when it has none).
