@@ -723,6 +723,8 @@ fn personas_are_added_duplicated_and_removed_and_scenario_overrides_follow_them(
     h.run_steps(2);
     let raj = &before.personas[1].name;
     assert_eq!(project(&h).personas[2].name, format!("{raj} (copy)"));
+    // The copy shares its original's segment, which is the original's: the page says so.
+    h.get_by_label_contains("is already on the segment");
     h.get_all_by_label("Remove").next().unwrap().click();
     h.run_steps(2);
     let after = project(&h);

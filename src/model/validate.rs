@@ -227,6 +227,19 @@ impl Project {
                     format!("no segment is called '{}'", p.segment),
                 );
             }
+            // Customers are a segment's first persona's: a later one on it stands for nobody.
+            if let Some(first) = self.personas[..i]
+                .iter()
+                .find(|q| !p.segment.is_empty() && q.segment == p.segment)
+            {
+                c.warn(
+                    at("segment"),
+                    format!(
+                        "'{}' is already on the segment '{}': this persona stands for no customers",
+                        first.name, p.segment
+                    ),
+                );
+            }
             check_response(c, &at("response"), &p.response);
             if let Some(syn) = &p.synthetic {
                 any_synthetic = true;
@@ -600,5 +613,45 @@ mod tests {
         assert!(paths.contains(&"data.path".to_string()));
         assert!(paths.contains(&"settings.gross_margin_pct".to_string()));
         assert!(paths.contains(&"settings.horizon_months".to_string()));
+    }
+
+    #[test]
+    fn a_second_persona_on_a_segment_is_warned_about() {
+        let mut p = Project::default();
+        p.segments.push(Segment {
+            name: "Regulars".into(),
+            ..Segment::default()
+        });
+        let persona = |name: &str, segment: &str| Persona {
+            name: name.into(),
+            segment: segment.into(),
+            ..Persona::default()
+        };
+        p.personas = vec![
+            persona("Ann", "Regulars"),
+            persona("Bob", "Regulars"),
+            persona("Cy", ""),
+            persona("Di", ""),
+        ];
+        let problems = p.validate();
+        let on_segment: Vec<&Problem> = problems
+            .iter()
+            .filter(|q| q.path.ends_with(".segment"))
+            .collect();
+        assert_eq!(on_segment.len(), 1, "{problems:?}");
+        assert_eq!(on_segment[0].path, "personas[1].segment");
+        assert_eq!(on_segment[0].severity, Severity::Warning);
+        assert!(
+            on_segment[0].message.contains("'Ann'"),
+            "{}",
+            on_segment[0].message
+        );
+        // Two personas on no segment share nothing: no warning for them, and no error at all.
+        assert!(
+            problems
+                .iter()
+                .all(|q| !q.path.starts_with("personas") || q.severity == Severity::Warning),
+            "{problems:?}"
+        );
     }
 }
