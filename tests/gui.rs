@@ -61,6 +61,19 @@ fn open(h: &mut Harness<'static, AppState>, path: PathBuf) {
     );
 }
 
+/// The product categories of the data of the project open in `h`.
+fn data_categories(h: &Harness<'static, AppState>) -> Vec<String> {
+    h.state()
+        .doc
+        .as_ref()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .categories
+        .clone()
+}
+
 /// The settings of the project open in `h`.
 fn project_settings<'a>(h: &'a mut Harness<'static, AppState>) -> &'a mut tierlab::model::Settings {
     &mut h.state_mut().doc.as_mut().unwrap().project.settings
@@ -615,15 +628,7 @@ fn persona_responses_are_edited_with_sliders_and_reset() {
         before.categories.iter().all(|c| &c.category != new),
         "{new}"
     );
-    let in_data = &h
-        .state()
-        .doc
-        .as_ref()
-        .unwrap()
-        .data
-        .as_ref()
-        .unwrap()
-        .categories;
+    let in_data = data_categories(&h);
     assert!(in_data.len() > before.categories.len(), "{in_data:?}");
     assert!(
         in_data.contains(new),
@@ -1075,16 +1080,7 @@ fn category_multipliers_promotions_and_settings_are_edited_in_the_ui() {
     h.get_by_label("Add category multiplier").click();
     h.run_steps(2);
     let added = earning(&h).category_multipliers[1].category.clone();
-    let categories = h
-        .state()
-        .doc
-        .as_ref()
-        .unwrap()
-        .data
-        .as_ref()
-        .unwrap()
-        .categories
-        .clone();
+    let categories = data_categories(&h);
     assert!(categories.contains(&added) && added != "Beans", "{added}");
 
     // The promotion's last day, typed: a valid date is taken, an impossible one is not.
