@@ -147,8 +147,9 @@ fn unique_name(project: &Project, base: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The editor of persona `i`: name, colour, segment, narrative, and every response parameter as
-/// a slider with its unit, meaning, source and a reset to the default.
+/// The editor of persona `i`: name, colour, segment, narrative, every response parameter as a
+/// slider with its unit, meaning, source and a reset to the default, and the synthetic profile;
+/// a rename carries the scenarios' overrides for the persona along.
 fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
     let Some(doc) = &mut state.doc else { return };
     let segments: Vec<String> = doc
