@@ -170,11 +170,10 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
             dashed: true,
         }];
         uplift.extend(p.scenarios.iter().enumerate().map(|(k, s)| {
-            let in_points = |v: &[f64]| v.iter().map(|x| x * 100.0).collect::<Vec<_>>();
-            let b = &s.retention_uplift;
+            let b = s.retention_uplift.scaled(100.0);
             Line {
-                band: Some((in_points(&b.p10), in_points(&b.p90))),
-                ..Line::plain(&s.scenario, k, in_points(&b.p50))
+                band: Some((b.p10, b.p90)),
+                ..Line::plain(&s.scenario, k, b.p50)
             }
         }));
         out.push(lines_chart(

@@ -292,6 +292,16 @@ pub struct Bands {
 }
 
 impl Bands {
+    /// Every value times `factor` (a share's bands in percentage points with 100).
+    pub fn scaled(&self, factor: f64) -> Bands {
+        let scale = |v: &[f64]| v.iter().map(|x| x * factor).collect();
+        Bands {
+            p10: scale(&self.p10),
+            p50: scale(&self.p50),
+            p90: scale(&self.p90),
+        }
+    }
+
     /// The bands of `runs` (one series per run, all of one length).
     pub fn of(runs: &[Vec<f64>]) -> Bands {
         Bands::widened(runs, 1.0)
@@ -2096,6 +2106,15 @@ mod tests {
         // A difference that rounds to nothing has no sign to show.
         assert_eq!(points(-0.00001), "+0.00");
         assert_eq!(points(0.0), "+0.00");
+        // The plots draw the same bands in points.
+        let b = Bands {
+            p10: vec![-0.001],
+            p50: vec![0.0042],
+            p90: vec![0.01],
+        };
+        let scaled = b.scaled(100.0);
+        assert_eq!(scaled.p50, vec![0.42]);
+        assert!((scaled.p10[0] + 0.1).abs() < 1e-12 && (scaled.p90[0] - 1.0).abs() < 1e-12);
     }
 
     fn options(runs: usize, futures: Option<usize>, fast: bool) -> ProjectionOptions {

@@ -78,3 +78,25 @@ pub fn problems_ui(ui: &mut egui::Ui, project: &crate::model::Project, prefix: &
         ui.colored_label(colour, format!("{}: {}", p.path, p.message));
     }
 }
+
+/// `base`, or else `base 2`, `base 3`, …: the first name `taken` says is free, for a new or
+/// copied segment, persona or scenario.
+fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|k| format!("{base} {k}"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_unique_name_counts_on_from_two() {
+        let taken = ["New", "New 2"];
+        assert_eq!(super::unique_name("New", |n| taken.contains(&n)), "New 3");
+        assert_eq!(super::unique_name("Other", |n| taken.contains(&n)), "Other");
+    }
+}

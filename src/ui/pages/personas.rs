@@ -132,19 +132,9 @@ fn apply(state: &mut AppState, action: ListAction) {
     }
 }
 
-/// `base`, or `base 2`, `base 3`, … : the first no persona is called.
+/// `base`, or the first of `base 2`, `base 3`, … no persona is called.
 fn unique_name(project: &Project, base: &str) -> String {
-    let taken = |n: &str| project.personas.iter().any(|p| p.name == n);
-    (1..)
-        .map(|k| {
-            if k == 1 {
-                base.to_string()
-            } else {
-                format!("{base} {k}")
-            }
-        })
-        .find(|n| !taken(n))
-        .unwrap_or_default()
+    super::unique_name(base, |n| project.personas.iter().any(|p| p.name == n))
 }
 
 /// The editor of persona `i`: name, colour, segment, narrative, every response parameter as a

@@ -187,14 +187,6 @@ fn retention_plot_ui(ui: &mut egui::Ui, p: &Projection) {
 /// Each scenario's retention minus the baseline's, run by run, in percentage points, against
 /// the baseline's zero.
 fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
-    let in_points = |b: &Bands| {
-        let scale = |v: &Vec<f64>| v.iter().map(|x| x * 100.0).collect();
-        Bands {
-            p10: scale(&b.p10),
-            p50: scale(&b.p50),
-            p90: scale(&b.p90),
-        }
-    };
     month_plot_ui(ui, "retention_uplift_plot", p, "pts", |plot| {
         // A point each month, so that hovering names the month under the mouse.
         let zero: Vec<[f64; 2]> = (0..p.months.len()).map(|k| [k as f64, 0.0]).collect();
@@ -204,7 +196,7 @@ fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
                 .style(LineStyle::dashed_loose()),
         );
         for (k, o) in p.scenarios.iter().enumerate() {
-            let uplift = in_points(&o.retention_uplift);
+            let uplift = o.retention_uplift.scaled(100.0);
             band_ui(plot, &o.scenario, &uplift, theme::series(k), false);
         }
     });

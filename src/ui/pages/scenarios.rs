@@ -70,15 +70,9 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
     }
 }
 
+/// `base`, or the first of `base 2`, `base 3`, … no scenario is called.
 fn unique_name(project: &Project, base: &str) -> String {
-    let taken = |n: &str| project.scenarios.iter().any(|s| s.name == n);
-    if !taken(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|k| format!("{base} {k}"))
-        .find(|n| !taken(n))
-        .unwrap_or_else(|| base.to_string())
+    super::unique_name(base, |n| project.scenarios.iter().any(|s| s.name == n))
 }
 
 fn list_ui(ui: &mut egui::Ui, project: &Project, action: &mut Option<ListAction>) {

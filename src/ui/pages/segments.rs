@@ -88,17 +88,9 @@ fn rules_ui(ui: &mut egui::Ui, state: &mut AppState, selected: Option<usize>) {
         _ => {}
     }
     if selected.is_none() && ui.button("Add segment").clicked() {
-        let taken = |name: &str| project.segments.iter().any(|s| s.name == name);
-        let name = (1..)
-            .map(|k| {
-                if k == 1 {
-                    "New segment".to_string()
-                } else {
-                    format!("New segment {k}")
-                }
-            })
-            .find(|n| !taken(n))
-            .unwrap_or_default();
+        let name = super::unique_name("New segment", |n| {
+            project.segments.iter().any(|s| s.name == n)
+        });
         project.segments.push(Segment {
             name,
             rule: SegmentRule {
