@@ -1,5 +1,6 @@
-//! Small editing widgets shared by the pages: a date field, an optional date, a text field for
-//! a table's cell, and the sliders of a behavioural response.
+//! Small widgets shared by the pages: a date field, an optional date, a text field for a
+//! table's cell, the sliders of a behavioural response, and the room a bar chart leaves for
+//! its hover labels.
 
 use eframe::egui;
 
@@ -8,6 +9,29 @@ use crate::ui::theme;
 
 /// The width of a date field: a `YYYY-MM-DD` date with room to spare.
 const DATE_WIDTH_PX: f32 = 96.0;
+
+/// Share of a bar chart's tallest bar added above it (and below its lowest, when one is
+/// negative): egui_plot writes a hovered bar's label over its top corner, inside the plot, so
+/// a label of the tallest bar would be cut off at the plot's edge.
+const BAR_LABEL_ROOM: f64 = 0.25;
+
+/// The values of `y` a bar chart of `values` is to take in (`Plot::include_y`): zero, and room
+/// above the tallest bar and below the lowest for the hover label (see [`BAR_LABEL_ROOM`]).
+pub fn bar_label_room(values: impl IntoIterator<Item = f64>) -> [f64; 2] {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0_f64, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let span = hi - lo;
+    [
+        if lo < 0.0 {
+            lo - BAR_LABEL_ROOM * span
+        } else {
+            0.0
+        },
+        hi + BAR_LABEL_ROOM * span,
+    ]
+}
 
 /// A one-line text field `width_px` wide, also in a column of an [`egui::Grid`]. A grid gives a
 /// cell the width its column had in the frame before, so a field that only asks for a width is
@@ -148,4 +172,20 @@ pub fn response_ui(
                 ui.end_row();
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_charts_leave_room_for_the_label_of_their_tallest_and_lowest_bars() {
+        // All positive: from zero to a quarter above the tallest.
+        assert_eq!(bar_label_room([10.0, 40.0, 25.0]), [0.0, 50.0]);
+        // Some negative: a quarter of the span below the lowest as well.
+        assert_eq!(bar_label_room([-1.0, 3.0]), [-2.0, 4.0]);
+        // Nothing to show, or nothing finite: just zero.
+        assert_eq!(bar_label_room([]), [0.0, 0.0]);
+        assert_eq!(bar_label_room([f64::NAN, f64::INFINITY]), [0.0, 0.0]);
+    }
 }

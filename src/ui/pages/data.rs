@@ -231,12 +231,14 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
             labels.get(k as usize).cloned().unwrap_or_default()
         }
     };
+    let [low, high] = crate::ui::widgets::bar_label_room(monthly.iter().map(|m| m.revenue));
     ui.columns(2, |cols| {
         cols[0].strong(format!("Revenue per month ({currency})"));
         let shown = cols[0].scope(|ui| {
             Plot::new("data_revenue_plot")
                 .height(200.0)
-                .include_y(0.0)
+                .include_y(low)
+                .include_y(high)
                 .allow_scroll(false)
                 .x_axis_formatter(axis(labels.clone()))
                 .show(ui, |plot| {
@@ -245,7 +247,13 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
                         .enumerate()
                         .map(|(k, m)| Bar::new(k as f64, m.revenue).width(0.8).name(&labels[k]))
                         .collect();
-                    plot.bar_chart(BarChart::new("revenue", bars).color(theme::series(0)));
+                    plot.bar_chart(
+                        BarChart::new("revenue", bars)
+                            .color(theme::series(0))
+                            .element_formatter(Box::new(|bar, _| {
+                                format!("{}: {}", bar.name, crate::format::money(bar.value))
+                            })),
+                    );
                 })
         });
         png_button_ui(&mut cols[0], "data_revenue_plot", shown.response.rect);

@@ -199,8 +199,13 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
     crate::ui::plot_export::png_button_ui(ui, "backtest_plot", shown.response.rect);
 }
 
+/// The label egui_plot writes over a hovered bar of a chart.
+type BarLabel = Box<dyn Fn(&Bar, &BarChart) -> String>;
+
 fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let last = r.histogram.len().saturating_sub(1);
+    let [_, high] =
+        crate::ui::widgets::bar_label_room(r.histogram.iter().flat_map(|b| [b.actual, b.expected]));
     let shown = ui.scope(|ui| {
         Plot::new("histogram_plot")
             .height(200.0)
@@ -216,19 +221,40 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
                     format!("{k}")
                 }
             })
+            .include_y(high)
             .show(ui, |plot| {
                 let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
                             offset: f64| {
                     r.histogram
                         .iter()
-                        .map(|b| Bar::new(f64::from(b.x) + offset, f(b)).width(0.38))
+                        .map(|b| {
+                            let name = if b.x as usize == last {
+                                format!("{}+ repeat purchases", b.x)
+                            } else {
+                                crate::format::counted(b.x.into(), "repeat purchase")
+                            };
+                            Bar::new(f64::from(b.x) + offset, f(b))
+                                .width(0.38)
+                                .name(name)
+                        })
                         .collect::<Vec<_>>()
                 };
+                // The label of a hovered bar: whose count, its bin and its customers (the
+                // model's expected count with one decimal).
+                let label = |who: &'static str, decimals: usize| -> BarLabel {
+                    Box::new(move |bar, _| {
+                        format!("{who}\n{}: {:.decimals$} customers", bar.name, bar.value)
+                    })
+                };
                 plot.bar_chart(
-                    BarChart::new("actual", bars(|b| b.actual, -0.2)).color(theme::series(1)),
+                    BarChart::new("actual", bars(|b| b.actual, -0.2))
+                        .color(theme::series(1))
+                        .element_formatter(label("actual", 0)),
                 );
                 plot.bar_chart(
-                    BarChart::new("model", bars(|b| b.expected, 0.2)).color(theme::series(0)),
+                    BarChart::new("model", bars(|b| b.expected, 0.2))
+                        .color(theme::series(0))
+                        .element_formatter(label("the model expects", 1)),
                 );
             })
     });

@@ -111,8 +111,14 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         catch_all: crate::model::NO_PERSONA,
         groups_of: |o| &o.by_persona,
     };
-    let revenue = |g: &GroupOutlook| g.incremental_revenue.p50;
-    let uplift = |g: &GroupOutlook| g.retention_uplift.last().p50 * 100.0;
+    let revenue = Measure {
+        value: |g| g.incremental_revenue.p50,
+        show: crate::format::money,
+    };
+    let uplift = Measure {
+        value: |g| g.retention_uplift.last().p50 * 100.0,
+        show: |v| format!("{v:+.2} points"),
+    };
     ui.strong("Incremental revenue per segment (median)");
     group_bars_ui(ui, "segment_bars", p, &segments, revenue);
     ui.strong("Retention uplift at the horizon per segment (median, percentage points)");
@@ -269,26 +275,41 @@ struct Grouping {
     groups_of: fn(&ScenarioOutlook) -> &Vec<GroupOutlook>,
 }
 
-/// Bars of `value` of each group, one colour per scenario; the catch-all group is left out
-/// when nobody is in it.
+/// What a group's bar shows: its height and how that reads in its hover label.
+#[derive(Clone, Copy)]
+struct Measure {
+    value: fn(&GroupOutlook) -> f64,
+    show: fn(f64) -> String,
+}
+
+/// Bars of `measure` of each group, one colour per scenario; the catch-all group is left out
+/// when nobody is in it. A hovered bar is labelled with its scenario, its group and its value.
 fn group_bars_ui(
     ui: &mut egui::Ui,
     id: &str,
     p: &Projection,
     grouping: &Grouping,
-    value: fn(&GroupOutlook) -> f64,
+    measure: Measure,
 ) {
+    let Measure { value, show } = measure;
     let groups_of = grouping.groups_of;
     let groups = p.scenarios.first().map_or(&[][..], |o| groups_of(o));
     let names = bar_labels(grouping.names.clone(), grouping.catch_all, groups);
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
+    let [low, high] = crate::ui::widgets::bar_label_room(
+        p.scenarios
+            .iter()
+            .flat_map(|o| groups_of(o).iter().take(names.len()).map(value)),
+    );
     let shown = ui.scope(|ui| {
         Plot::new(id)
             .height(220.0)
             .legend(theme::legend())
             .allow_scroll(false)
+            .include_y(low)
+            .include_y(high)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
                 if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
@@ -309,7 +330,14 @@ fn group_bars_ui(
                                 .name(names.get(g).cloned().unwrap_or_default())
                         })
                         .collect();
-                    plot.bar_chart(BarChart::new(o.scenario.clone(), bars).color(theme::series(s)));
+                    let scenario = o.scenario.clone();
+                    plot.bar_chart(
+                        BarChart::new(o.scenario.clone(), bars)
+                            .color(theme::series(s))
+                            .element_formatter(Box::new(move |bar, _| {
+                                format!("{scenario}\n{}: {}", bar.name, show(bar.value))
+                            })),
+                    );
                 }
             })
     });
