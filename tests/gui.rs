@@ -226,6 +226,40 @@ fn every_page_of_every_sample_renders() {
 }
 
 #[test]
+fn each_page_keeps_its_own_scroll_position() {
+    let mut h = harness();
+    open(&mut h, project("coffee-chain.ron"));
+    // The model fitted first, so that its page is long when it is opened again below.
+    h.get_by_label("Model").click();
+    settle(&mut h);
+    h.get_by_label("Results").click();
+    settle(&mut h);
+    let results = "Results: the programmes replayed on the history";
+    let top = h.get_by_label(results).rect().min.y;
+    for _ in 0..5 {
+        h.get_by_label("Total cost").scroll_down();
+        h.run_steps(2);
+    }
+    // Let the scrolling animation finish.
+    h.run_steps(30);
+    let scrolled = h.get_by_label(results).rect().min.y;
+    assert!(scrolled < top - 300.0, "scrolled from {top} to {scrolled}");
+    // Another page opens at its top, not at the depth the Results page was left at.
+    h.get_by_label("Model").click();
+    h.run_steps(3);
+    let model = h
+        .get_by_label("Model: how customers buy and drop out")
+        .rect()
+        .min
+        .y;
+    assert_eq!(model, top);
+    // Back on the Results page, it is where it was left.
+    h.get_by_label("Results").click();
+    h.run_steps(3);
+    assert_eq!(h.get_by_label(results).rect().min.y, scrolled);
+}
+
+#[test]
 fn results_page_replays_every_scenario_and_follows_edits() {
     let mut h = harness();
     open(&mut h, project("coffee-chain.ron"));

@@ -30,7 +30,7 @@ use crate::sim::segments::report::SegmentReport;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A page of the central editor.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Page {
     /// Name, description and engine settings.
     #[default]
@@ -456,7 +456,11 @@ impl AppState {
                 .show(ui, |ui| navigator_ui(ui, self));
         }
         egui::CentralPanel::default_margins().show(ui, |ui| {
+            // Each page (and each segment, persona or scenario opened on its page) keeps a
+            // scroll position of its own: a page opens where it was last left, at the top the
+            // first time, not at the depth the page before was scrolled to.
             egui::ScrollArea::vertical()
+                .id_salt(("page", self.settings.page, self.selected))
                 .auto_shrink(false)
                 .show(ui, |ui| pages::page_ui(ui, self));
         });
