@@ -31,6 +31,28 @@ pub fn band_legend() -> egui_plot::Legend {
     legend().color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
 }
 
+/// The fill of a heat-map cell holding `share` (0 to 1) of the largest cell: the first series
+/// colour, more opaque the larger the share, from `faintest` (an empty share) up.
+pub fn heat(share: f32, faintest: f32) -> Color32 {
+    series(0).gamma_multiply(faintest + (1.0 - faintest) * share.clamp(0.0, 1.0))
+}
+
+/// Text colour legible on `fill` (premultiplied, maybe translucent) drawn over `background`:
+/// white on a dark result, near-black on a light one, whichever the theme. The theme's own text
+/// colour is grey on a light background, which a full-strength heat-map cell made hard to read.
+pub fn text_on(fill: Color32, background: Color32) -> Color32 {
+    let a = f32::from(fill.a()) / 255.0;
+    let over = |f: u8, b: u8| f32::from(f) + f32::from(b) * (1.0 - a);
+    let luminance = 0.2126 * over(fill.r(), background.r())
+        + 0.7152 * over(fill.g(), background.g())
+        + 0.0722 * over(fill.b(), background.b());
+    if luminance < 140.0 {
+        Color32::WHITE
+    } else {
+        Color32::from_gray(20)
+    }
+}
+
 /// Width of the navigator panel, in points.
 pub const NAVIGATOR_WIDTH: f32 = 220.0;
 
@@ -53,4 +75,24 @@ pub fn apply(ctx: &egui::Context, dark: bool) {
 pub fn colour_dot(ui: &mut egui::Ui, c: crate::model::Colour) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
     ui.painter().circle_filled(rect.center(), 4.5, colour(c));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_map_text_is_white_on_dark_cells_and_dark_on_light_ones() {
+        let light = Color32::from_gray(248);
+        let dark = Color32::from_gray(27);
+        // A full-strength cell is dark whichever the background; a faint one takes the
+        // background's lightness.
+        assert_eq!(text_on(heat(1.0, 0.1), light), Color32::WHITE);
+        assert_eq!(text_on(heat(1.0, 0.1), dark), Color32::WHITE);
+        assert_ne!(text_on(heat(0.0, 0.1), light), Color32::WHITE);
+        assert_eq!(text_on(heat(0.0, 0.1), dark), Color32::WHITE);
+        // An empty (transparent) cell reads as its background.
+        assert_ne!(text_on(Color32::TRANSPARENT, light), Color32::WHITE);
+        assert_eq!(text_on(Color32::TRANSPARENT, dark), Color32::WHITE);
+    }
 }

@@ -231,6 +231,9 @@ fn combine_label(c: Combine) -> &'static str {
     }
 }
 
+/// Width of a cell of the migration matrix, in points.
+const MIGRATION_CELL_WIDTH: f32 = 72.0;
+
 /// The RFM grid: customers by recency score (rows, 5 = most recent on top) and frequency score
 /// (columns), shaded by count and labelled with the segment most of them are in.
 fn rfm_grid_ui(ui: &mut egui::Ui, g: &RfmGrid, state: &AppState) {
@@ -265,11 +268,14 @@ fn rfm_grid_ui(ui: &mut egui::Ui, g: &RfmGrid, state: &AppState) {
                 ui.strong(format!("R{}", r + 1));
                 for f in 0..5 {
                     let n = g.customers[r][f];
-                    let share = n as f32 / max as f32;
+                    let fill = theme::heat(n as f32 / max as f32, 0.1);
                     egui::Frame::new()
-                        .fill(theme::series(0).gamma_multiply(0.1 + 0.9 * share))
+                        .fill(fill)
                         .inner_margin(egui::Margin::symmetric(6, 3))
                         .show(ui, |ui| {
+                            let background = ui.visuals().panel_fill;
+                            ui.visuals_mut().override_text_color =
+                                Some(theme::text_on(fill, background));
                             ui.set_min_width(110.0);
                             ui.vertical(|ui| {
                                 ui.label(format!(
@@ -561,15 +567,20 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
                     } else {
                         0.0
                     };
-                    let fill = theme::series(0).gamma_multiply(0.15 + 0.85 * share);
+                    let fill = if n > 0 {
+                        theme::heat(share, 0.15)
+                    } else {
+                        egui::Color32::TRANSPARENT
+                    };
                     egui::Frame::new()
-                        .fill(if n > 0 {
-                            fill
-                        } else {
-                            egui::Color32::TRANSPARENT
-                        })
+                        .fill(fill)
                         .inner_margin(egui::Margin::symmetric(6, 2))
                         .show(ui, |ui| {
+                            let background = ui.visuals().panel_fill;
+                            ui.visuals_mut().override_text_color =
+                                Some(theme::text_on(fill, background));
+                            // Cells of one width, so that the shading reads as a grid.
+                            ui.set_min_width(MIGRATION_CELL_WIDTH);
                             ui.label(count(n));
                         });
                 }
