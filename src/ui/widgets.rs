@@ -1,6 +1,6 @@
 //! Small widgets shared by the pages: a date field, an optional date, a text field for a
-//! table's cell, the sliders of a behavioural response, and the room a bar chart leaves for
-//! its hover labels.
+//! table's cell, the sliders of a behavioural response, the room a bar chart leaves for its
+//! hover labels, and the plots' axes (every plot is made by [`plot`]).
 
 use eframe::egui;
 
@@ -31,6 +31,97 @@ pub fn bar_label_room(values: impl IntoIterator<Item = f64>) -> [f64; 2] {
         },
         hi + BAR_LABEL_ROOM * span,
     ]
+}
+
+/// A plot named `id` as every plot of the GUI is: the mouse wheel scrolls the page, not the
+/// plot (dragging pans, double-click resets), and the y axis is divided into steps of 1, 2 or 5
+/// times a power of ten chosen for about five labels ([`nice_steps`]); egui_plot's own steps
+/// of powers of ten left a 200-point plot from 0 to 10,000 with only its two ends labelled.
+pub fn plot(id: &str) -> egui_plot::Plot<'static> {
+    egui_plot::Plot::new(id)
+        .allow_scroll(false)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            nice_steps(input.bounds)
+        }))
+        .y_axis_formatter(|mark, _| axis_number(mark.value, mark.step_size))
+}
+
+/// A tick label: `value` with as many decimals as its grid `step` needs (0.5 → one, 0.05 →
+/// two; egui_plot's own rounding of the step's logarithm wrote 0.5 as "0"), thousands
+/// separated, and a tick at zero never "-0".
+pub fn axis_number(value: f64, step: f64) -> String {
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10() - 1e-9).ceil().max(0.0) as usize
+    } else {
+        0
+    };
+    let value = if value.abs() <= step.abs() * 1e-6 {
+        0.0
+    } else {
+        value
+    };
+    if decimals == 0 {
+        let sign = if value.round() < 0.0 { "-" } else { "" };
+        format!("{sign}{}", crate::format::count(value.round().abs() as u64))
+    } else {
+        format!("{value:.decimals$}")
+    }
+}
+
+/// Labels an axis over `bounds` aims at: its steps are the span over this, made nice.
+const AXIS_LABELS: f64 = 5.0;
+
+/// Grid steps of an axis over `bounds` (fine lines, labelled lines, heavy lines): the labelled
+/// step is 1, 2 or 5 × 10ᵏ, the first not below the span over [`AXIS_LABELS`]; the fine step
+/// divides it (by 5, 2 and 5) and the heavy one is ten times a power of ten it divides.
+pub fn nice_steps(bounds: (f64, f64)) -> [f64; 3] {
+    let span = bounds.1 - bounds.0;
+    if !(span.is_finite() && span > 0.0) {
+        return [0.1, 0.5, 1.0];
+    }
+    let rough = span / AXIS_LABELS;
+    let power = 10f64.powf(rough.log10().floor());
+    let (mantissa, fine, heavy) = match rough / power {
+        f if f <= 1.0 => (1.0, 0.2, 10.0),
+        f if f <= 2.0 => (2.0, 1.0, 10.0),
+        f if f <= 5.0 => (5.0, 1.0, 10.0),
+        _ => (10.0, 2.0, 100.0),
+    };
+    [fine * power, mantissa * power, heavy * power]
+}
+
+/// The month `x` months after the month of `first` as `YYYY-MM` (`x` rounded to the nearest
+/// month); empty before it.
+pub fn month_label(first: Date, x: f64) -> String {
+    let k = x.round();
+    if k < 0.0 || !k.is_finite() {
+        return String::new();
+    }
+    Date::first_of_month_index(first.month_index() + k as i32).map_or(String::new(), |d| {
+        let (y, m, _) = d.ymd();
+        format!("{y:04}-{m:02}")
+    })
+}
+
+/// `plot`, whose x is months after the month of `first` (0 for that month), with the months
+/// themselves on its x axis (`YYYY-MM`) and grid lines every month, quarter and year counted
+/// from it (every year, five and ten when zoomed far out) instead of egui_plot's steps of 1, 5
+/// and 10, which labelled months ten apart.
+pub fn month_axis(plot: egui_plot::Plot<'_>, first: Date) -> egui_plot::Plot<'_> {
+    plot.x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+        if input.base_step_size > 4.0 {
+            [12.0, 60.0, 120.0]
+        } else {
+            [1.0, 3.0, 12.0]
+        }
+    }))
+    .x_axis_formatter(move |mark, _| {
+        if (mark.value - mark.value.round()).abs() > 1e-6 {
+            String::new()
+        } else {
+            month_label(first, mark.value)
+        }
+    })
 }
 
 /// A one-line text field `width_px` wide, also in a column of an [`egui::Grid`]. A grid gives a
@@ -187,5 +278,56 @@ mod tests {
         // Nothing to show, or nothing finite: just zero.
         assert_eq!(bar_label_room([]), [0.0, 0.0]);
         assert_eq!(bar_label_room([f64::NAN, f64::INFINITY]), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn an_axis_is_labelled_in_steps_of_one_two_or_five_times_a_power_of_ten() {
+        // 0 to 10,000: labels every 2,000, lines every 1,000, heavy lines every 10,000.
+        assert_eq!(nice_steps((0.0, 10_000.0)), [1_000.0, 2_000.0, 10_000.0]);
+        // Two to five steps whatever the span: each labelled step divides the heavy one, and
+        // the fine one divides it.
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (-0.3, 0.25),
+            (0.0, 742.0),
+            (0.82, 0.99),
+            (3.0, 3.0001),
+        ] {
+            let [fine, step, heavy] = nice_steps((lo, hi));
+            let labels = (hi - lo) / step;
+            assert!(
+                (2.0 - 1e-9..=5.0 + 1e-9).contains(&labels),
+                "{lo}..{hi}: {labels} labels"
+            );
+            let divides = |a: f64, b: f64| ((b / a) - (b / a).round()).abs() < 1e-9;
+            assert!(
+                divides(fine, step) && divides(step, heavy),
+                "{fine} {step} {heavy}"
+            );
+        }
+        // A degenerate span still gives steps.
+        assert_eq!(nice_steps((1.0, 1.0)), [0.1, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn tick_labels_have_the_decimals_their_step_needs() {
+        assert_eq!(axis_number(0.5, 0.5), "0.5");
+        assert_eq!(axis_number(-0.5, 0.5), "-0.5");
+        assert_eq!(axis_number(0.15, 0.05), "0.15");
+        assert_eq!(axis_number(20_000.0, 2_000.0), "20,000");
+        assert_eq!(axis_number(-4_000.0, 2_000.0), "-4,000");
+        // A tick at zero, even one computed as a tiny negative, reads "0".
+        assert_eq!(axis_number(-1e-12, 0.5), "0.0");
+        assert_eq!(axis_number(-1e-9, 1_000.0), "0");
+    }
+
+    #[test]
+    fn a_month_axis_names_the_months_counted_from_the_first() {
+        let first = Date::from_ymd(2025, 7, 15).unwrap();
+        assert_eq!(month_label(first, 0.0), "2025-07");
+        assert_eq!(month_label(first, 6.0), "2026-01");
+        assert_eq!(month_label(first, 23.6), "2027-07");
+        assert_eq!(month_label(first, -1.0), "");
+        assert_eq!(month_label(first, f64::NAN), "");
     }
 }

@@ -3,14 +3,14 @@
 
 use eframe::egui;
 
-use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Line, PlotPoints};
 
 use crate::data::store::MonthActivity;
 use crate::format::{count, money};
 use crate::ui::plot_export::png_button_ui;
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
-use crate::ui::widgets::date_ui;
+use crate::ui::widgets::{date_ui, month_axis, month_label, plot};
 
 /// Draws the Data page.
 pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -211,41 +211,27 @@ fn synthetic_ui(ui: &mut egui::Ui, state: &mut AppState, cmd: &mut Option<Comman
 
 /// Revenue and active customers per month of the imported history, side by side.
 fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
-    if monthly.is_empty() {
+    let Some(first) = monthly.first().map(|m| m.month) else {
         return;
-    }
-    ui.add_space(8.0);
-    let labels: Vec<String> = monthly
-        .iter()
-        .map(|m| {
-            let (y, mo, _) = m.month.ymd();
-            format!("{y:04}-{mo:02}")
-        })
-        .collect();
-    let axis = move |labels: Vec<String>| {
-        move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
-                return String::new();
-            }
-            labels.get(k as usize).cloned().unwrap_or_default()
-        }
     };
+    ui.add_space(8.0);
     let [low, high] = crate::ui::widgets::bar_label_room(monthly.iter().map(|m| m.revenue));
     ui.columns(2, |cols| {
         cols[0].strong(format!("Revenue per month ({currency})"));
         let shown = cols[0].scope(|ui| {
-            Plot::new("data_revenue_plot")
+            month_axis(plot("data_revenue_plot"), first)
                 .height(200.0)
                 .include_y(low)
                 .include_y(high)
-                .allow_scroll(false)
-                .x_axis_formatter(axis(labels.clone()))
                 .show(ui, |plot| {
                     let bars: Vec<Bar> = monthly
                         .iter()
                         .enumerate()
-                        .map(|(k, m)| Bar::new(k as f64, m.revenue).width(0.8).name(&labels[k]))
+                        .map(|(k, m)| {
+                            Bar::new(k as f64, m.revenue)
+                                .width(0.8)
+                                .name(month_label(first, k as f64))
+                        })
                         .collect();
                     plot.bar_chart(
                         BarChart::new("revenue", bars)
@@ -259,11 +245,9 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
         png_button_ui(&mut cols[0], "data_revenue_plot", shown.response.rect);
         cols[1].strong("Active customers per month");
         let shown = cols[1].scope(|ui| {
-            Plot::new("data_active_plot")
+            month_axis(plot("data_active_plot"), first)
                 .height(200.0)
                 .include_y(0.0)
-                .allow_scroll(false)
-                .x_axis_formatter(axis(labels.clone()))
                 .show(ui, |plot| {
                     let points: Vec<[f64; 2]> = monthly
                         .iter()

@@ -2,7 +2,7 @@
 //! histogram, tracking plot, P(alive) by recency) and the backtest score.
 
 use eframe::egui;
-use egui_plot::{Bar, BarChart, FilledArea, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, FilledArea, Line, LineStyle, PlotPoints};
 
 use crate::format::{count, estimate, money};
 use crate::model::Date;
@@ -11,6 +11,7 @@ use crate::sim::models::report::ModelReport;
 use crate::sim::projection::{Backtest, Scored};
 use crate::ui::state::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{bar_label_room, month_axis, month_label, plot};
 
 /// Draws the Model page.
 pub fn model_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -176,12 +177,23 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
     ui.strong(
         "Transactions (purchase days) per month in the holdout: actual and predicted (P10–P90)",
     );
+    let first = b.monthly.first().map_or(b.calibration_end, |m| m.month);
     let shown = ui.scope(|ui| {
-        Plot::new("backtest_plot")
+        month_axis(plot("backtest_plot"), first)
             .height(200.0)
             .legend(theme::band_legend())
-            .allow_scroll(false)
-            .x_axis_label("months into the holdout")
+            .label_formatter(move |pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => Some(format!(
+                    "{plot_name}\n{}: {:.0} purchase days",
+                    month_label(first, position.x),
+                    position.y
+                )),
+                _ => None,
+            })
             .show(ui, |plot| {
                 plot.line(
                     Line::new("predicted", series(|m| m.transactions.predicted))
@@ -204,13 +216,11 @@ type BarLabel = Box<dyn Fn(&Bar, &BarChart) -> String>;
 
 fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let last = r.histogram.len().saturating_sub(1);
-    let [_, high] =
-        crate::ui::widgets::bar_label_room(r.histogram.iter().flat_map(|b| [b.actual, b.expected]));
+    let [_, high] = bar_label_room(r.histogram.iter().flat_map(|b| [b.actual, b.expected]));
     let shown = ui.scope(|ui| {
-        Plot::new("histogram_plot")
+        plot("histogram_plot")
             .height(200.0)
             .legend(theme::legend())
-            .allow_scroll(false)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
                 if (mark.value - k).abs() > 1e-6 || k < 0.0 {
@@ -272,10 +282,9 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
         )
     };
     let shown = ui.scope(|ui| {
-        Plot::new("tracking_plot")
+        plot("tracking_plot")
             .height(200.0)
             .legend(theme::legend())
-            .allow_scroll(false)
             .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
             .show(ui, |plot| {
                 plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
@@ -292,10 +301,9 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
 
 fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let shown = ui.scope(|ui| {
-        Plot::new("p_alive_plot")
+        plot("p_alive_plot")
             .height(200.0)
             .legend(theme::legend())
-            .allow_scroll(false)
             .x_axis_label("recency: last purchase, as a share of the customer's age")
             .include_y(0.0)
             .include_y(1.0)

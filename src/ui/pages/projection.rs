@@ -3,15 +3,15 @@
 //! liability, tier mix over time and incremental revenue per segment and per persona.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, FilledArea, HoverPosition, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, FilledArea, HoverPosition, Line, LineStyle, PlotPoints};
 
 use crate::format::counted;
-use crate::model::Date;
 use crate::sim::projection::programme::{
     Bands, GroupOutlook, Projection, ScenarioOutlook, projection_measures,
 };
 use crate::ui::state::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{month_axis, month_label, plot};
 
 /// Draws the projection section of the Results page.
 pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -208,13 +208,6 @@ fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
     });
 }
 
-fn month_label(start: Date, x: f64) -> String {
-    Date::first_of_month_index(start.month_index() + x.round() as i32).map_or(String::new(), |d| {
-        let (y, m, _) = d.ymd();
-        format!("{y:04}-{m:02}")
-    })
-}
-
 /// A plot over the projected months; hovering shows the month and value (`unit` "%": a share
 /// shown as a percentage; "pts": percentage points, signed).
 fn month_plot_ui(
@@ -225,12 +218,9 @@ fn month_plot_ui(
     add: impl FnOnce(&mut egui_plot::PlotUi),
 ) {
     let start = p.start;
-    let mut plot = Plot::new(id)
+    let mut plot = month_axis(plot(id), start)
         .height(220.0)
         .legend(theme::band_legend().position(egui_plot::Corner::LeftBottom))
-        // The mouse wheel scrolls the page; dragging pans and double-click resets.
-        .allow_scroll(false)
-        .x_axis_label("months ahead")
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {
                 plot_name,
@@ -252,7 +242,12 @@ fn month_plot_ui(
             _ => None,
         });
     if unit == "%" {
-        plot = plot.y_axis_formatter(|mark, _| format!("{:.0}%", mark.value * 100.0));
+        plot = plot.y_axis_formatter(|mark, _| {
+            format!(
+                "{}%",
+                crate::ui::widgets::axis_number(mark.value * 100.0, mark.step_size * 100.0)
+            )
+        });
     }
     let shown = ui.scope(|ui| plot.show(ui, add));
     crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
@@ -304,10 +299,9 @@ fn group_bars_ui(
             .flat_map(|o| groups_of(o).iter().take(names.len()).map(value)),
     );
     let shown = ui.scope(|ui| {
-        Plot::new(id)
+        plot(id)
             .height(220.0)
             .legend(theme::legend())
-            .allow_scroll(false)
             .include_y(low)
             .include_y(high)
             .x_axis_formatter(move |mark, _| {

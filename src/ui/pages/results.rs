@@ -2,11 +2,12 @@
 //! outstanding points, then their projection against no programme.
 
 use eframe::egui;
-use egui_plot::{HoverPosition, Line, Plot, PlotPoints};
+use egui_plot::{HoverPosition, Line, PlotPoints};
 
 use crate::sim::replay::{Replay, comparison_measures};
 use crate::ui::state::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{month_axis, month_label, plot};
 
 /// Draws the Results page.
 pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -91,28 +92,24 @@ fn monthly_plot_ui(
     replays: &[Replay],
     series: impl Fn(&Replay) -> Vec<[f64; 2]>,
 ) {
-    let first = replays
+    let Some(first) = replays
         .first()
         .and_then(|r| r.monthly.first())
-        .map(|m| m.month);
+        .map(|m| m.month)
+    else {
+        return;
+    };
     let shown = ui.scope(|ui| {
-        Plot::new(id)
+        month_axis(plot(id), first)
             .height(200.0)
             .legend(theme::legend())
-            .allow_scroll(false)
-            .x_axis_label("months since launch")
             .label_formatter(move |pos| match pos {
                 HoverPosition::NearDataPoint {
                     plot_name,
                     position,
                     ..
                 } => {
-                    let month = first
-                        .and_then(|f| f.add_months(position.x.round() as i32))
-                        .map_or(String::new(), |d| {
-                            let (y, m, _) = d.ymd();
-                            format!("{y:04}-{m:02}")
-                        });
+                    let month = month_label(first, position.x);
                     Some(format!("{plot_name}\n{month}: {:.0}", position.y))
                 }
                 _ => None,

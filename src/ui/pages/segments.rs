@@ -5,7 +5,7 @@
 //! editor first, then the sizes the rules give.
 
 use eframe::egui;
-use egui_plot::{FilledArea, Plot};
+use egui_plot::FilledArea;
 
 use crate::format::{count, money, percent};
 use crate::model::{Combine, Condition, Feature, Op, Segment, SegmentRule, UNASSIGNED};
@@ -13,6 +13,7 @@ use crate::sim::segments::presets::{abc_segments, rfm_segments};
 use crate::sim::segments::report::{Migration, RfmGrid};
 use crate::ui::state::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::plot;
 
 /// Draws the Segments page.
 pub fn segments_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -510,10 +511,9 @@ fn migration_ui(ui: &mut egui::Ui, m: &Migration, state: &AppState) {
     ui.strong("Segment sizes over time");
     let periods = m.periods.clone();
     let shown = ui.scope(|ui| {
-        Plot::new("segment_sizes_plot")
+        plot("segment_sizes_plot")
             .height(200.0)
             .legend(theme::legend().position(egui_plot::Corner::LeftTop))
-            .allow_scroll(false)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
                 if (mark.value - k).abs() > 1e-6 || k < 0.0 {
