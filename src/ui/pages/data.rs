@@ -10,7 +10,7 @@ use crate::format::{count, money};
 use crate::ui::plot_export::png_button_ui;
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
-use crate::ui::widgets::{date_ui, month_axis, month_label, plot};
+use crate::ui::widgets::{bar_label_room, date_ui, month_axis, month_label, plot};
 
 /// Draws the Data page.
 pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -215,7 +215,7 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
         return;
     };
     ui.add_space(8.0);
-    let [low, high] = crate::ui::widgets::bar_label_room(monthly.iter().map(|m| m.revenue));
+    let [low, high] = bar_label_room(monthly.iter().map(|m| m.revenue));
     ui.columns(2, |cols| {
         cols[0].strong(format!("Revenue per month ({currency})"));
         let shown = cols[0].scope(|ui| {

@@ -11,7 +11,7 @@ use crate::sim::projection::programme::{
 };
 use crate::ui::state::AppState;
 use crate::ui::theme;
-use crate::ui::widgets::{month_axis, month_label, plot};
+use crate::ui::widgets::{axis_number, bar_label_room, month_axis, month_label, plot};
 
 /// Draws the projection section of the Results page.
 pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -245,7 +245,7 @@ fn month_plot_ui(
         plot = plot.y_axis_formatter(|mark, _| {
             format!(
                 "{}%",
-                crate::ui::widgets::axis_number(mark.value * 100.0, mark.step_size * 100.0)
+                axis_number(mark.value * 100.0, mark.step_size * 100.0)
             )
         });
     }
@@ -293,7 +293,7 @@ fn group_bars_ui(
     let groups = names.len().max(1) as f64;
     let width = 0.8 / p.scenarios.len().max(1) as f64;
     let labels = names.clone();
-    let [low, high] = crate::ui::widgets::bar_label_room(
+    let [low, high] = bar_label_room(
         p.scenarios
             .iter()
             .flat_map(|o| groups_of(o).iter().take(names.len()).map(value)),
