@@ -70,8 +70,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A step of 1, 2 or 5 × 10ⁿ giving about `target` intervals over `range`.
-fn nice_step(range: f64, target: f64) -> f64 {
+/// A step of 1, 2 or 5 × 10ⁿ giving about `target` intervals over `range` (1 for an empty or
+/// unbounded range); the GUI's plots step their y axes by it too.
+pub fn nice_step(range: f64, target: f64) -> f64 {
     if !(range.is_finite() && range > 0.0) {
         return 1.0;
     }

@@ -72,22 +72,20 @@ pub fn axis_number(value: f64, step: f64) -> String {
 const AXIS_LABELS: f64 = 5.0;
 
 /// Grid steps of an axis over `bounds` (fine lines, labelled lines, heavy lines): the labelled
-/// step is 1, 2 or 5 × 10ᵏ, the first not below the span over [`AXIS_LABELS`]; the fine step
-/// divides it (by 5, 2 and 5) and the heavy one is ten times a power of ten it divides.
+/// step is the report's (1, 2 or 5 × 10ᵏ for about [`AXIS_LABELS`] intervals,
+/// [`crate::report::svg::nice_step`]), so that a plot and its chart in the report step alike;
+/// the fine step divides it (by 5, 2 and 5) and the heavy one is a power of ten it divides.
 pub fn nice_steps(bounds: (f64, f64)) -> [f64; 3] {
-    let span = bounds.1 - bounds.0;
-    if !(span.is_finite() && span > 0.0) {
-        return [0.1, 0.5, 1.0];
+    let step = crate::report::svg::nice_step(bounds.1 - bounds.0, AXIS_LABELS);
+    let power = 10f64.powf((step.log10() + 1e-9).floor());
+    let mantissa = (step / power).round();
+    if mantissa == 2.0 {
+        [step / 2.0, step, step * 5.0]
+    } else if mantissa == 5.0 {
+        [step / 5.0, step, step * 2.0]
+    } else {
+        [step / 5.0, step, step * 10.0]
     }
-    let rough = span / AXIS_LABELS;
-    let power = 10f64.powf(rough.log10().floor());
-    let (mantissa, fine, heavy) = match rough / power {
-        f if f <= 1.0 => (1.0, 0.2, 10.0),
-        f if f <= 2.0 => (2.0, 1.0, 10.0),
-        f if f <= 5.0 => (5.0, 1.0, 10.0),
-        _ => (10.0, 2.0, 100.0),
-    };
-    [fine * power, mantissa * power, heavy * power]
 }
 
 /// The month `x` months after the month of `first` as `YYYY-MM` (`x` rounded to the nearest
@@ -306,7 +304,7 @@ mod tests {
             );
         }
         // A degenerate span still gives steps.
-        assert_eq!(nice_steps((1.0, 1.0)), [0.1, 0.5, 1.0]);
+        assert_eq!(nice_steps((1.0, 1.0)), [0.2, 1.0, 10.0]);
     }
 
     #[test]
