@@ -91,8 +91,26 @@ fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
+/// The first of the data's `categories` that `taken` says is not used yet, or else an empty
+/// one (to be typed): the category of a new category multiplier or synthetic category weight.
+fn first_unused(categories: &[String], taken: impl Fn(&str) -> bool) -> String {
+    categories
+        .iter()
+        .find(|c| !taken(c))
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_category_is_the_first_of_the_datas_not_used_yet() {
+        let data = ["coffee".to_string(), "food".to_string()];
+        assert_eq!(super::first_unused(&data, |c| c == "coffee"), "food");
+        assert_eq!(super::first_unused(&data, |_| true), "");
+        assert_eq!(super::first_unused(&[], |_| false), "");
+    }
+
     #[test]
     fn a_unique_name_counts_on_from_two() {
         let taken = ["New", "New 2"];

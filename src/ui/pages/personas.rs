@@ -323,11 +323,9 @@ fn synthetic_ui(
         .on_hover_text("a category these customers buy, with its relative weight")
         .clicked()
     {
-        let unused = categories
-            .iter()
-            .find(|c| !syn.categories.iter().any(|w| &&w.category == c))
-            .cloned()
-            .unwrap_or_default();
+        let unused = super::first_unused(categories, |c| {
+            syn.categories.iter().any(|w| w.category == c)
+        });
         syn.categories.push(CategoryWeight {
             category: unused,
             weight: 1.0,

@@ -418,12 +418,8 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
         .on_hover_text("earn more (or less) on one product category")
         .clicked()
     {
-        let unused = data
-            .categories
-            .iter()
-            .find(|c| !list.iter().any(|m| &&m.category == c))
-            .cloned()
-            .unwrap_or_default();
+        let unused =
+            super::first_unused(&data.categories, |c| list.iter().any(|m| m.category == c));
         list.push(CategoryMultiplier {
             category: unused,
             multiplier: 2.0,
