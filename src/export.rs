@@ -135,8 +135,7 @@ fn write_tables(
         &monthly_header,
         replays.iter().zip(tier_names).flat_map(|(r, tiers)| {
             r.monthly.iter().map(move |m| {
-                let (y, mo, _) = m.month.ymd();
-                let mut row = vec![r.scenario.clone(), format!("{y:04}-{mo:02}")];
+                let mut row = vec![r.scenario.clone(), m.month.year_month()];
                 row.extend(totals_cells(&m.totals));
                 row.push(
                     tiers

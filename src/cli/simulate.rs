@@ -118,8 +118,7 @@ fn replay_json(r: &Replay, pop: &Population, tier_names: &[String]) -> Value {
         .iter()
         .map(|m| {
             let mut v = totals_json(&m.totals, None, None, None);
-            let (y, mo, _) = m.month.ymd();
-            v["month"] = json!(format!("{y:04}-{mo:02}"));
+            v["month"] = json!(m.month.year_month());
             v["tier_members"] = Value::Object(
                 tier_names
                     .iter()

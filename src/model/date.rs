@@ -62,6 +62,12 @@ impl Date {
         Some(Date(era * 146_097 + doe - 719_468))
     }
 
+    /// This day's month as `YYYY-MM` (a month's label in tables, exports and plots).
+    pub fn year_month(self) -> String {
+        let (y, m, _) = self.ymd();
+        format!("{y:04}-{m:02}")
+    }
+
     /// The civil date `(year, month, day)` of this day.
     pub fn ymd(self) -> (i32, u32, u32) {
         let z = self.0 + 719_468;
@@ -176,6 +182,12 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_reads_as_year_and_month() {
+        assert_eq!(Date::from_ymd(2025, 7, 31).unwrap().year_month(), "2025-07");
+        assert_eq!(Date::from_ymd(999, 12, 1).unwrap().year_month(), "0999-12");
+    }
 
     #[test]
     fn epoch_and_round_trip_over_four_centuries() {

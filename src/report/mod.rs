@@ -58,12 +58,7 @@ height:0.8em;border-radius:50%;margin-right:0.4em}.chart{margin:0.8em 0}\
 
 /// The month labels of `months` (`YYYY-MM`).
 fn month_labels(months: impl Iterator<Item = crate::model::Date>) -> Vec<String> {
-    months
-        .map(|d| {
-            let (y, m, _) = d.ymd();
-            format!("{y}-{m:02}")
-        })
-        .collect()
+    months.map(crate::model::Date::year_month).collect()
 }
 
 /// A value with a k/M suffix for axes: `12 300` → `12.3k`.

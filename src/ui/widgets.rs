@@ -95,10 +95,8 @@ pub fn month_label(first: Date, x: f64) -> String {
     if k < 0.0 || !k.is_finite() {
         return String::new();
     }
-    Date::first_of_month_index(first.month_index() + k as i32).map_or(String::new(), |d| {
-        let (y, m, _) = d.ymd();
-        format!("{y:04}-{m:02}")
-    })
+    Date::first_of_month_index(first.month_index() + k as i32)
+        .map_or(String::new(), Date::year_month)
 }
 
 /// `plot`, whose x is months after the month of `first` (0 for that month), with the months
@@ -314,7 +312,7 @@ mod tests {
         assert_eq!(axis_number(0.15, 0.05), "0.15");
         assert_eq!(axis_number(20_000.0, 2_000.0), "20,000");
         assert_eq!(axis_number(-4_000.0, 2_000.0), "-4,000");
-        // A tick at zero, even one computed as a tiny negative, reads "0".
+        // A tick at zero, even one computed as a tiny negative, has no minus sign.
         assert_eq!(axis_number(-1e-12, 0.5), "0.0");
         assert_eq!(axis_number(-1e-9, 1_000.0), "0");
     }
