@@ -31,7 +31,6 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 state.selected = None;
                 return;
             }
-            let currency = doc.project.currency.clone();
             let data = DataFacts {
                 categories: doc
                     .data
@@ -39,9 +38,18 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     .map_or_else(Vec::new, |t| t.categories.clone()),
                 range: doc.data.as_ref().and_then(|t| t.date_range()),
             };
-            let personas = doc.project.personas.clone();
-            let scenario = &mut doc.project.scenarios[i];
-            editor_ui(ui, scenario, i, &currency, &data, &personas, &problems);
+            // The scenario is edited while the project's currency and personas are read.
+            let project = &mut doc.project;
+            let scenario = &mut project.scenarios[i];
+            editor_ui(
+                ui,
+                scenario,
+                i,
+                &project.currency,
+                &data,
+                &project.personas,
+                &problems,
+            );
         }
         _ => {
             let mut action = None;
