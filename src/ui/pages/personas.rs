@@ -148,11 +148,9 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let categories: Vec<String> = doc
-        .data
-        .as_ref()
-        .map_or_else(Vec::new, |t| t.categories.clone());
-    let currency = doc.project.currency.clone();
+    // Read beside the persona edited: the data's categories and the project's currency.
+    let categories: &[String] = doc.data.as_ref().map_or(&[], |t| &t.categories);
+    let currency = &doc.project.currency;
     let old_name = doc.project.personas[i].name.clone();
     let p = &mut doc.project.personas[i];
     egui::Grid::new("persona_basics")
@@ -209,7 +207,7 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
     );
     ui.add_space(8.0);
     ui.strong("Synthetic customers like this persona");
-    synthetic_ui(ui, &mut p.synthetic, &categories, &currency);
+    synthetic_ui(ui, &mut p.synthetic, categories, currency);
     // A renamed persona keeps the scenarios' overrides for it.
     if p.name != old_name {
         let name = p.name.clone();
@@ -223,11 +221,11 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
             }
         }
     }
-    let p = &doc.project.personas[i];
-    let segment = p.segment.clone();
-    let project = doc.project.clone();
+    let segment = doc.project.personas[i].segment.clone();
     profile_ui(ui, state, &segment);
-    super::problems_ui(ui, &project, &format!("personas[{i}]"));
+    if let Some(doc) = &state.doc {
+        super::problems_ui(ui, &doc.project, &format!("personas[{i}]"));
+    }
 }
 
 /// How the synthetic-data generator (the Data page's, `tierlab generate --project`) draws
