@@ -100,24 +100,244 @@ pub fn month_label(first: Date, x: f64) -> String {
 }
 
 /// `plot`, whose x is months after the month of `first` (0 for that month), with the months
-/// themselves on its x axis (`YYYY-MM`) and grid lines every month, quarter and year counted
-/// from it (every year, five and ten when zoomed far out) instead of egui_plot's steps of 1, 5
-/// and 10, which labelled months ten apart.
+/// themselves on its x axis (`YYYY-MM`) and grid lines every month, calendar quarter and year
+/// ([`month_marks`]) instead of egui_plot's steps of 1, 5 and 10, which labelled months ten
+/// apart.
 pub fn month_axis(plot: egui_plot::Plot<'_>, first: Date) -> egui_plot::Plot<'_> {
-    plot.x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
-        if input.base_step_size > 4.0 {
-            [12.0, 60.0, 120.0]
-        } else {
-            [1.0, 3.0, 12.0]
+    plot.x_grid_spacer(move |input| month_marks(first, input))
+        .x_axis_formatter(move |mark, _| {
+            if (mark.value - mark.value.round()).abs() > 1e-6 {
+                String::new()
+            } else {
+                month_label(first, mark.value)
+            }
+        })
+}
+
+/// Months an axis shows grid lines for at most (about 170 years); beyond, none.
+const MOST_MONTH_MARKS: f64 = 2_000.0;
+
+/// The grid marks of a month axis over `input` (x in months after the month of `first`): a
+/// line each month, heavier at each calendar quarter (January, April, July, October) and
+/// heaviest each January, so that the labels fall on quarters and years whichever month the
+/// axis starts in. Zoomed far out (months under 4 points apart), Januaries only, heavier every
+/// fifth and tenth year.
+pub fn month_marks(first: Date, input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo || hi - lo > MOST_MONTH_MARKS * 12.0 {
+        return Vec::new();
+    }
+    let years_only = input.base_step_size > 4.0;
+    if !years_only && hi - lo > MOST_MONTH_MARKS {
+        return Vec::new();
+    }
+    let base = i64::from(first.month_index());
+    let (from, to) = (lo.ceil() as i64, hi.floor() as i64);
+    (from..=to)
+        .filter_map(|k| {
+            let (year, month) = ((base + k).div_euclid(12), (base + k).rem_euclid(12));
+            let step = match month {
+                0 if years_only && year % 10 == 0 => 120.0,
+                0 if years_only && year % 5 == 0 => 60.0,
+                0 => 12.0,
+                _ if years_only => return None,
+                3 | 6 | 9 => 3.0,
+                _ => 1.0,
+            };
+            Some(egui_plot::GridMark {
+                value: k as f64,
+                step_size: step,
+            })
+        })
+        .collect()
+}
+
+/// How a plot's values read in its hover labels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Reading {
+    /// An amount of money, in the project's currency.
+    Money,
+    /// A count of what the noun names ("members", "points", "purchase days").
+    Count(&'static str),
+    /// A share (0–1), shown as a percentage.
+    Share,
+    /// A difference of shares, in signed percentage points.
+    PercentagePoints,
+}
+
+impl Reading {
+    /// `value` as this reading writes it ("12,345.60", "1,204 members", "86.4%", "+0.19
+    /// points").
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Reading::Money => crate::format::money(value),
+            Reading::Count(noun) => {
+                let sign = if value.round() < 0.0 { "-" } else { "" };
+                format!(
+                    "{sign}{} {noun}",
+                    crate::format::count(value.round().abs() as u64)
+                )
+            }
+            Reading::Share => format!("{:.1}%", value * 100.0),
+            Reading::PercentagePoints => format!("{value:+.2} points"),
         }
-    }))
-    .x_axis_formatter(move |mark, _| {
-        if (mark.value - mark.value.round()).abs() > 1e-6 {
-            String::new()
+    }
+}
+
+/// The hover label of a plot over months after the month of `first`: the series nearest the
+/// mouse, its month and its value read as `reading` says; nothing away from the data.
+pub fn month_hover(
+    first: Date,
+    reading: Reading,
+) -> impl Fn(&egui_plot::HoverPosition<'_>) -> Option<String> {
+    move |pos| match pos {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{plot_name}\n{}: {}",
+            month_label(first, position.x),
+            reading.show(position.y)
+        )),
+        egui_plot::HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+/// Share of a plot's width its legend is taken to cover, for [`legend_place`].
+const LEGEND_WIDTH_SHARE: f64 = 0.3;
+/// Height of a legend's entry, and of its frame's margins, in points, for [`legend_place`].
+const LEGEND_ROW_PX: f64 = 18.0;
+const LEGEND_MARGIN_PX: f64 = 12.0;
+/// Share of a plot's height a legend is given room in at most (a legend of more entries than
+/// that holds may cover some of what is drawn).
+const MOST_LEGEND_HEIGHT_SHARE: f64 = 0.5;
+
+/// Where a plot's legend goes, by [`legend_place`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LegendPlace {
+    /// The corner.
+    pub corner: egui_plot::Corner,
+    /// A value of `y` the plot is to take in (`Plot::include_y`) to make room for the legend
+    /// above what is drawn, when every corner would hide some of it.
+    pub room_y: Option<f64>,
+}
+
+/// Where a plot `height_px` high puts its legend of `rows` entries so as to hide none of what it
+/// draws. `ink` is what is drawn: at `x`, from one `y` to another (`[x, y, y]`
+/// for a line's point, `[x, p10, p90]` for a band, `[x, 0, top]` for a filled area);
+/// `include_y` are values the plot takes in besides. The corner that hides nothing is taken,
+/// ties going to the top right (egui_plot's own place), then the top left, the bottom right
+/// and the bottom left: a rising cost curve gets its legend at the top left, a falling
+/// retention curve at the top right. When every corner would hide something (a stacked area
+/// filling the plot), the legend goes at the top right with room made for it above the ink.
+pub fn legend_place(
+    ink: &[[f64; 3]],
+    include_y: &[f64],
+    rows: usize,
+    height_px: f32,
+) -> LegendPlace {
+    use egui_plot::Corner;
+    let default = LegendPlace {
+        corner: Corner::RightTop,
+        room_y: None,
+    };
+    let finite = |v: &f64| v.is_finite();
+    let xs = ink.iter().map(|i| i[0]).filter(finite);
+    let ys = ink
+        .iter()
+        .flat_map(|i| [i[1], i[2]])
+        .chain(include_y.iter().copied())
+        .filter(finite);
+    // egui_plot's bounds: the data's, with 5% of their span added on each side.
+    fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        })
+    }
+    let ((lo_x, hi_x), (lo_y, hi_y)) = (span(xs), span(ys));
+    if !(lo_x < hi_x && lo_y < hi_y) {
+        return default;
+    }
+    let with_margin = |lo: f64, hi: f64| (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
+    let ((x0, x1), (y0, y1)) = (with_margin(lo_x, hi_x), with_margin(lo_y, hi_y));
+    let width = LEGEND_WIDTH_SHARE * (x1 - x0);
+    let height_share = ((rows as f64 * LEGEND_ROW_PX + LEGEND_MARGIN_PX)
+        / f64::from(height_px.max(1.0)))
+    .min(MOST_LEGEND_HEIGHT_SHARE);
+    let height = height_share * (y1 - y0);
+    let hidden = |corner: &Corner| {
+        let (left, top) = match corner {
+            Corner::LeftTop => (true, true),
+            Corner::RightTop => (false, true),
+            Corner::LeftBottom => (true, false),
+            Corner::RightBottom => (false, false),
+        };
+        let (bx0, bx1) = if left {
+            (x0, x0 + width)
         } else {
-            month_label(first, mark.value)
-        }
-    })
+            (x1 - width, x1)
+        };
+        let (by0, by1) = if top {
+            (y1 - height, y1)
+        } else {
+            (y0, y0 + height)
+        };
+        ink.iter()
+            .filter(|&&[x, a, b]| (bx0..=bx1).contains(&x) && a.min(b) <= by1 && a.max(b) >= by0)
+            .count()
+    };
+    let corners = [
+        Corner::RightTop,
+        Corner::LeftTop,
+        Corner::RightBottom,
+        Corner::LeftBottom,
+    ];
+    if let Some(corner) = corners.into_iter().find(|c| hidden(c) == 0) {
+        return LegendPlace {
+            corner,
+            room_y: None,
+        };
+    }
+    // Room above: a top `y` such that the legend's share of the plot's height, at the top of
+    // the bounds it gives (5% margins included), is above the highest ink.
+    //   top + 0.05 u − share × 1.1 u ≥ hi_y, with u = top − lo_y.
+    // With 0.5% more, so that the legend's edge is clear of the ink, not on it.
+    let u = 1.005 * (hi_y - lo_y) / (1.05 - 1.1 * height_share);
+    LegendPlace {
+        corner: Corner::RightTop,
+        room_y: Some(lo_y + u),
+    }
+}
+
+/// `plot` `height_px` high with `legend` placed by [`legend_place`] (its room made).
+pub fn placed_legend<'a>(
+    plot: egui_plot::Plot<'a>,
+    legend: egui_plot::Legend,
+    ink: &[[f64; 3]],
+    include_y: &[f64],
+    rows: usize,
+    height_px: f32,
+) -> egui_plot::Plot<'a> {
+    let place = legend_place(ink, include_y, rows, height_px);
+    let plot = plot.height(height_px).legend(legend.position(place.corner));
+    match place.room_y {
+        Some(y) => plot.include_y(y),
+        None => plot,
+    }
+}
+
+/// What a line over `values` draws at x = 0, 1, 2…, for [`legend_place`].
+pub fn line_ink(values: &[f64]) -> impl Iterator<Item = [f64; 3]> + '_ {
+    values.iter().enumerate().map(|(k, &v)| [k as f64, v, v])
+}
+
+/// What a band from `low` to `high` draws at x = 0, 1, 2…, for [`legend_place`].
+pub fn band_ink<'v>(low: &'v [f64], high: &'v [f64]) -> impl Iterator<Item = [f64; 3]> + 'v {
+    low.iter()
+        .zip(high)
+        .enumerate()
+        .map(|(k, (&a, &b))| [k as f64, a, b])
 }
 
 /// A one-line text field `width_px` wide, also in a column of an [`egui::Grid`]. A grid gives a
@@ -325,5 +545,150 @@ mod tests {
         assert_eq!(month_label(first, 23.6), "2027-07");
         assert_eq!(month_label(first, -1.0), "");
         assert_eq!(month_label(first, f64::NAN), "");
+    }
+
+    #[test]
+    fn month_grid_lines_fall_on_calendar_quarters_and_years_whatever_the_first_month() {
+        use egui_plot::GridInput;
+        // From February 2025: x = 0 is February, so the quarters are at 2 (April), 5, 8 and
+        // January at 11; the other months have the finest lines.
+        let first = Date::from_ymd(2025, 2, 10).unwrap();
+        let marks = month_marks(
+            first,
+            GridInput {
+                bounds: (-0.4, 12.3),
+                base_step_size: 0.05,
+            },
+        );
+        let steps: Vec<(f64, f64)> = marks.iter().map(|m| (m.value, m.step_size)).collect();
+        assert_eq!(steps.first(), Some(&(0.0, 1.0)));
+        assert_eq!(steps.len(), 13);
+        for (x, step) in &steps {
+            let month = month_label(first, *x);
+            let expected = match &month[5..] {
+                "01" => 12.0,
+                "04" | "07" | "10" => 3.0,
+                _ => 1.0,
+            };
+            assert_eq!(*step, expected, "{month}");
+        }
+        // Zoomed far out: Januaries alone, every fifth and tenth year heavier.
+        let marks = month_marks(
+            first,
+            GridInput {
+                bounds: (0.0, 240.0),
+                base_step_size: 6.0,
+            },
+        );
+        assert!(
+            marks
+                .iter()
+                .all(|m| month_label(first, m.value).ends_with("-01"))
+        );
+        assert_eq!(marks.len(), 20);
+        let heavy: Vec<String> = marks
+            .iter()
+            .filter(|m| m.step_size > 12.0)
+            .map(|m| format!("{} {}", month_label(first, m.value), m.step_size))
+            .collect();
+        assert_eq!(
+            heavy,
+            ["2030-01 120", "2035-01 60", "2040-01 120", "2045-01 60"]
+        );
+        // Nothing sensible to mark: no marks rather than millions.
+        let none = |bounds| {
+            month_marks(
+                first,
+                GridInput {
+                    bounds,
+                    base_step_size: 0.05,
+                },
+            )
+        };
+        assert!(none((f64::NAN, 3.0)).is_empty());
+        assert!(none((0.0, 1e9)).is_empty());
+    }
+
+    #[test]
+    fn hover_labels_read_values_in_the_plots_units() {
+        assert_eq!(Reading::Money.show(12_345.6), "12,345.60");
+        assert_eq!(Reading::Count("members").show(1_204.4), "1,204 members");
+        assert_eq!(Reading::Count("points").show(-2_500.0), "-2,500 points");
+        assert_eq!(Reading::Share.show(0.8642), "86.4%");
+        assert_eq!(Reading::PercentagePoints.show(0.19), "+0.19 points");
+        let label = month_hover(Date::from_ymd(2025, 7, 1).unwrap(), Reading::Money);
+        let near = egui_plot::HoverPosition::NearDataPoint {
+            plot_name: "Flat points",
+            position: egui_plot::PlotPoint::new(6.0, 1_500.0),
+            index: 6,
+        };
+        assert_eq!(
+            label(&near).as_deref(),
+            Some("Flat points\n2026-01: 1,500.00")
+        );
+        let elsewhere = egui_plot::HoverPosition::Elsewhere {
+            position: egui_plot::PlotPoint::new(6.0, 1_500.0),
+        };
+        assert_eq!(label(&elsewhere), None);
+    }
+
+    #[test]
+    fn a_legend_goes_where_it_hides_nothing_of_the_plot() {
+        use egui_plot::Corner;
+        let corner = |ink: &[[f64; 3]], include_y: &[f64], rows| {
+            let place = legend_place(ink, include_y, rows, 200.0);
+            assert_eq!(place.room_y, None, "{ink:?}");
+            place.corner
+        };
+        let line = |values: &[f64]| line_ink(values).collect::<Vec<_>>();
+        let rising: Vec<f64> = (0..24).map(f64::from).collect();
+        let falling: Vec<f64> = rising.iter().rev().copied().collect();
+        // A rising cost curve leaves the top left empty (and the bottom right, which comes
+        // later in the order of preference).
+        assert_eq!(corner(&line(&rising), &[], 3), Corner::LeftTop);
+        // A falling retention curve: the top right, egui_plot's own place.
+        assert_eq!(corner(&line(&falling), &[], 3), Corner::RightTop);
+        // A dip in the middle leaves the top corners full: a bottom one, the right first, then
+        // the left when a line runs along the bottom on the right.
+        let valley: Vec<f64> = (0..24)
+            .map(|k| if (8..16).contains(&k) { 0.0 } else { 100.0 })
+            .collect();
+        assert_eq!(corner(&line(&valley), &[], 3), Corner::RightBottom);
+        let mut both = line(&valley);
+        both.extend(line_ink(&[0.0; 6]).map(|[x, y, _]| [x + 18.0, y, y]));
+        assert_eq!(corner(&both, &[], 3), Corner::LeftBottom);
+        // A band counts where it spans, not only at its ends: filled from 0 up to a rising top,
+        // only the top left is free; filled up to a falling one, the top right.
+        let area: Vec<[f64; 3]> = line(&rising).iter().map(|&[x, _, y]| [x, 0.0, y]).collect();
+        assert_eq!(corner(&area, &[], 2), Corner::LeftTop);
+        let low = vec![0.0; 24];
+        let filled: Vec<[f64; 3]> = band_ink(&low, &falling).collect();
+        assert_eq!(corner(&filled, &[], 2), Corner::RightTop);
+        // Values the plot takes in besides move the bounds: a flat line at 1 with 0 and 10
+        // taken in sits low, out of the top corners' way.
+        assert_eq!(corner(&line(&[1.0; 24]), &[0.0, 10.0], 3), Corner::RightTop);
+        // Nothing drawn: the default place.
+        assert_eq!(corner(&[], &[], 3), Corner::RightTop);
+    }
+
+    #[test]
+    fn a_plot_filled_to_every_corner_makes_room_for_its_legend_above() {
+        // A stacked area from 0 to 100 all along, under a legend of 4 entries (84 of 200
+        // points: 42% of the height).
+        let full: Vec<[f64; 3]> = (0..24).map(|k| [f64::from(k), 0.0, 100.0]).collect();
+        let place = legend_place(&full, &[], 4, 200.0);
+        assert_eq!(place.corner, egui_plot::Corner::RightTop);
+        let top = place.room_y.expect("room made");
+        // With that taken in, the legend's share of the bounds (5% margins) is just above 100.
+        let (y0, y1) = (-0.05 * top, top * 1.05);
+        let legend_bottom = y1 - 0.42 * (y1 - y0);
+        assert!(
+            (100.0..101.0).contains(&legend_bottom),
+            "{top}: {legend_bottom}"
+        );
+        // And, taken in, the legend then hides nothing.
+        let again = legend_place(&full, &[top], 4, 200.0);
+        assert_eq!(again.room_y, None);
+        assert_eq!(again.corner, egui_plot::Corner::RightTop);
     }
 }

@@ -10,7 +10,9 @@ use crate::format::{count, money};
 use crate::ui::plot_export::png_button_ui;
 use crate::ui::state::{AppState, Command};
 use crate::ui::theme;
-use crate::ui::widgets::{bar_label_room, date_ui, month_axis, month_label, plot};
+use crate::ui::widgets::{
+    Reading, bar_label_room, date_ui, month_axis, month_hover, month_label, plot,
+};
 
 /// Draws the Data page.
 pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -248,6 +250,7 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
             month_axis(plot("data_active_plot"), first)
                 .height(200.0)
                 .include_y(0.0)
+                .label_formatter(month_hover(first, Reading::Count("customers")))
                 .show(ui, |plot| {
                     let points: Vec<[f64; 2]> = monthly
                         .iter()

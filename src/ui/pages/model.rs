@@ -11,7 +11,12 @@ use crate::sim::models::report::ModelReport;
 use crate::sim::projection::{Backtest, Scored};
 use crate::ui::state::AppState;
 use crate::ui::theme;
-use crate::ui::widgets::{bar_label_room, month_axis, month_label, plot};
+use crate::ui::widgets::{
+    Reading, band_ink, bar_label_room, month_axis, month_hover, placed_legend, plot,
+};
+
+/// Height of the page's plots, in points.
+const PLOT_HEIGHT_PX: f32 = 200.0;
 
 /// Draws the Model page.
 pub fn model_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -178,22 +183,16 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
         "Transactions (purchase days) per month in the holdout: actual and predicted (P10–P90)",
     );
     let first = b.monthly.first().map_or(b.calibration_end, |m| m.month);
+    let ink: Vec<[f64; 3]> = band_ink(&lo, &hi)
+        .chain(b.monthly.iter().enumerate().map(|(k, m)| {
+            let v = m.transactions.actual;
+            [k as f64, v, v]
+        }))
+        .collect();
     let shown = ui.scope(|ui| {
-        month_axis(plot("backtest_plot"), first)
-            .height(200.0)
-            .legend(theme::band_legend())
-            .label_formatter(move |pos| match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => Some(format!(
-                    "{plot_name}\n{}: {:.0} purchase days",
-                    month_label(first, position.x),
-                    position.y
-                )),
-                _ => None,
-            })
+        let plot = month_axis(plot("backtest_plot"), first);
+        placed_legend(plot, theme::band_legend(), &ink, &[], 2, PLOT_HEIGHT_PX)
+            .label_formatter(month_hover(first, Reading::Count("purchase days")))
             .show(ui, |plot| {
                 plot.line(
                     Line::new("predicted", series(|m| m.transactions.predicted))
@@ -219,7 +218,7 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let [_, high] = bar_label_room(r.histogram.iter().flat_map(|b| [b.actual, b.expected]));
     let shown = ui.scope(|ui| {
         plot("histogram_plot")
-            .height(200.0)
+            .height(PLOT_HEIGHT_PX)
             .legend(theme::legend())
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
@@ -281,46 +280,74 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 .collect::<Vec<_>>(),
         )
     };
+    let ink: Vec<[f64; 3]> = r
+        .tracking
+        .iter()
+        .flat_map(|p| {
+            let x = f64::from(p.period_end.0);
+            [[x, p.actual, p.actual], [x, p.expected, p.expected]]
+        })
+        .collect();
     let shown = ui.scope(|ui| {
-        plot("tracking_plot")
-            .height(200.0)
-            .legend(theme::legend())
-            .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
-            .show(ui, |plot| {
-                plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
-                plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
-                plot.vline(
-                    egui_plot::VLine::new("calibration end", calibration_end)
-                        .color(theme::BASELINE)
-                        .style(LineStyle::dashed_loose()),
-                );
-            })
+        placed_legend(
+            plot("tracking_plot"),
+            theme::legend(),
+            &ink,
+            &[],
+            3,
+            PLOT_HEIGHT_PX,
+        )
+        .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
+        .show(ui, |plot| {
+            plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
+            plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
+            plot.vline(
+                egui_plot::VLine::new("calibration end", calibration_end)
+                    .color(theme::BASELINE)
+                    .style(LineStyle::dashed_loose()),
+            );
+        })
     });
     crate::ui::plot_export::png_button_ui(ui, "tracking_plot", shown.response.rect);
 }
 
 fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
+    let curves: Vec<(String, Vec<[f64; 2]>)> = r
+        .p_alive_curves
+        .iter()
+        .map(|(x, curve)| {
+            let n = curve.len().saturating_sub(1).max(1) as f64;
+            let points = curve
+                .iter()
+                .enumerate()
+                .map(|(i, p)| [i as f64 / n, *p])
+                .collect();
+            (format!("{x} repeat purchases"), points)
+        })
+        .collect();
+    let ink: Vec<[f64; 3]> = curves
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|&[x, y]| [x, y, y]))
+        .collect();
+    let rows = curves.len();
     let shown = ui.scope(|ui| {
-        plot("p_alive_plot")
-            .height(200.0)
-            .legend(theme::legend())
-            .x_axis_label("recency: last purchase, as a share of the customer's age")
-            .include_y(0.0)
-            .include_y(1.0)
-            .show(ui, |plot| {
-                for (k, (x, curve)) in r.p_alive_curves.iter().enumerate() {
-                    let n = curve.len().saturating_sub(1).max(1) as f64;
-                    let points: Vec<[f64; 2]> = curve
-                        .iter()
-                        .enumerate()
-                        .map(|(i, p)| [i as f64 / n, *p])
-                        .collect();
-                    plot.line(
-                        Line::new(format!("{x} repeat purchases"), PlotPoints::from(points))
-                            .color(theme::series(k)),
-                    );
-                }
-            })
+        let plot = plot("p_alive_plot");
+        placed_legend(
+            plot,
+            theme::legend(),
+            &ink,
+            &[0.0, 1.0],
+            rows,
+            PLOT_HEIGHT_PX,
+        )
+        .x_axis_label("recency: last purchase, as a share of the customer's age")
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |plot| {
+            for (k, (name, points)) in curves.into_iter().enumerate() {
+                plot.line(Line::new(name, PlotPoints::from(points)).color(theme::series(k)));
+            }
+        })
     });
     crate::ui::plot_export::png_button_ui(ui, "p_alive_plot", shown.response.rect);
 }

@@ -3,7 +3,7 @@
 //! liability, tier mix over time and incremental revenue per segment and per persona.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, FilledArea, HoverPosition, Line, LineStyle, PlotPoints};
+use egui_plot::{Bar, BarChart, FilledArea, Line, LineStyle, PlotPoints};
 
 use crate::format::counted;
 use crate::sim::projection::programme::{
@@ -11,7 +11,10 @@ use crate::sim::projection::programme::{
 };
 use crate::ui::state::AppState;
 use crate::ui::theme;
-use crate::ui::widgets::{axis_number, bar_label_room, month_axis, month_label, plot};
+use crate::ui::widgets::{
+    Reading, axis_number, band_ink, bar_label_room, line_ink, month_axis, month_hover,
+    placed_legend, plot,
+};
 
 /// Draws the projection section of the Results page.
 pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -57,7 +60,13 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
     );
     retention_uplift_plot_ui(ui, p);
     ui.strong("Cumulative incremental margin minus programme cost (mean)");
-    month_plot_ui(ui, "net_plot", p, "", |plot| {
+    let ink: Vec<[f64; 3]> = p
+        .scenarios
+        .iter()
+        .flat_map(|o| line_ink(&o.cumulative_net))
+        .collect();
+    let legend = (&ink[..], p.scenarios.len());
+    month_plot_ui(ui, "net_plot", p, Reading::Money, legend, |plot| {
         for (k, o) in p.scenarios.iter().enumerate() {
             plot.line(
                 Line::new(o.scenario.clone(), points(&o.cumulative_net)).color(theme::series(k)),
@@ -65,7 +74,13 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
     });
     ui.strong("Points liability at month end (median)");
-    month_plot_ui(ui, "liability_plot", p, "", |plot| {
+    let ink: Vec<[f64; 3]> = p
+        .scenarios
+        .iter()
+        .flat_map(|o| line_ink(&o.liability.p50))
+        .collect();
+    let legend = (&ink[..], p.scenarios.len());
+    month_plot_ui(ui, "liability_plot", p, Reading::Money, legend, |plot| {
         for (k, o) in p.scenarios.iter().enumerate() {
             plot.line(
                 Line::new(o.scenario.clone(), points(&o.liability.p50)).color(theme::series(k)),
@@ -83,18 +98,24 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .and_then(|d| d.project.scenario(&o.scenario))
             .map(|s| s.tiers.iter().map(|t| t.name.clone()).collect())
             .unwrap_or_default();
-        month_plot_ui(ui, &format!("tiers_{}", o.scenario), p, "", |plot| {
-            // Stacked: each tier's band sits on the tiers below it.
-            let mut below = vec![0.0; p.months.len()];
+        // Stacked: each tier's band (from, to) sits on the tiers below it.
+        let mut layers: Vec<(Vec<f64>, Vec<f64>)> = Vec::with_capacity(o.tier_members.len());
+        let mut below = vec![0.0; p.months.len()];
+        for series in &o.tier_members {
+            let top: Vec<f64> = below.iter().zip(series).map(|(b, v)| b + v).collect();
+            layers.push((std::mem::replace(&mut below, top.clone()), top));
+        }
+        let ink: Vec<[f64; 3]> = line_ink(&below).map(|[x, _, top]| [x, 0.0, top]).collect();
+        let id = format!("tiers_{}", o.scenario);
+        let legend = (&ink[..], layers.len());
+        month_plot_ui(ui, &id, p, Reading::Count("members"), legend, |plot| {
             let xs: Vec<f64> = (0..p.months.len()).map(|k| k as f64).collect();
-            for (t, series) in o.tier_members.iter().enumerate() {
-                let top: Vec<f64> = below.iter().zip(series).map(|(b, v)| b + v).collect();
+            for (t, (from, to)) in layers.iter().enumerate() {
                 let name = names.get(t).cloned().unwrap_or_else(|| format!("tier {t}"));
                 plot.add(
-                    FilledArea::new(name, &xs, &below, &top)
+                    FilledArea::new(name, &xs, from, to)
                         .fill_color(theme::series(t).gamma_multiply(0.6)),
                 );
-                below = top;
             }
         });
     }
@@ -176,7 +197,12 @@ fn band_ui(plot: &mut egui_plot::PlotUi, name: &str, b: &Bands, colour: Color32,
 }
 
 fn retention_plot_ui(ui: &mut egui::Ui, p: &Projection) {
-    month_plot_ui(ui, "retention_plot", p, "%", |plot| {
+    let ink: Vec<[f64; 3]> = std::iter::once(&p.baseline.retention)
+        .chain(p.scenarios.iter().map(|o| &o.retention))
+        .flat_map(|b| band_ink(&b.p10, &b.p90))
+        .collect();
+    let legend = (&ink[..], p.scenarios.len() + 1);
+    month_plot_ui(ui, "retention_plot", p, Reading::Share, legend, |plot| {
         band_ui(
             plot,
             "no programme",
@@ -193,55 +219,54 @@ fn retention_plot_ui(ui: &mut egui::Ui, p: &Projection) {
 /// Each scenario's retention minus the baseline's, run by run, in percentage points, against
 /// the baseline's zero.
 fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
-    month_plot_ui(ui, "retention_uplift_plot", p, "pts", |plot| {
-        // A point each month, so that hovering names the month under the mouse.
-        let zero: Vec<[f64; 2]> = (0..p.months.len()).map(|k| [k as f64, 0.0]).collect();
+    let uplifts: Vec<Bands> = p
+        .scenarios
+        .iter()
+        .map(|o| o.retention_uplift.scaled(100.0))
+        .collect();
+    // A point each month, so that hovering names the month under the mouse.
+    let zero = vec![0.0; p.months.len()];
+    let ink: Vec<[f64; 3]> = line_ink(&zero)
+        .chain(uplifts.iter().flat_map(|b| band_ink(&b.p10, &b.p90)))
+        .collect();
+    let (reading, legend) = (Reading::PercentagePoints, (&ink[..], p.scenarios.len() + 1));
+    month_plot_ui(ui, "retention_uplift_plot", p, reading, legend, |plot| {
         plot.line(
-            Line::new("no programme", PlotPoints::from(zero))
+            Line::new("no programme", points(&zero))
                 .color(theme::BASELINE)
                 .style(LineStyle::dashed_loose()),
         );
-        for (k, o) in p.scenarios.iter().enumerate() {
-            let uplift = o.retention_uplift.scaled(100.0);
-            band_ui(plot, &o.scenario, &uplift, theme::series(k), false);
+        for (k, (o, uplift)) in p.scenarios.iter().zip(&uplifts).enumerate() {
+            band_ui(plot, &o.scenario, uplift, theme::series(k), false);
         }
     });
 }
 
-/// A plot over the projected months; hovering shows the month and value (`unit` "%": a share
-/// shown as a percentage; "pts": percentage points, signed).
+/// Height of the projection's plots over months, in points.
+const MONTH_PLOT_HEIGHT_PX: f32 = 220.0;
+
+/// A plot over the projected months of what `add` draws, whose `ink` (see
+/// [`placed_legend`]) decides where its legend of `rows` entries goes; hovering shows the month and the value read
+/// as `reading` says (a [`Reading::Share`] is a percentage on the axis too).
 fn month_plot_ui(
     ui: &mut egui::Ui,
     id: &str,
     p: &Projection,
-    unit: &'static str,
+    reading: Reading,
+    (ink, rows): (&[[f64; 3]], usize),
     add: impl FnOnce(&mut egui_plot::PlotUi),
 ) {
-    let start = p.start;
-    let mut plot = month_axis(plot(id), start)
-        .height(220.0)
-        .legend(theme::band_legend().position(egui_plot::Corner::LeftBottom))
-        .label_formatter(move |pos| match pos {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => {
-                let value = if unit == "%" {
-                    format!("{:.1}%", position.y * 100.0)
-                } else if unit == "pts" {
-                    format!("{:+.2} points", position.y)
-                } else {
-                    format!("{:.0}", position.y)
-                };
-                Some(format!(
-                    "{plot_name}\n{}: {value}",
-                    month_label(start, position.x)
-                ))
-            }
-            _ => None,
-        });
-    if unit == "%" {
+    let legend = theme::band_legend();
+    let mut plot = placed_legend(
+        month_axis(plot(id), p.start),
+        legend,
+        ink,
+        &[],
+        rows,
+        MONTH_PLOT_HEIGHT_PX,
+    )
+    .label_formatter(month_hover(p.start, reading));
+    if reading == Reading::Share {
         plot = plot.y_axis_formatter(|mark, _| {
             format!(
                 "{}%",

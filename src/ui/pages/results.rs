@@ -2,12 +2,15 @@
 //! outstanding points, then their projection against no programme.
 
 use eframe::egui;
-use egui_plot::{HoverPosition, Line, PlotPoints};
+use egui_plot::{Line, PlotPoints};
 
 use crate::sim::replay::{Replay, comparison_measures};
 use crate::ui::state::AppState;
 use crate::ui::theme;
-use crate::ui::widgets::{month_axis, month_label, plot};
+use crate::ui::widgets::{Reading, month_axis, month_hover, placed_legend, plot};
+
+/// Height of the page's plots, in points.
+const PLOT_HEIGHT_PX: f32 = 200.0;
 
 /// Draws the Results page.
 pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -41,7 +44,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
     comparison_ui(ui, replays);
     ui.add_space(10.0);
     ui.strong("Cumulative programme cost");
-    monthly_plot_ui(ui, "cost_plot", replays, |r| {
+    monthly_plot_ui(ui, "cost_plot", replays, Reading::Money, |r| {
         let mut total = 0.0;
         r.monthly
             .iter()
@@ -53,13 +56,19 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
             .collect()
     });
     ui.strong("Points outstanding at month end");
-    monthly_plot_ui(ui, "outstanding_plot", replays, |r| {
-        r.monthly
-            .iter()
-            .enumerate()
-            .map(|(k, m)| [k as f64, m.totals.points_outstanding as f64])
-            .collect()
-    });
+    monthly_plot_ui(
+        ui,
+        "outstanding_plot",
+        replays,
+        Reading::Count("points"),
+        |r| {
+            r.monthly
+                .iter()
+                .enumerate()
+                .map(|(k, m)| [k as f64, m.totals.points_outstanding as f64])
+                .collect()
+        },
+    );
     ui.add_space(16.0);
     super::projection::projection_ui(ui, state);
     super::ledger::ledger_ui(ui, state);
@@ -90,6 +99,7 @@ fn monthly_plot_ui(
     ui: &mut egui::Ui,
     id: &str,
     replays: &[Replay],
+    reading: Reading,
     series: impl Fn(&Replay) -> Vec<[f64; 2]>,
 ) {
     let Some(first) = replays
@@ -99,30 +109,27 @@ fn monthly_plot_ui(
     else {
         return;
     };
+    let lines: Vec<Vec<[f64; 2]>> = replays.iter().map(series).collect();
+    let ink: Vec<[f64; 3]> = lines.iter().flatten().map(|&[x, y]| [x, y, y]).collect();
     let shown = ui.scope(|ui| {
-        month_axis(plot(id), first)
-            .height(200.0)
-            .legend(theme::legend())
-            .label_formatter(move |pos| match pos {
-                HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => {
-                    let month = month_label(first, position.x);
-                    Some(format!("{plot_name}\n{month}: {:.0}", position.y))
-                }
-                _ => None,
-            })
-            .show(ui, |plot| {
-                // The same colour per scenario as in the projection's plots.
-                for (k, r) in replays.iter().enumerate() {
-                    plot.line(
-                        Line::new(r.scenario.clone(), PlotPoints::from(series(r)))
-                            .color(theme::series(k)),
-                    );
-                }
-            })
+        let plot = month_axis(plot(id), first);
+        placed_legend(
+            plot,
+            theme::legend(),
+            &ink,
+            &[],
+            replays.len(),
+            PLOT_HEIGHT_PX,
+        )
+        .label_formatter(month_hover(first, reading))
+        .show(ui, |plot| {
+            // The same colour per scenario as in the projection's plots.
+            for (k, (r, line)) in replays.iter().zip(lines).enumerate() {
+                plot.line(
+                    Line::new(r.scenario.clone(), PlotPoints::from(line)).color(theme::series(k)),
+                );
+            }
+        })
     });
     crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }
