@@ -71,19 +71,22 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A step of 1, 2 or 5 × 10ⁿ giving about `target` intervals over `range` (1 for an empty or
-/// unbounded range); the GUI's plots step their y axes by it too.
+/// unbounded range): the one nearest `range / target` on a log scale, so that 5 intervals are
+/// aimed at and between 3.2 and 7.9 given (rounding the step up instead gave as few as 2: a
+/// range of 1.05 was stepped by 0.5). The GUI's plots step their y axes by it too.
 pub fn nice_step(range: f64, target: f64) -> f64 {
-    if !(range.is_finite() && range > 0.0) {
+    if !(range.is_finite() && range > 0.0 && target > 0.0) {
         return 1.0;
     }
     let raw = range / target;
     let magnitude = 10f64.powf(raw.log10().floor());
     let r = raw / magnitude;
-    let nice = if r <= 1.0 {
+    // The geometric means of 1 and 2, 2 and 5, 5 and 10.
+    let nice = if r < std::f64::consts::SQRT_2 {
         1.0
-    } else if r <= 2.0 {
+    } else if r < 10f64.sqrt() {
         2.0
-    } else if r <= 5.0 {
+    } else if r < 50f64.sqrt() {
         5.0
     } else {
         10.0
@@ -159,15 +162,8 @@ fn axes(out: &mut String, chart: &Chart, frame: &Frame, ticks: &[f64]) {
             label = escape(&(chart.y_format)(t)),
         );
     }
-    let n = chart.months.len();
-    let every = n.div_ceil(8).max(1);
-    for (k, label) in chart.months.iter().enumerate() {
-        if k % every != 0 && k + 1 != n {
-            continue;
-        }
-        if k + 1 == n && k % every != 0 && k % every < every / 2 + 1 {
-            continue; // too close to the previous label
-        }
+    for k in labelled_months(&chart.months) {
+        let label = &chart.months[k];
         let x = frame.x(k as f64);
         let _ = write!(
             out,
@@ -185,6 +181,38 @@ fn axes(out: &mut String, chart: &Chart, frame: &Frame, ticks: &[f64]) {
         x2 = WIDTH - RIGHT,
         y = HEIGHT - BOTTOM
     );
+}
+
+/// Labels a chart's x axis shows at most.
+const MOST_MONTH_LABELS: usize = 8;
+
+/// The months (indices into `months`) a chart's x axis labels: at most [`MOST_MONTH_LABELS`],
+/// every 1, 2, 3, 6 or 12 months or every 2, 5 or 10 years. With `YYYY-MM` labels they fall on
+/// the calendar (quarters: January, April, July, October; half-years; Januaries), whichever
+/// month the chart starts in; other labels are counted from the first.
+fn labelled_months(months: &[String]) -> Vec<usize> {
+    let index = |k: usize, label: &str| -> i64 {
+        let year = label.get(..4).and_then(|y| y.parse::<i64>().ok());
+        let month = label.get(5..7).and_then(|m| m.parse::<i64>().ok());
+        match (year, month) {
+            (Some(y), Some(m)) if label.len() == 7 && (1..=12).contains(&m) => y * 12 + m - 1,
+            _ => k as i64,
+        }
+    };
+    let indices: Vec<i64> = months
+        .iter()
+        .enumerate()
+        .map(|(k, l)| index(k, l))
+        .collect();
+    for every in [1, 2, 3, 6, 12, 24, 60, 120] {
+        let picked: Vec<usize> = (0..months.len())
+            .filter(|&k| indices[k].rem_euclid(every) == 0)
+            .collect();
+        if picked.len() <= MOST_MONTH_LABELS {
+            return picked;
+        }
+    }
+    Vec::new()
 }
 
 fn legend(out: &mut String, entries: &[(&str, Colour, bool)]) {
@@ -356,11 +384,63 @@ mod tests {
     fn nice_steps_are_1_2_5_times_a_power_of_ten() {
         assert_eq!(nice_step(100.0, 5.0), 20.0);
         assert_eq!(nice_step(0.9, 5.0), 0.2);
-        assert_eq!(nice_step(7.0, 5.0), 2.0);
+        // The nearest on a log scale: 1.4 a step is nearer 1 than 2, 0.21 nearer 0.2 than 0.5.
+        assert_eq!(nice_step(7.0, 5.0), 1.0);
+        assert_eq!(nice_step(1.05, 5.0), 0.2);
+        assert_eq!(nice_step(16.0, 5.0), 5.0);
+        assert_eq!(nice_step(40.0, 5.0), 10.0);
         assert_eq!(nice_step(0.0, 5.0), 1.0);
+        // Between 3.1 and 8 intervals whatever the range.
+        for k in 0..1000 {
+            let range = 10f64.powf(-3.0 + 6.0 * f64::from(k) / 1000.0);
+            let intervals = range / nice_step(range, 5.0);
+            assert!((3.1..8.0).contains(&intervals), "{range}: {intervals}");
+        }
         let (lo, hi, ticks) = y_axis(3.0, 97.0, true);
         assert_eq!((lo, hi), (0.0, 100.0));
         assert_eq!(ticks.len(), 6);
+    }
+
+    #[test]
+    fn month_labels_fall_on_the_calendar() {
+        let labels = |first: (i32, u32), n: usize| -> Vec<String> {
+            let months: Vec<String> = (0..n as i32)
+                .map(|k| {
+                    let m = first.0 * 12 + first.1 as i32 - 1 + k;
+                    format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+                })
+                .collect();
+            labelled_months(&months)
+                .into_iter()
+                .map(|k| months[k].clone())
+                .collect()
+        };
+        // A few months: all of them.
+        assert_eq!(labels((2025, 2), 3), ["2025-02", "2025-03", "2025-04"]);
+        // 24 months from February: the calendar quarters (8), not every third month from it.
+        assert_eq!(
+            labels((2025, 2), 24),
+            [
+                "2025-04", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10",
+                "2027-01"
+            ]
+        );
+        // Three years: half-years; six: Januaries; fifteen: every other January.
+        assert!(
+            labels((2022, 5), 36)
+                .iter()
+                .all(|l| l.ends_with("-01") || l.ends_with("-07"))
+        );
+        assert!(labels((2020, 5), 72).iter().all(|l| l.ends_with("-01")));
+        let sparse = labels((2010, 3), 180);
+        assert!(
+            sparse.len() <= MOST_MONTH_LABELS && sparse.len() >= 4,
+            "{sparse:?}"
+        );
+        assert!(sparse.iter().all(|l| l.ends_with("-01")));
+        // Labels that are not months: counted from the first.
+        let other: Vec<String> = (0..20).map(|k| format!("week {k}")).collect();
+        assert_eq!(labelled_months(&other), [0, 3, 6, 9, 12, 15, 18]);
     }
 
     #[test]
