@@ -152,12 +152,56 @@ pub fn month_marks(first: Date, input: egui_plot::GridInput) -> Vec<egui_plot::G
         .collect()
 }
 
+/// `plot`, whose x is a day ([`Date`]'s day number), with the months on its x axis
+/// (`YYYY-MM` at the first of a month) and grid lines on the first of every month, heavier at
+/// calendar quarters and years ([`day_marks`]); egui_plot's own steps put labels on days such
+/// as 2023-05-23.
+pub fn day_axis(plot: egui_plot::Plot<'_>) -> egui_plot::Plot<'_> {
+    plot.x_grid_spacer(day_marks).x_axis_formatter(|mark, _| {
+        let day = Date(mark.value.round() as i32);
+        if (mark.value - mark.value.round()).abs() > 1e-6 || day.ymd().2 != 1 {
+            String::new()
+        } else {
+            day.year_month()
+        }
+    })
+}
+
+/// The grid marks of a [`day_axis`] over `input`: the first of each month, weighted as
+/// [`month_marks`] weights its months (a month's step taken as its mean length in days).
+pub fn day_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    /// Mean length of a month, in days.
+    const MONTH_DAYS: f64 = 365.25 / 12.0;
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo || lo.abs().max(hi.abs()) > 1e8 {
+        return Vec::new();
+    }
+    // The same marks as a month axis from the month of `lo`, moved to the first of each month.
+    let first = Date(lo.floor() as i32);
+    let months = egui_plot::GridInput {
+        bounds: (0.0, (hi - lo) / MONTH_DAYS + 1.0),
+        base_step_size: input.base_step_size / MONTH_DAYS,
+    };
+    month_marks(first, months)
+        .into_iter()
+        .filter_map(|m| {
+            let day = Date::first_of_month_index(first.month_index() + m.value as i32)?;
+            let x = f64::from(day.0);
+            (lo..=hi).contains(&x).then_some(egui_plot::GridMark {
+                value: x,
+                step_size: m.step_size * MONTH_DAYS,
+            })
+        })
+        .collect()
+}
+
 /// How a plot's values read in its hover labels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Reading {
     /// An amount of money, in the project's currency.
     Money,
-    /// A count of what the noun names ("members", "points", "purchase days").
+    /// A count of what the noun names, in the singular ("member", "point", "purchase day"):
+    /// the plural is made unless the count is one.
     Count(&'static str),
     /// A share (0–1), shown as a percentage.
     Share,
@@ -173,10 +217,8 @@ impl Reading {
             Reading::Money => crate::format::money(value),
             Reading::Count(noun) => {
                 let sign = if value.round() < 0.0 { "-" } else { "" };
-                format!(
-                    "{sign}{} {noun}",
-                    crate::format::count(value.round().abs() as u64)
-                )
+                let n = value.round().abs() as u64;
+                format!("{sign}{}", crate::format::counted(n, noun))
             }
             Reading::Share => format!("{:.1}%", value * 100.0),
             Reading::PercentagePoints => format!("{value:+.2} points"),
@@ -330,6 +372,12 @@ pub fn placed_legend<'a>(
 /// What a line over `values` draws at x = 0, 1, 2…, for [`legend_place`].
 pub fn line_ink(values: &[f64]) -> impl Iterator<Item = [f64; 3]> + '_ {
     values.iter().enumerate().map(|(k, &v)| [k as f64, v, v])
+}
+
+/// What a bar at `x`, `width` wide, from 0 to `value` draws, for [`legend_place`]: its two
+/// edges and its middle.
+pub fn bar_ink(x: f64, width: f64, value: f64) -> [[f64; 3]; 3] {
+    [-0.5, 0.0, 0.5].map(|side| [x + side * width, 0.0, value])
 }
 
 /// What a band from `low` to `high` draws at x = 0, 1, 2…, for [`legend_place`].
@@ -609,8 +657,9 @@ mod tests {
     #[test]
     fn hover_labels_read_values_in_the_plots_units() {
         assert_eq!(Reading::Money.show(12_345.6), "12,345.60");
-        assert_eq!(Reading::Count("members").show(1_204.4), "1,204 members");
-        assert_eq!(Reading::Count("points").show(-2_500.0), "-2,500 points");
+        assert_eq!(Reading::Count("member").show(1_204.4), "1,204 members");
+        assert_eq!(Reading::Count("point").show(-2_500.0), "-2,500 points");
+        assert_eq!(Reading::Count("repeat purchase").show(1.2), "1 repeat purchase");
         assert_eq!(Reading::Share.show(0.8642), "86.4%");
         assert_eq!(Reading::PercentagePoints.show(0.19), "+0.19 points");
         let label = month_hover(Date::from_ymd(2025, 7, 1).unwrap(), Reading::Money);
@@ -687,5 +736,46 @@ mod tests {
         let again = legend_place(&full, &[top], 4, 200.0);
         assert_eq!(again.room_y, None);
         assert_eq!(again.corner, egui_plot::Corner::RightTop);
+    }
+
+    #[test]
+    fn a_day_axis_marks_the_first_of_each_month() {
+        let day = |y, m, d| f64::from(Date::from_ymd(y, m, d).unwrap().0);
+        let marks = day_marks(egui_plot::GridInput {
+            bounds: (day(2023, 2, 12), day(2023, 8, 20)),
+            base_step_size: 0.5,
+        });
+        let shown: Vec<(String, f64)> = marks
+            .iter()
+            .map(|m| {
+                (
+                    Date(m.value as i32).to_string(),
+                    (m.step_size / 30.0).round(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("2023-03-01", 1.0),
+            ("2023-04-01", 3.0),
+            ("2023-05-01", 1.0),
+            ("2023-06-01", 1.0),
+            ("2023-07-01", 3.0),
+            ("2023-08-01", 1.0),
+        ];
+        assert_eq!(shown, expected.map(|(d, s)| (d.to_string(), s)).to_vec());
+        // Januaries the heaviest.
+        let marks = day_marks(egui_plot::GridInput {
+            bounds: (day(2023, 12, 1), day(2024, 2, 1)),
+            base_step_size: 0.5,
+        });
+        let january = marks.iter().find(|m| m.value == day(2024, 1, 1)).unwrap();
+        assert!(marks.iter().all(|m| m.step_size <= january.step_size));
+        assert!(
+            day_marks(egui_plot::GridInput {
+                bounds: (f64::NAN, 1.0),
+                base_step_size: 1.0
+            })
+            .is_empty()
+        );
     }
 }

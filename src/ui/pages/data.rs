@@ -250,7 +250,7 @@ fn monthly_ui(ui: &mut egui::Ui, monthly: &[MonthActivity], currency: &str) {
             month_axis(plot("data_active_plot"), first)
                 .height(200.0)
                 .include_y(0.0)
-                .label_formatter(month_hover(first, Reading::Count("customers")))
+                .label_formatter(month_hover(first, Reading::Count("customer")))
                 .show(ui, |plot| {
                     let points: Vec<[f64; 2]> = monthly
                         .iter()

@@ -12,7 +12,8 @@ use crate::sim::projection::{Backtest, Scored};
 use crate::ui::state::AppState;
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Reading, band_ink, bar_label_room, month_axis, month_hover, placed_legend, plot,
+    Reading, band_ink, bar_ink, bar_label_room, day_axis, month_axis, month_hover, placed_legend,
+    plot,
 };
 
 /// Height of the page's plots, in points.
@@ -192,7 +193,7 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
     let shown = ui.scope(|ui| {
         let plot = month_axis(plot("backtest_plot"), first);
         placed_legend(plot, theme::band_legend(), &ink, &[], 2, PLOT_HEIGHT_PX)
-            .label_formatter(month_hover(first, Reading::Count("purchase days")))
+            .label_formatter(month_hover(first, Reading::Count("purchase day")))
             .show(ui, |plot| {
                 plot.line(
                     Line::new("predicted", series(|m| m.transactions.predicted))
@@ -216,56 +217,71 @@ type BarLabel = Box<dyn Fn(&Bar, &BarChart) -> String>;
 fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
     let last = r.histogram.len().saturating_sub(1);
     let [_, high] = bar_label_room(r.histogram.iter().flat_map(|b| [b.actual, b.expected]));
+    let ink: Vec<[f64; 3]> = r
+        .histogram
+        .iter()
+        .flat_map(|b| {
+            let x = f64::from(b.x);
+            bar_ink(x - 0.2, 0.38, b.actual)
+                .into_iter()
+                .chain(bar_ink(x + 0.2, 0.38, b.expected))
+        })
+        .collect();
     let shown = ui.scope(|ui| {
-        plot("histogram_plot")
-            .height(PLOT_HEIGHT_PX)
-            .legend(theme::legend())
-            .x_axis_formatter(move |mark, _| {
-                let k = mark.value.round();
-                if (mark.value - k).abs() > 1e-6 || k < 0.0 {
-                    String::new()
-                } else if k as usize == last {
-                    format!("{k}+")
-                } else {
-                    format!("{k}")
-                }
-            })
-            .include_y(high)
-            .show(ui, |plot| {
-                let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
-                            offset: f64| {
-                    r.histogram
-                        .iter()
-                        .map(|b| {
-                            let name = if b.x as usize == last {
-                                format!("{}+ repeat purchases", b.x)
-                            } else {
-                                crate::format::counted(b.x.into(), "repeat purchase")
-                            };
-                            Bar::new(f64::from(b.x) + offset, f(b))
-                                .width(0.38)
-                                .name(name)
-                        })
-                        .collect::<Vec<_>>()
-                };
-                // The label of a hovered bar: whose count, its bin and its customers (the
-                // model's expected count with one decimal).
-                let label = |who: &'static str, decimals: usize| -> BarLabel {
-                    Box::new(move |bar, _| {
-                        format!("{who}\n{}: {:.decimals$} customers", bar.name, bar.value)
+        placed_legend(
+            plot("histogram_plot"),
+            theme::legend(),
+            &ink,
+            &[high],
+            2,
+            PLOT_HEIGHT_PX,
+        )
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() > 1e-6 || k < 0.0 {
+                String::new()
+            } else if k as usize == last {
+                format!("{k}+")
+            } else {
+                format!("{k}")
+            }
+        })
+        .include_y(high)
+        .show(ui, |plot| {
+            let bars = |f: fn(&crate::sim::models::diagnostics::FrequencyBin) -> f64,
+                        offset: f64| {
+                r.histogram
+                    .iter()
+                    .map(|b| {
+                        let name = if b.x as usize == last {
+                            format!("{}+ repeat purchases", b.x)
+                        } else {
+                            crate::format::counted(b.x.into(), "repeat purchase")
+                        };
+                        Bar::new(f64::from(b.x) + offset, f(b))
+                            .width(0.38)
+                            .name(name)
                     })
-                };
-                plot.bar_chart(
-                    BarChart::new("actual", bars(|b| b.actual, -0.2))
-                        .color(theme::series(1))
-                        .element_formatter(label("actual", 0)),
-                );
-                plot.bar_chart(
-                    BarChart::new("model", bars(|b| b.expected, 0.2))
-                        .color(theme::series(0))
-                        .element_formatter(label("the model expects", 1)),
-                );
-            })
+                    .collect::<Vec<_>>()
+            };
+            // The label of a hovered bar: whose count, its bin and its customers (the
+            // model's expected count with one decimal).
+            let label = |who: &'static str, decimals: usize| -> BarLabel {
+                Box::new(move |bar, _| {
+                    format!("{who}\n{}: {:.decimals$} customers", bar.name, bar.value)
+                })
+            };
+            plot.bar_chart(
+                BarChart::new("actual", bars(|b| b.actual, -0.2))
+                    .color(theme::series(1))
+                    .element_formatter(label("actual", 0)),
+            );
+            plot.bar_chart(
+                BarChart::new("model", bars(|b| b.expected, 0.2))
+                    .color(theme::series(0))
+                    .element_formatter(label("the model expects", 1)),
+            );
+        })
     });
     crate::ui::plot_export::png_button_ui(ui, "histogram_plot", shown.response.rect);
 }
@@ -289,24 +305,29 @@ fn tracking_ui(ui: &mut egui::Ui, r: &ModelReport) {
         })
         .collect();
     let shown = ui.scope(|ui| {
-        placed_legend(
-            plot("tracking_plot"),
-            theme::legend(),
-            &ink,
-            &[],
-            3,
-            PLOT_HEIGHT_PX,
-        )
-        .x_axis_formatter(|mark, _| crate::model::Date(mark.value.round() as i32).to_string())
-        .show(ui, |plot| {
-            plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
-            plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
-            plot.vline(
-                egui_plot::VLine::new("calibration end", calibration_end)
-                    .color(theme::BASELINE)
-                    .style(LineStyle::dashed_loose()),
-            );
-        })
+        let plot = day_axis(plot("tracking_plot"));
+        placed_legend(plot, theme::legend(), &ink, &[], 3, PLOT_HEIGHT_PX)
+            .label_formatter(|pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => Some(format!(
+                    "{plot_name}\nto {}: {}",
+                    Date(position.x.round() as i32),
+                    Reading::Count("repeat purchase").show(position.y)
+                )),
+                egui_plot::HoverPosition::Elsewhere { .. } => None,
+            })
+            .show(ui, |plot| {
+                plot.line(Line::new("actual", points(|p| p.actual)).color(theme::series(1)));
+                plot.line(Line::new("model", points(|p| p.expected)).color(theme::series(0)));
+                plot.vline(
+                    egui_plot::VLine::new("calibration end", calibration_end)
+                        .color(theme::BASELINE)
+                        .style(LineStyle::dashed_loose()),
+                );
+            })
     });
     crate::ui::plot_export::png_button_ui(ui, "tracking_plot", shown.response.rect);
 }
@@ -322,7 +343,10 @@ fn p_alive_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 .enumerate()
                 .map(|(i, p)| [i as f64 / n, *p])
                 .collect();
-            (format!("{x} repeat purchases"), points)
+            (
+                crate::format::counted(u64::from(*x), "repeat purchase"),
+                points,
+            )
         })
         .collect();
     let ink: Vec<[f64; 3]> = curves

@@ -12,7 +12,7 @@ use crate::sim::projection::programme::{
 use crate::ui::state::AppState;
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Reading, axis_number, band_ink, bar_label_room, line_ink, month_axis, month_hover,
+    Reading, axis_number, band_ink, bar_ink, bar_label_room, line_ink, month_axis, month_hover,
     placed_legend, plot,
 };
 
@@ -108,7 +108,7 @@ pub fn projection_ui(ui: &mut egui::Ui, state: &mut AppState) {
         let ink: Vec<[f64; 3]> = line_ink(&below).map(|[x, _, top]| [x, 0.0, top]).collect();
         let id = format!("tiers_{}", o.scenario);
         let legend = (&ink[..], layers.len());
-        month_plot_ui(ui, &id, p, Reading::Count("members"), legend, |plot| {
+        month_plot_ui(ui, &id, p, Reading::Count("member"), legend, |plot| {
             let xs: Vec<f64> = (0..p.months.len()).map(|k| k as f64).collect();
             for (t, (from, to)) in layers.iter().enumerate() {
                 let name = names.get(t).cloned().unwrap_or_else(|| format!("tier {t}"));
@@ -242,6 +242,9 @@ fn retention_uplift_plot_ui(ui: &mut egui::Ui, p: &Projection) {
     });
 }
 
+/// Height of the projection's bar charts, in points.
+const BARS_HEIGHT_PX: f32 = 220.0;
+
 /// Height of the projection's plots over months, in points.
 const MONTH_PLOT_HEIGHT_PX: f32 = 220.0;
 
@@ -323,42 +326,62 @@ fn group_bars_ui(
             .iter()
             .flat_map(|o| groups_of(o).iter().take(names.len()).map(value)),
     );
+    // Each group's bars side by side, one per scenario, around the group's x.
+    let bar_x = move |g: usize, s: usize| g as f64 - 0.4 + width * (s as f64 + 0.5);
+    let ink: Vec<[f64; 3]> = p
+        .scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(s, o)| {
+            groups_of(o)
+                .iter()
+                .take(names.len())
+                .enumerate()
+                .flat_map(move |(g, out)| bar_ink(bar_x(g, s), width, value(out)))
+        })
+        .collect();
+    let rows = p.scenarios.len();
     let shown = ui.scope(|ui| {
-        plot(id)
-            .height(220.0)
-            .legend(theme::legend())
-            .include_y(low)
-            .include_y(high)
-            .x_axis_formatter(move |mark, _| {
-                let k = mark.value.round();
-                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                    labels.get(k as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .show(ui, |plot| {
-                for (s, o) in p.scenarios.iter().enumerate() {
-                    let bars: Vec<Bar> = groups_of(o)
-                        .iter()
-                        .enumerate()
-                        .filter(|(g, _)| (*g as f64) < groups)
-                        .map(|(g, out)| {
-                            Bar::new(g as f64 - 0.4 + width * (s as f64 + 0.5), value(out))
-                                .width(width)
-                                .name(names.get(g).cloned().unwrap_or_default())
-                        })
-                        .collect();
-                    let scenario = o.scenario.clone();
-                    plot.bar_chart(
-                        BarChart::new(o.scenario.clone(), bars)
-                            .color(theme::series(s))
-                            .element_formatter(Box::new(move |bar, _| {
-                                format!("{scenario}\n{}: {}", bar.name, show(bar.value))
-                            })),
-                    );
-                }
-            })
+        placed_legend(
+            plot(id),
+            theme::legend(),
+            &ink,
+            &[low, high],
+            rows,
+            BARS_HEIGHT_PX,
+        )
+        .include_y(low)
+        .include_y(high)
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                labels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            for (s, o) in p.scenarios.iter().enumerate() {
+                let bars: Vec<Bar> = groups_of(o)
+                    .iter()
+                    .enumerate()
+                    .filter(|(g, _)| (*g as f64) < groups)
+                    .map(|(g, out)| {
+                        Bar::new(bar_x(g, s), value(out))
+                            .width(width)
+                            .name(names.get(g).cloned().unwrap_or_default())
+                    })
+                    .collect();
+                let scenario = o.scenario.clone();
+                plot.bar_chart(
+                    BarChart::new(o.scenario.clone(), bars)
+                        .color(theme::series(s))
+                        .element_formatter(Box::new(move |bar, _| {
+                            format!("{scenario}\n{}: {}", bar.name, show(bar.value))
+                        })),
+                );
+            }
+        })
     });
     crate::ui::plot_export::png_button_ui(ui, id, shown.response.rect);
 }

@@ -60,7 +60,7 @@ pub fn results_ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui,
         "outstanding_plot",
         replays,
-        Reading::Count("points"),
+        Reading::Count("point"),
         |r| {
             r.monthly
                 .iter()
