@@ -581,10 +581,16 @@ fn scenarios_are_added_duplicated_and_removed_with_inline_errors() {
     assert_eq!(names[1], "CD club points (copy)");
     h.get_by_label("Add scenario").click();
     h.run_steps(2);
-    // The new scenario opens in the editor; a tier added above a zero first tier is valid, a
-    // decreasing threshold is shown as an error at the tiers.
+    // The new scenario opens in the editor, a flat programme: no tier table, and its
+    // qualification settings greyed out until there is a tier.
+    assert_eq!(h.query_all_by_label("Retain at").count(), 0);
+    assert!(h.get_by_label("Grace days").accesskit_node().is_disabled());
+    // A tier added above a zero first tier is valid, a decreasing threshold is shown as an
+    // error at the tiers.
     h.get_by_label("Add tier").click();
     h.run_steps(2);
+    assert_eq!(h.query_all_by_label("Retain at").count(), 1);
+    assert!(!h.get_by_label("Grace days").accesskit_node().is_disabled());
     h.get_by_label("Add tier").click();
     h.run_steps(2);
     h.get_all_by_label("Enter at")

@@ -659,7 +659,10 @@ mod tests {
         assert_eq!(Reading::Money.show(12_345.6), "12,345.60");
         assert_eq!(Reading::Count("member").show(1_204.4), "1,204 members");
         assert_eq!(Reading::Count("point").show(-2_500.0), "-2,500 points");
-        assert_eq!(Reading::Count("repeat purchase").show(1.2), "1 repeat purchase");
+        assert_eq!(
+            Reading::Count("repeat purchase").show(1.2),
+            "1 repeat purchase"
+        );
         assert_eq!(Reading::Share.show(0.8642), "86.4%");
         assert_eq!(Reading::PercentagePoints.show(0.19), "+0.19 points");
         let label = month_hover(Date::from_ymd(2025, 7, 1).unwrap(), Reading::Money);

@@ -231,36 +231,11 @@ fn editor_ui(
 
     ui.add_space(8.0);
     ui.strong("Qualification");
-    ui.horizontal(|ui| {
-        let l = ui.label("Window");
-        egui::ComboBox::from_id_salt("window")
-            .selected_text(s.qualification.window.label())
-            .show_ui(ui, |ui| {
-                for w in [
-                    QualificationWindow::CalendarYear,
-                    QualificationWindow::Rolling12Months,
-                    QualificationWindow::Anniversary,
-                    QualificationWindow::Lifetime,
-                ] {
-                    ui.selectable_value(&mut s.qualification.window, w, w.label());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        let l = ui.label("Downgrade");
-        egui::ComboBox::from_id_salt("downgrade")
-            .selected_text(s.qualification.downgrade.label())
-            .show_ui(ui, |ui| {
-                for d in [DowngradePolicy::OneStep, DowngradePolicy::Recompute] {
-                    ui.selectable_value(&mut s.qualification.downgrade, d, d.label());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        let l = ui.label("Grace days");
-        ui.add(egui::DragValue::new(&mut s.qualification.grace_days).range(0..=3650))
-            .labelled_by(l.id);
-    });
+    let tiered = !s.tiers.is_empty();
+    if !tiered {
+        ui.weak("How status is earned and kept, once the programme has tiers.");
+    }
+    ui.add_enabled_ui(tiered, |ui| qualification_ui(ui, s));
     field_problems_ui(ui, problems, &format!("{at}.qualification"));
 
     ui.add_space(8.0);
@@ -502,6 +477,40 @@ fn optional_cap_ui(ui: &mut egui::Ui, label: &str, cap: &mut Option<f64>) {
     }
 }
 
+/// The qualification window, downgrade policy and grace days of a tiered scenario, in a row.
+fn qualification_ui(ui: &mut egui::Ui, s: &mut Scenario) {
+    ui.horizontal(|ui| {
+        let l = ui.label("Window");
+        egui::ComboBox::from_id_salt("window")
+            .selected_text(s.qualification.window.label())
+            .show_ui(ui, |ui| {
+                for w in [
+                    QualificationWindow::CalendarYear,
+                    QualificationWindow::Rolling12Months,
+                    QualificationWindow::Anniversary,
+                    QualificationWindow::Lifetime,
+                ] {
+                    ui.selectable_value(&mut s.qualification.window, w, w.label());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        let l = ui.label("Downgrade");
+        egui::ComboBox::from_id_salt("downgrade")
+            .selected_text(s.qualification.downgrade.label())
+            .show_ui(ui, |ui| {
+                for d in [DowngradePolicy::OneStep, DowngradePolicy::Recompute] {
+                    ui.selectable_value(&mut s.qualification.downgrade, d, d.label());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        let l = ui.label("Grace days");
+        ui.add(egui::DragValue::new(&mut s.qualification.grace_days).range(0..=3650))
+            .labelled_by(l.id);
+    });
+}
+
 fn tiers_ui(ui: &mut egui::Ui, s: &mut Scenario, at: &str, problems: &[Problem]) {
     if s.tiers.is_empty() {
         ui.label("A flat points programme: no tiers.");
@@ -514,6 +523,9 @@ fn tiers_ui(ui: &mut egui::Ui, s: &mut Scenario, at: &str, problems: &[Problem])
         .striped(true)
         .spacing([8.0, 4.0])
         .show(ui, |ui| {
+            if n == 0 {
+                return;
+            }
             let headers = [
                 "Tier",
                 "Metric",
