@@ -988,6 +988,36 @@ struct Acc {
     replays: Vec<Option<Agg>>,
 }
 
+impl Acc {
+    /// Empty sums of `runs` runs (or futures) over `months` months and `segments` segments, for
+    /// the baseline and each (scenario, group) pair of `pairs`, with each scenario's replay
+    /// where `replaying` says it is read off the pass; `used` as given.
+    fn new(
+        runs: usize,
+        months: usize,
+        segments: usize,
+        pairs: &[(usize, usize)],
+        engines: &[Engine],
+        replaying: &[bool],
+        used: bool,
+    ) -> Acc {
+        Acc {
+            alive: vec![vec![0.0; segments]; runs],
+            arms: vec![Arm::new(runs, months, segments); pairs.len() + 1],
+            aggs: pairs
+                .iter()
+                .map(|&(s, _)| (0..runs).map(|_| engines[s].agg()).collect())
+                .collect(),
+            used: vec![used; pairs.len()],
+            replays: engines
+                .iter()
+                .zip(replaying)
+                .map(|(e, &r)| r.then(|| e.replay_agg()))
+                .collect(),
+        }
+    }
+}
+
 /// The projected days: when a purchase `t` periods after the end of the data falls, and in which
 /// projected month.
 struct Calendar {
@@ -1474,20 +1504,7 @@ fn project_drawn(
             futures: Vec::with_capacity(rows.len() * futures),
             ..DrawnChunk::default()
         });
-        let mut acc = Acc {
-            alive: vec![vec![0.0; n_segments]; futures],
-            arms: vec![Arm::new(futures, n, n_segments); pairs.len() + 1],
-            aggs: pairs
-                .iter()
-                .map(|&(s, _)| (0..futures).map(|_| engines[s].agg()).collect())
-                .collect(),
-            used: vec![false; pairs.len()],
-            replays: engines
-                .iter()
-                .zip(&replaying)
-                .map(|(e, &r)| r.then(|| e.replay_agg()))
-                .collect(),
-        };
+        let mut acc = Acc::new(futures, n, n_segments, &pairs, &engines, &replaying, false);
         let mut pairs_simulated = 0usize;
         let mut spare: Vec<Scratch> = engines.iter().map(|_| Scratch::default()).collect();
         let mut history_aggs: Vec<Agg> = engines.iter().map(Engine::agg).collect();
@@ -1714,20 +1731,7 @@ fn project_drawn(
     // Chunks run in parallel a group at a time and are added in chunk order, each run taking
     // its future of each chunk: the result does not depend on the number of threads, and only
     // one group's sums are held at once.
-    let mut total = Acc {
-        alive: vec![vec![0.0; n_segments]; runs],
-        arms: vec![Arm::new(runs, n, n_segments); pairs.len() + 1],
-        aggs: pairs
-            .iter()
-            .map(|&(s, _)| (0..runs).map(|_| engines[s].agg()).collect())
-            .collect(),
-        used: vec![true; pairs.len()],
-        replays: engines
-            .iter()
-            .zip(&replaying)
-            .map(|(e, &r)| r.then(|| e.replay_agg()))
-            .collect(),
-    };
+    let mut total = Acc::new(runs, n, n_segments, &pairs, &engines, &replaying, true);
     let group_size = (GROUP_FUTURES / futures).clamp(2, 64);
     let mut drawn_now = keep.then(Drawn::default);
     let indices: Vec<usize> = (0..chunks.len()).collect();
