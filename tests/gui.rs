@@ -974,16 +974,23 @@ fn the_import_wizard_previews_a_file_and_maps_its_columns() {
     assert!(h.state().wizard.is_none());
 }
 
-#[test]
-fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
+/// The sample project `name` open on the Results page, its results in, with the File menu
+/// open and its `item` enabled.
+fn results_with_file_menu(name: &str, item: &str) -> Harness<'static, AppState> {
     let mut h = harness();
-    open(&mut h, project("cdnow.ron"));
+    open(&mut h, project(name));
     h.get_by_label("Results").click();
     settle(&mut h);
     h.get_by_label("File").click();
     h.run_steps(2);
-    let item = h.get_by_label("Export results…");
-    assert!(!item.accesskit_node().is_disabled(), "results are there");
+    let node = h.get_by_label(item);
+    assert!(!node.accesskit_node().is_disabled(), "results are there");
+    h
+}
+
+#[test]
+fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
+    let mut h = results_with_file_menu("cdnow.ron", "Export results…");
     // The folder dialog is the platform's; the command it leads to is tested here.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("exported");
@@ -1055,14 +1062,7 @@ fn results_are_exported_as_the_same_tables_as_the_cli_writes() {
 
 #[test]
 fn the_client_report_is_exported_from_the_file_menu() {
-    let mut h = harness();
-    open(&mut h, project("coffee-chain.ron"));
-    h.get_by_label("Results").click();
-    settle(&mut h);
-    h.get_by_label("File").click();
-    h.run_steps(2);
-    let item = h.get_by_label("Export report…");
-    assert!(!item.accesskit_node().is_disabled(), "results are there");
+    let mut h = results_with_file_menu("coffee-chain.ron", "Export report…");
     // The save dialog is the platform's; the command it leads to is tested here.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("for the client");
