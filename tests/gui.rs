@@ -846,6 +846,56 @@ fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
 }
 
 #[test]
+fn keyboard_shortcuts_undo_redo_and_save() {
+    use eframe::egui::{Key, Modifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let mut h = harness();
+    open(&mut h, path.clone());
+    let original = h.state().doc.as_ref().unwrap().project.name.clone();
+    h.get_by_label("Name").click();
+    h.run_steps(2);
+    h.get_by_label("Name").type_text(" (draft)");
+    h.run_steps(2);
+    // Out of the field (whose own Ctrl+Z would undo the typing inside it), onto another page.
+    h.get_by_label("Data").click();
+    h.run_steps(2);
+    let name =
+        |h: &Harness<'static, AppState>| h.state().doc.as_ref().unwrap().project.name.clone();
+    let draft = format!("{original} (draft)");
+    assert_eq!(name(&h), draft);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(name(&h), original, "Ctrl+Z undoes");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.run_steps(2);
+    assert_eq!(name(&h), draft, "Ctrl+Y redoes");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+    h.run_steps(2);
+    assert_eq!(name(&h), draft, "Ctrl+Shift+Z redoes too");
+    assert!(h.state().doc.as_ref().unwrap().is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    assert!(!h.state().doc.as_ref().unwrap().is_dirty(), "Ctrl+S saves");
+    let saved = tierlab::data::project_io::load_project(&path).unwrap();
+    assert_eq!(saved.name, draft);
+    // The File and Edit menus name the same keys (egui adds them to the item's label).
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    for item in ["New Ctrl+N", "Open… Ctrl+O", "Save Ctrl+S", "Save As… Ctrl+Shift+S"] {
+        assert!(h.query_by_label(item).is_some(), "{item}");
+    }
+    h.key_press(Key::Escape);
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    for item in ["Undo Ctrl+Z", "Redo Ctrl+Y"] {
+        assert!(h.query_by_label(item).is_some(), "{item}");
+    }
+}
+
+#[test]
 fn recovered_edits_can_be_discarded() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());

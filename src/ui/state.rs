@@ -4,6 +4,32 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+
+/// Ctrl+N (⌘N on a Mac): a new project.
+const NEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+/// Ctrl+O: open a project.
+const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+/// Ctrl+S: save.
+const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+/// Ctrl+Shift+S: save as.
+const SAVE_AS: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
+/// Ctrl+Z: undo.
+const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+/// Ctrl+Y: redo (the menu shows this one).
+const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+/// Ctrl+Shift+Z: redo too.
+const REDO_SHIFT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+
+/// A menu item `text` showing its keyboard `shortcut` (as the platform writes it: "Ctrl+S",
+/// "⌘S"), so that the menu and the keys cannot disagree.
+fn menu_item(text: &str, shortcut: KeyboardShortcut) -> impl egui::Widget + '_ {
+    move |ui: &mut egui::Ui| {
+        let keys = ui.ctx().format_shortcut(&shortcut);
+        ui.add(egui::Button::new(text).shortcut_text(keys))
+    }
+}
 use serde::{Deserialize, Serialize};
 
 use super::navigator::navigator_ui;
@@ -689,35 +715,15 @@ impl AppState {
     }
 
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
+        // The longer first: Ctrl+Shift+S is not taken for Ctrl+S.
         let shortcuts = [
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::S),
-                Command::SaveAsDialog,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND, Key::S),
-                Command::Save,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
-                Command::OpenDialog,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND, Key::N),
-                Command::New,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
-                Command::Redo,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND, Key::Z),
-                Command::Undo,
-            ),
-            (
-                KeyboardShortcut::new(Modifiers::COMMAND, Key::Y),
-                Command::Redo,
-            ),
+            (SAVE_AS, Command::SaveAsDialog),
+            (SAVE, Command::Save),
+            (OPEN, Command::OpenDialog),
+            (NEW, Command::New),
+            (REDO_SHIFT, Command::Redo),
+            (UNDO, Command::Undo),
+            (REDO, Command::Redo),
         ];
         for (shortcut, cmd) in shortcuts {
             if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
@@ -761,10 +767,10 @@ impl AppState {
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.button("New").clicked() {
+                if ui.add(menu_item("New", NEW)).clicked() {
                     self.command(Command::New);
                 }
-                if ui.button("Open…").clicked() {
+                if ui.add(menu_item("Open…", OPEN)).clicked() {
                     self.command(Command::OpenDialog);
                 }
                 if ui
@@ -788,11 +794,11 @@ impl AppState {
                 });
                 ui.separator();
                 let has_doc = self.doc.is_some();
-                if ui.add_enabled(has_doc, egui::Button::new("Save")).clicked() {
+                if ui.add_enabled(has_doc, menu_item("Save", SAVE)).clicked() {
                     self.command(Command::Save);
                 }
                 if ui
-                    .add_enabled(has_doc, egui::Button::new("Save As…"))
+                    .add_enabled(has_doc, menu_item("Save As…", SAVE_AS))
                     .clicked()
                 {
                     self.command(Command::SaveAsDialog);
@@ -849,16 +855,10 @@ impl AppState {
                     .doc
                     .as_ref()
                     .map_or((false, false), |d| (d.can_undo(), d.can_redo()));
-                if ui
-                    .add_enabled(undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
-                    .clicked()
-                {
+                if ui.add_enabled(undo, menu_item("Undo", UNDO)).clicked() {
                     self.command(Command::Undo);
                 }
-                if ui
-                    .add_enabled(redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y"))
-                    .clicked()
-                {
+                if ui.add_enabled(redo, menu_item("Redo", REDO)).clicked() {
                     self.command(Command::Redo);
                 }
             });
