@@ -896,6 +896,19 @@ fn segment_reports_sizes_profiles_and_migration_as_json() {
     ]);
     assert!(early["customers"].as_u64().unwrap() < customers);
     assert!(early["segments"][0]["profile"]["p_alive"].is_null());
+    // A date outside the data is an error, not a table of empty or all-lapsed segments, for
+    // the segments and for a suggestion alike.
+    for (date, why) in [
+        ("2022-12-31", "before the first transaction (2023-01-01)"),
+        ("2025-07-01", "after the last transaction (2025-06-30)"),
+    ] {
+        for command in [&["segment"][..], &["segment", "suggest"]] {
+            let mut args = command.to_vec();
+            args.extend(["projects/coffee-chain.ron", "--as-of", date]);
+            let o = run(&args, 1);
+            assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+        }
+    }
     let table = stdout(&run(&["segment", "projects/coffee-chain.ron"], 0));
     assert!(table.contains("Daily regulars") && table.contains("Migration from"));
 }

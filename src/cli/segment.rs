@@ -64,11 +64,21 @@ pub fn parse_split(s: &str) -> Result<(f64, f64), String> {
     }
 }
 
+/// The date segments are taken at: `as_of`, which must lie within the data (before its first
+/// day nobody had bought; after its last, the data cannot tell who bought since and everybody
+/// would look lapsed), else the last transaction day.
 fn as_of_or_last(tx: &crate::data::store::Transactions, as_of: Option<Date>) -> Result<Date> {
     match (as_of, tx.date_range()) {
-        (Some(d), _) => Ok(d),
+        (_, None) => bail!("the transaction file has no transactions"),
+        (Some(d), Some((first, _))) if d < first => {
+            bail!("--as-of {d} is before the first transaction ({first}): nobody had bought yet")
+        }
+        (Some(d), Some((_, last))) if d > last => bail!(
+            "--as-of {d} is after the last transaction ({last}): the data cannot tell who \
+             bought since, so everybody would look lapsed; take a date up to {last}"
+        ),
+        (Some(d), Some(_)) => Ok(d),
         (None, Some((_, last))) => Ok(last),
-        (None, None) => bail!("the transaction file has no transactions"),
     }
 }
 
