@@ -458,6 +458,26 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
         table.contains("BG/NBD") && table.contains("r 0.243"),
         "{table}"
     );
+    // A calibration or holdout end past the data's last day (1998-06-30) is an error: the
+    // fit would read the months without data as months without purchases.
+    for args in [
+        &["--calibration-end", "1998-07-01"][..],
+        &["--calibration-end", "1997-09-30", "--holdout-end", "2030-01-01"],
+    ] {
+        let mut all = vec!["fit", "projects/cdnow_sample.csv"];
+        all.extend(args);
+        let o = run(&all, 1);
+        assert!(
+            stderr(&o).contains("after the last transaction (1998-06-30)"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    // Up to the last day itself, it fits.
+    run(
+        &["fit", "projects/cdnow_sample.csv", "--calibration-end", "1998-06-30"],
+        0,
+    );
 }
 
 /// `tierlab ARGS` with `--format json` and with `--format table`, both exiting 0.
@@ -591,7 +611,7 @@ fn fit_reports_models_it_cannot_fit() {
             "fit",
             f.to_str().unwrap(),
             "--calibration-end",
-            "2024-02-01",
+            "2024-01-03",
             "--format",
             "json",
         ],
@@ -625,7 +645,7 @@ fn fit_reports_models_it_cannot_fit() {
             "fit",
             f.to_str().unwrap(),
             "--calibration-end",
-            "2024-02-01",
+            "2024-01-03",
             "--model",
             "nbd",
         ],
@@ -636,7 +656,7 @@ fn fit_reports_models_it_cannot_fit() {
             "fit",
             f.to_str().unwrap(),
             "--calibration-end",
-            "2024-02-01",
+            "2024-01-03",
             "--holdout-end",
             "2024-01-01",
         ],

@@ -101,6 +101,22 @@ pub fn fit(
         anyhow::bail!("--holdout-end {h} must be after --calibration-end {calibration_end}");
     }
     let (tx, _) = import_csv(csv, &mapping.to_options())?;
+    // Past the last transaction, the customers' ages (and a holdout) would run on beyond the
+    // data, as if nobody had bought since: the fit would read the missing data as dropout.
+    if let Some((_, last)) = tx.date_range() {
+        for (flag, date) in [
+            ("--calibration-end", Some(calibration_end)),
+            ("--holdout-end", holdout_end),
+        ] {
+            if let Some(d) = date.filter(|&d| d > last) {
+                anyhow::bail!(
+                    "{flag} {d} is after the last transaction ({last}) of {}: the data cannot \
+                     tell who bought since; take a date up to {last}",
+                    csv.display()
+                );
+            }
+        }
+    }
     let summary = summarise(&tx, calibration_end, holdout_end, period);
     if summary.rows.is_empty() {
         anyhow::bail!(
