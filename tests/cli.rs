@@ -291,10 +291,36 @@ fn minimal_old_project_still_loads() {
     );
     let out = stdout(&o);
     assert!(
-        out.contains(": ok (3 customers, 3 transactions, 1 rows rejected)"),
+        out.contains(": ok (3 customers, 3 transactions, 1 row rejected)"),
         "{out}"
     );
-    assert!(out.contains("warning: data: 1 rows rejected"), "{out}");
+    assert!(out.contains("warning: data: 1 row rejected"), "{out}");
+}
+
+#[test]
+fn validate_warns_of_a_calibration_end_past_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["fashion-retailer.ron", "fashion-retailer.csv"] {
+        std::fs::copy(root().join("projects").join(f), dir.path().join(f)).unwrap();
+    }
+    let project = dir.path().join("fashion-retailer.ron");
+    let text = std::fs::read_to_string(&project).unwrap();
+    assert!(text.contains(r#"calibration_end: Some("2024-12-31")"#));
+    let moved = text.replace(
+        r#"calibration_end: Some("2024-12-31")"#,
+        r#"calibration_end: Some("2030-12-31")"#,
+    );
+    std::fs::write(&project, moved).unwrap();
+    // A warning, not an error: the models are fitted on all the data.
+    let out = stdout(&run(&["validate", project.to_str().unwrap()], 0));
+    assert!(
+        out.contains(
+            "warning: settings.calibration_end: 2030-12-31 is after the last transaction \
+             (2025-06-30)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(": 0 errors, 1 warning\n"), "{out}");
 }
 
 #[test]
@@ -462,7 +488,12 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
     // fit would read the months without data as months without purchases.
     for args in [
         &["--calibration-end", "1998-07-01"][..],
-        &["--calibration-end", "1997-09-30", "--holdout-end", "2030-01-01"],
+        &[
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "2030-01-01",
+        ],
     ] {
         let mut all = vec!["fit", "projects/cdnow_sample.csv"];
         all.extend(args);
@@ -475,7 +506,12 @@ fn fit_reproduces_the_cdnow_estimates_as_json() {
     }
     // Up to the last day itself, it fits.
     run(
-        &["fit", "projects/cdnow_sample.csv", "--calibration-end", "1998-06-30"],
+        &[
+            "fit",
+            "projects/cdnow_sample.csv",
+            "--calibration-end",
+            "1998-06-30",
+        ],
         0,
     );
 }

@@ -154,6 +154,26 @@ fn open_navigate_edit_save_and_reload() {
 }
 
 #[test]
+fn the_overview_warns_of_what_only_the_data_shows() {
+    let mut h = harness();
+    open(&mut h, project("fashion-retailer.ron"));
+    h.get_by_label("Overview").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("No problems found.").is_some());
+    // A calibration end past the data's last day (2025-06-30): the models use all of it.
+    project_settings(&mut h).calibration_end = tierlab::model::Date::from_ymd(2030, 12, 31);
+    h.run_steps(2);
+    assert!(h.query_by_label("No problems found.").is_none());
+    let warning = h.get_by_label_contains("settings.calibration_end: 2030-12-31 is after the last");
+    // A label's text is its accesskit value.
+    let text = warning.accesskit_node().value().unwrap_or_default();
+    assert!(
+        text.contains("(2025-06-30)"),
+        "names the data's last day: {text}"
+    );
+}
+
+#[test]
 fn unsaved_changes_are_confirmed_before_they_are_lost() {
     let mut h = harness();
     open(&mut h, project("fashion-retailer.ron"));
@@ -884,7 +904,12 @@ fn keyboard_shortcuts_undo_redo_and_save() {
     // The File and Edit menus name the same keys (egui adds them to the item's label).
     h.get_by_label("File").click();
     h.run_steps(2);
-    for item in ["New Ctrl+N", "Open… Ctrl+O", "Save Ctrl+S", "Save As… Ctrl+Shift+S"] {
+    for item in [
+        "New Ctrl+N",
+        "Open… Ctrl+O",
+        "Save Ctrl+S",
+        "Save As… Ctrl+Shift+S",
+    ] {
         assert!(h.query_by_label(item).is_some(), "{item}");
     }
     h.key_press(Key::Escape);

@@ -10,7 +10,7 @@ use super::{Format, MappingArgs};
 use crate::data::import::{ImportOptions, ImportReport, import_csv};
 use crate::data::project_io::{data_path, load_project};
 use crate::data::write::{write_csv, write_rejects_csv};
-use crate::format::{count, money};
+use crate::format::{count, counted, money};
 use crate::model::{ColumnMapping, Date, Severity};
 use crate::sim::generate::{Generated, GeneratorConfig, generate as run_generator};
 
@@ -56,38 +56,14 @@ pub fn validate(projects: &[std::path::PathBuf]) -> Result<ExitCode> {
             match import_csv(&csv, &ImportOptions::from_project(&project)) {
                 Ok((tx, report)) => {
                     data_summary = format!(
-                        " ({} customers, {} transactions, {} rows rejected)",
-                        count(report.customers as u64),
-                        count(report.transactions as u64),
-                        count(report.rejected)
+                        " ({}, {}, {} rejected)",
+                        counted(report.customers as u64, "customer"),
+                        counted(report.transactions as u64, "transaction"),
+                        counted(report.rejected, "row")
                     );
-                    if report.rejected > 0 {
-                        problems.push(crate::model::Problem {
-                            severity: Severity::Warning,
-                            path: "data".into(),
-                            message: format!(
-                                "{} rows rejected ({}); run `tierlab import` on the file to see them",
-                                report.rejected,
-                                reasons(&report)
-                            ),
-                        });
-                    }
-                    for (i, s) in project.scenarios.iter().enumerate() {
-                        for (j, m) in s.earning.category_multipliers.iter().enumerate() {
-                            if !tx.categories.contains(&m.category) {
-                                problems.push(crate::model::Problem {
-                                    severity: Severity::Warning,
-                                    path: format!(
-                                        "scenarios[{i}].earning.category_multipliers[{j}].category"
-                                    ),
-                                    message: format!(
-                                        "no transaction has category '{}'",
-                                        m.category
-                                    ),
-                                });
-                            }
-                        }
-                    }
+                    problems.extend(crate::data::checks::problems_with_data(
+                        &project, &tx, &report,
+                    ));
                 }
                 Err(e) => problems.push(crate::model::Problem {
                     severity: Severity::Error,
@@ -105,21 +81,16 @@ pub fn validate(projects: &[std::path::PathBuf]) -> Result<ExitCode> {
         }
         let warnings = problems.len() - errors;
         let verdict = if errors > 0 { "invalid" } else { "ok" };
-        outln!("{shown}: {verdict}{data_summary}: {errors} errors, {warnings} warnings")?;
+        let (errors, warnings) = (
+            counted(errors as u64, "error"),
+            counted(warnings as u64, "warning"),
+        );
+        outln!("{shown}: {verdict}{data_summary}: {errors}, {warnings}")?;
         for p in &problems {
             outln!("  {p}")?;
         }
     }
     Ok(ExitCode::from(u8::from(failed)))
-}
-
-fn reasons(report: &ImportReport) -> String {
-    report
-        .rejects_by_reason
-        .iter()
-        .map(|(k, n)| format!("{k}: {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `tierlab import`: the import report as a table or JSON.

@@ -3,6 +3,7 @@
 //! Depends on `model`. Every error names the file; import errors also name line and field.
 
 pub mod bundle;
+pub mod checks;
 pub mod dates;
 pub mod import;
 pub mod project_io;

@@ -906,7 +906,10 @@ impl AppState {
                         count(r.transactions as u64)
                     ));
                     if r.rejected > 0 {
-                        ui.colored_label(theme::WARNING, format!("{} rows rejected", r.rejected));
+                        ui.colored_label(
+                            theme::WARNING,
+                            format!("{} rejected", crate::format::counted(r.rejected, "row")),
+                        );
                     }
                 } else {
                     ui.label("no data");

@@ -63,14 +63,9 @@ fn welcome_ui(ui: &mut egui::Ui, state: &mut AppState) {
     }
 }
 
-/// Shows the validation problems whose path starts with `prefix`.
-pub fn problems_ui(ui: &mut egui::Ui, project: &crate::model::Project, prefix: &str) {
-    let problems: Vec<_> = project
-        .validate()
-        .into_iter()
-        .filter(|p| p.path.starts_with(prefix))
-        .collect();
-    for p in problems {
+/// Shows those of `problems` (a project's validation) whose path starts with `prefix`.
+pub fn problems_ui(ui: &mut egui::Ui, problems: &[crate::model::Problem], prefix: &str) {
+    for p in problems.iter().filter(|p| p.path.starts_with(prefix)) {
         let colour = match p.severity {
             crate::model::Severity::Error => super::theme::ERROR,
             crate::model::Severity::Warning => super::theme::WARNING,

@@ -142,9 +142,13 @@ pub fn overview_ui(ui: &mut egui::Ui, state: &mut AppState) {
         });
     ui.add_space(8.0);
     ui.heading("Validation");
-    let problems = p.validate();
+    // The project's own problems, then what its data shows (as `tierlab validate` lists them).
+    let mut problems = p.validate();
+    if let (Some(tx), Some(report)) = (&doc.data, &doc.report) {
+        problems.extend(crate::data::checks::problems_with_data(p, tx, report));
+    }
     if problems.is_empty() {
         ui.colored_label(crate::ui::theme::OK, "No problems found.");
     }
-    super::problems_ui(ui, p, "");
+    super::problems_ui(ui, &problems, "");
 }

@@ -81,7 +81,7 @@ pub fn personas_ui(ui: &mut egui::Ui, state: &mut AppState) {
             {
                 action = Some(ListAction::Add);
             }
-            super::problems_ui(ui, &doc.project, "personas");
+            super::problems_ui(ui, &doc.project.validate(), "personas");
             if let Some(action) = action {
                 apply(state, action);
             }
@@ -224,7 +224,7 @@ fn editor_ui(ui: &mut egui::Ui, state: &mut AppState, i: usize) {
     let segment = doc.project.personas[i].segment.clone();
     profile_ui(ui, state, &segment);
     if let Some(doc) = &state.doc {
-        super::problems_ui(ui, &doc.project, &format!("personas[{i}]"));
+        super::problems_ui(ui, &doc.project.validate(), &format!("personas[{i}]"));
     }
 }
 

@@ -110,7 +110,7 @@ fn list_ui(ui: &mut egui::Ui, project: &Project, action: &mut Option<ListAction>
     if ui.button("Add scenario").clicked() {
         *action = Some(ListAction::Add);
     }
-    super::problems_ui(ui, project, "scenarios");
+    super::problems_ui(ui, &project.validate(), "scenarios");
 }
 
 /// The programme in one line.

@@ -105,7 +105,7 @@ fn rules_ui(ui: &mut egui::Ui, state: &mut AppState, selected: Option<usize>) {
             ..Segment::default()
         });
     }
-    super::problems_ui(ui, project, "segments");
+    super::problems_ui(ui, &project.validate(), "segments");
 }
 
 /// A change to the list of segments asked for by a segment's editor.
