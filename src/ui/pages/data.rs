@@ -109,12 +109,15 @@ pub fn data_ui(ui: &mut egui::Ui, state: &mut AppState) {
         monthly_ui(ui, &r.monthly, &doc.project.currency);
         if r.rejected > 0 {
             ui.add_space(6.0);
-            ui.colored_label(
-                theme::WARNING,
-                format!("{} rows were rejected:", r.rejected),
-            );
+            ui.colored_label(theme::WARNING, {
+                let verb = if r.rejected == 1 { "was" } else { "were" };
+                format!(
+                    "{} {verb} rejected:",
+                    crate::format::counted(r.rejected, "row")
+                )
+            });
             for (reason, n) in &r.rejects_by_reason {
-                ui.label(format!("  {reason}: {n}"));
+                ui.label(format!("  {reason}: {}", crate::format::count(*n)));
             }
             egui::Grid::new("rejects")
                 .num_columns(3)

@@ -407,7 +407,11 @@ fn rows_ui(ui: &mut egui::Ui, p: &Preview) {
                         if row.len() != p.header.len() {
                             ui.colored_label(
                                 theme::WARNING,
-                                format!("{} fields, {} expected", row.len(), p.header.len()),
+                                format!(
+                                    "{}, {} expected",
+                                    crate::format::counted(row.len() as u64, "field"),
+                                    p.header.len()
+                                ),
                             );
                         }
                         ui.end_row();
