@@ -32,10 +32,7 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 return;
             }
             let data = DataFacts {
-                categories: doc
-                    .data
-                    .as_ref()
-                    .map_or_else(Vec::new, |t| t.categories.clone()),
+                categories: doc.data.as_deref().map_or(&[], |t| &t.categories),
                 range: doc.data.as_ref().and_then(|t| t.date_range()),
             };
             // The scenario is edited while the project's currency and personas are read.
@@ -175,9 +172,10 @@ fn number_ui(
         .on_hover_text(hint);
 }
 
-/// What the editor shows of the imported data: its categories and date range.
-struct DataFacts {
-    categories: Vec<String>,
+/// What the editor shows of the imported data (borrowed from it): its categories and date
+/// range.
+struct DataFacts<'d> {
+    categories: &'d [String],
     range: Option<(Date, Date)>,
 }
 
@@ -186,7 +184,7 @@ fn editor_ui(
     s: &mut Scenario,
     i: usize,
     currency: &str,
-    data: &DataFacts,
+    data: &DataFacts<'_>,
     personas: &[Persona],
     problems: &[Problem],
 ) {
@@ -355,7 +353,7 @@ fn overrides_ui(ui: &mut egui::Ui, s: &mut Scenario, personas: &[Persona]) {
 
 /// Extra earning per product category: the category (one of the data's, or typed) and its
 /// multiplier.
-fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
+fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts<'_>) {
     let list = &mut s.earning.category_multipliers;
     let mut remove = None;
     if !list.is_empty() {
@@ -378,7 +376,7 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
                             egui::ComboBox::from_id_salt(("category_pick", j))
                                 .selected_text("from the data")
                                 .show_ui(ui, |ui| {
-                                    for c in &data.categories {
+                                    for c in data.categories {
                                         ui.selectable_value(&mut m.category, c.clone(), c);
                                     }
                                 });
@@ -402,7 +400,7 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
         .clicked()
     {
         let unused =
-            super::first_unused(&data.categories, |c| list.iter().any(|m| m.category == c));
+            super::first_unused(data.categories, |c| list.iter().any(|m| m.category == c));
         list.push(CategoryMultiplier {
             category: unused,
             multiplier: 2.0,
@@ -419,7 +417,7 @@ fn points_multiplier(value: &mut f64) -> egui::DragValue<'_> {
 }
 
 /// Promotion windows: name, first and last day, multiplier.
-fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts) {
+fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts<'_>) {
     let list = &mut s.earning.promotions;
     let mut remove = None;
     if !list.is_empty() {
