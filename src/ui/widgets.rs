@@ -1,6 +1,8 @@
 //! Small widgets shared by the pages: a date field, an optional date, a text field for a
-//! table's cell, the sliders of a behavioural response, the room a bar chart leaves for its
-//! hover labels, and the plots' axes (every plot is made by [`plot`]).
+//! table's cell, the sliders of a behavioural response, and what every plot shares (each is
+//! made by [`plot`]): its axes (months, days, nice y steps), its hover labels in its units
+//! ([`Reading`]), its legend's place clear of what it draws ([`placed_legend`]) and the room a
+//! bar chart leaves for its hover labels.
 
 use eframe::egui;
 
@@ -291,7 +293,6 @@ pub fn legend_place(
         .flat_map(|i| [i[1], i[2]])
         .chain(include_y.iter().copied())
         .filter(finite);
-    // egui_plot's bounds: the data's, with 5% of their span added on each side.
     fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
         values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
@@ -301,6 +302,7 @@ pub fn legend_place(
     if !(lo_x < hi_x && lo_y < hi_y) {
         return default;
     }
+    // egui_plot's bounds: the data's, with 5% of their span added on each side.
     let with_margin = |lo: f64, hi: f64| (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
     let ((x0, x1), (y0, y1)) = (with_margin(lo_x, hi_x), with_margin(lo_y, hi_y));
     let width = LEGEND_WIDTH_SHARE * (x1 - x0);

@@ -248,9 +248,9 @@ const BARS_HEIGHT_PX: f32 = 220.0;
 /// Height of the projection's plots over months, in points.
 const MONTH_PLOT_HEIGHT_PX: f32 = 220.0;
 
-/// A plot over the projected months of what `add` draws, whose `ink` (see
-/// [`placed_legend`]) decides where its legend of `rows` entries goes; hovering shows the month and the value read
-/// as `reading` says (a [`Reading::Share`] is a percentage on the axis too).
+/// A plot over the projected months of what `add` draws, whose `ink` (see [`placed_legend`])
+/// decides where its legend of `rows` entries goes; hovering shows the month and the value
+/// read as `reading` says (a [`Reading::Share`] is a percentage on the axis too).
 fn month_plot_ui(
     ui: &mut egui::Ui,
     id: &str,

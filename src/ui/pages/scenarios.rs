@@ -399,8 +399,7 @@ fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts
         .on_hover_text("earn more (or less) on one product category")
         .clicked()
     {
-        let unused =
-            super::first_unused(data.categories, |c| list.iter().any(|m| m.category == c));
+        let unused = super::first_unused(data.categories, |c| list.iter().any(|m| m.category == c));
         list.push(CategoryMultiplier {
             category: unused,
             multiplier: 2.0,
