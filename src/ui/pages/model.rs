@@ -211,6 +211,11 @@ fn backtest_ui(ui: &mut egui::Ui, backtest: &Result<Backtest, String>, fitted_to
     crate::ui::plot_export::png_button_ui(ui, "backtest_plot", shown.response.rect);
 }
 
+/// Width of a histogram bar, and how far the actual (left) and the model's (right) bars of a
+/// bin sit from its middle.
+const BIN_BAR_WIDTH: f64 = 0.38;
+const BIN_OFFSET: f64 = 0.2;
+
 /// The label egui_plot writes over a hovered bar of a chart.
 type BarLabel = Box<dyn Fn(&Bar, &BarChart) -> String>;
 
@@ -222,9 +227,9 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
         .iter()
         .flat_map(|b| {
             let x = f64::from(b.x);
-            bar_ink(x - 0.2, 0.38, b.actual)
+            bar_ink(x - BIN_OFFSET, BIN_BAR_WIDTH, b.actual)
                 .into_iter()
-                .chain(bar_ink(x + 0.2, 0.38, b.expected))
+                .chain(bar_ink(x + BIN_OFFSET, BIN_BAR_WIDTH, b.expected))
         })
         .collect();
     let shown = ui.scope(|ui| {
@@ -259,7 +264,7 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
                             crate::format::counted(b.x.into(), "repeat purchase")
                         };
                         Bar::new(f64::from(b.x) + offset, f(b))
-                            .width(0.38)
+                            .width(BIN_BAR_WIDTH)
                             .name(name)
                     })
                     .collect::<Vec<_>>()
@@ -272,12 +277,12 @@ fn histogram_ui(ui: &mut egui::Ui, r: &ModelReport) {
                 })
             };
             plot.bar_chart(
-                BarChart::new("actual", bars(|b| b.actual, -0.2))
+                BarChart::new("actual", bars(|b| b.actual, -BIN_OFFSET))
                     .color(theme::series(1))
                     .element_formatter(label("actual", 0)),
             );
             plot.bar_chart(
-                BarChart::new("model", bars(|b| b.expected, 0.2))
+                BarChart::new("model", bars(|b| b.expected, BIN_OFFSET))
                     .color(theme::series(0))
                     .element_formatter(label("the model expects", 1)),
             );
