@@ -342,6 +342,23 @@ fn usage_errors_exit_2() {
         ],
         2,
     );
+    // No customers to generate: a usage error, not an empty file.
+    let o = run(
+        &[
+            "generate",
+            "--customers",
+            "0",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-03-01",
+            "--out",
+            "x.csv",
+        ],
+        2,
+    );
+    assert!(stderr(&o).contains("--customers"), "{}", stderr(&o));
+    assert!(!root().join("x.csv").exists());
     run(&["frobnicate"], 2);
     let help = stdout(&run(&["--help"], 0));
     for cmd in ["validate", "import", "generate", "fit"] {

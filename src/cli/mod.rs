@@ -381,9 +381,9 @@ struct ImportArgs {
 
 #[derive(Debug, Args)]
 struct GenerateArgs {
-    /// Number of customers.
-    #[arg(long)]
-    customers: usize,
+    /// Number of customers (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    customers: u32,
     /// Seed: the same seed gives the same file.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -509,7 +509,7 @@ pub fn run() -> ExitCode {
             backtest::backtest(&a.project, a.calibration_end, a.runs, a.seed, a.format)
         }
         Some(Command::Generate(a)) => commands::generate(
-            a.customers,
+            a.customers as usize,
             a.seed,
             a.start,
             a.end,
