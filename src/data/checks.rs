@@ -5,8 +5,9 @@
 use crate::data::{ImportReport, Transactions};
 use crate::model::{Problem, Project, Severity};
 
-/// The warnings about `project` given its data `tx`, imported with `report`, in the order of
-/// the project's fields (the data, then the settings, then the scenarios).
+/// The warnings about `project` given its data `tx`, imported with `report` (whose first and
+/// last dates are the data's), in the order of the project's fields (the data, then the
+/// settings, then the scenarios).
 pub fn problems_with_data(
     project: &Project,
     tx: &Transactions,
@@ -33,7 +34,10 @@ pub fn problems_with_data(
             ),
         ));
     }
-    if let (Some(end), Some((first, last))) = (project.settings.calibration_end, tx.date_range()) {
+    // The data's range as the import found it (the GUI checks every frame: `tx.date_range()`
+    // would walk every customer).
+    let range = report.first_date.zip(report.last_date);
+    if let (Some(end), Some((first, last))) = (project.settings.calibration_end, range) {
         if end < first {
             problems.push(warning(
                 "settings.calibration_end".into(),
@@ -84,6 +88,16 @@ mod tests {
         b.finish()
     }
 
+    /// The import report of `tx` as far as the checks read it: its first and last days.
+    fn report_of(tx: &Transactions) -> ImportReport {
+        let (first, last) = tx.date_range().unzip();
+        ImportReport {
+            first_date: first,
+            last_date: last,
+            ..ImportReport::default()
+        }
+    }
+
     fn paths(problems: &[Problem]) -> Vec<&str> {
         problems.iter().map(|p| p.path.as_str()).collect()
     }
@@ -92,7 +106,7 @@ mod tests {
     fn a_project_that_fits_its_data_has_nothing_to_say() {
         let mut project = Project::default();
         project.settings.calibration_end = Some(day(2024, 6, 30));
-        let problems = problems_with_data(&project, &data(), &ImportReport::default());
+        let problems = problems_with_data(&project, &data(), &report_of(&data()));
         assert_eq!(problems, []);
     }
 
@@ -114,7 +128,7 @@ mod tests {
         let report = ImportReport {
             rejected: 1_234,
             rejects_by_reason: [("bad_amount".to_string(), 1_234)].into(),
-            ..ImportReport::default()
+            ..report_of(&data())
         };
         let problems = problems_with_data(&project, &data(), &report);
         assert_eq!(
@@ -141,7 +155,7 @@ mod tests {
         assert!(problems[2].message.contains("'tea'"));
         // Before the first purchase: nothing to fit on.
         project.settings.calibration_end = Some(day(2024, 1, 4));
-        let problems = problems_with_data(&project, &data(), &ImportReport::default());
+        let problems = problems_with_data(&project, &data(), &report_of(&data()));
         assert!(
             problems[0]
                 .message

@@ -33,7 +33,11 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
             }
             let data = DataFacts {
                 categories: doc.data.as_deref().map_or(&[], |t| &t.categories),
-                range: doc.data.as_ref().and_then(|t| t.date_range()),
+                // As the import found it (`Transactions::date_range` walks every customer).
+                range: doc
+                    .report
+                    .as_ref()
+                    .and_then(|r| r.first_date.zip(r.last_date)),
             };
             // The scenario is edited while the project's currency and personas are read.
             let project = &mut doc.project;
