@@ -901,21 +901,35 @@ fn keyboard_shortcuts_undo_redo_and_save() {
     assert!(!h.state().doc.as_ref().unwrap().is_dirty(), "Ctrl+S saves");
     let saved = tierlab::data::project_io::load_project(&path).unwrap();
     assert_eq!(saved.name, draft);
-    // The File and Edit menus name the same keys (egui adds them to the item's label).
+    // The File and Edit menus name the same keys (egui adds them to the item's label, as the
+    // platform writes them: "Ctrl+S" here, "⌘S" on a Mac).
+    let keys = |modifiers, key| {
+        h.ctx
+            .format_shortcut(&eframe::egui::KeyboardShortcut::new(modifiers, key))
+    };
+    let shift = Modifiers::COMMAND.plus(Modifiers::SHIFT);
+    if cfg!(not(target_os = "macos")) {
+        assert_eq!(keys(shift, Key::S), "Ctrl+Shift+S");
+    }
+    let file = [
+        format!("New {}", keys(Modifiers::COMMAND, Key::N)),
+        format!("Open… {}", keys(Modifiers::COMMAND, Key::O)),
+        format!("Save {}", keys(Modifiers::COMMAND, Key::S)),
+        format!("Save As… {}", keys(shift, Key::S)),
+    ];
+    let edit = [
+        format!("Undo {}", keys(Modifiers::COMMAND, Key::Z)),
+        format!("Redo {}", keys(Modifiers::COMMAND, Key::Y)),
+    ];
     h.get_by_label("File").click();
     h.run_steps(2);
-    for item in [
-        "New Ctrl+N",
-        "Open… Ctrl+O",
-        "Save Ctrl+S",
-        "Save As… Ctrl+Shift+S",
-    ] {
+    for item in &file {
         assert!(h.query_by_label(item).is_some(), "{item}");
     }
     h.key_press(Key::Escape);
     h.get_by_label("Edit").click();
     h.run_steps(2);
-    for item in ["Undo Ctrl+Z", "Redo Ctrl+Y"] {
+    for item in &edit {
         assert!(h.query_by_label(item).is_some(), "{item}");
     }
 }
