@@ -1,5 +1,5 @@
 //! Small widgets shared by the pages: a date field, an optional date, a text field for a
-//! table's cell, the sliders of a behavioural response, and what every plot shares (each is
+//! table's cell, an editable table with a Remove button per row, the sliders of a behavioural response, and what every plot shares (each is
 //! made by [`plot`]): its axes (months, days, nice y steps), its hover labels in its units
 //! ([`Reading`]), its legend's place clear of what it draws ([`placed_legend`]) and the room a
 //! bar chart leaves for its hover labels.
@@ -388,6 +388,44 @@ pub fn band_ink<'v>(low: &'v [f64], high: &'v [f64]) -> impl Iterator<Item = [f6
         .zip(high)
         .enumerate()
         .map(|(k, (&a, &b))| [k as f64, a, b])
+}
+
+/// An editable table of `rows` (a scenario's rewards, category multipliers or promotions, a
+/// persona's categories): a header row of `headers`, then a row per item drawn by `row_ui`
+/// (given the item's index, the item and the headers' ids, to label its fields by for screen
+/// readers and tests), each ended by a `remove_text` button that removes its item. Nothing is
+/// drawn while `rows` is empty.
+pub fn rows_ui<T>(
+    ui: &mut egui::Ui,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    headers: &[&str],
+    remove_text: &str,
+    rows: &mut Vec<T>,
+    mut row_ui: impl FnMut(&mut egui::Ui, usize, &mut T, &[egui::Id]),
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let mut remove = None;
+    egui::Grid::new(id_salt)
+        .num_columns(headers.len() + 1)
+        .striped(true)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            let ids: Vec<egui::Id> = headers.iter().map(|h| ui.strong(*h).id).collect();
+            ui.label("");
+            ui.end_row();
+            for (j, row) in rows.iter_mut().enumerate() {
+                row_ui(ui, j, row, &ids);
+                if ui.button(remove_text).clicked() {
+                    remove = Some(j);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(j) = remove {
+        rows.remove(j);
+    }
 }
 
 /// A one-line text field `width_px` wide, also in a column of an [`egui::Grid`]. A grid gives a

@@ -284,38 +284,25 @@ fn synthetic_ui(
                 ui.end_row();
             }
         });
-    let mut remove = None;
-    if !syn.categories.is_empty() {
-        egui::Grid::new("persona_synthetic_categories")
-            .num_columns(3)
-            .striped(true)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let ids: Vec<egui::Id> = ["Category bought", "Weight"]
-                    .iter()
-                    .map(|h| ui.strong(*h).id)
-                    .collect();
-                ui.label("");
-                ui.end_row();
-                for (j, c) in syn.categories.iter_mut().enumerate() {
-                    ui.add(widgets::cell_text_edit(&mut c.category, 140.0))
-                        .labelled_by(ids[0]);
-                    ui.add(
-                        egui::DragValue::new(&mut c.weight)
-                            .range(0.0..=1e6)
-                            .speed(0.1),
-                    )
-                    .labelled_by(ids[1]);
-                    if ui.button("Remove category").clicked() {
-                        remove = Some(j);
-                    }
-                    ui.end_row();
-                }
-            });
-    }
-    if let Some(j) = remove {
-        syn.categories.remove(j);
-    }
+    let headers = ["Category bought", "Weight"];
+    let rows = &mut syn.categories;
+    widgets::rows_ui(
+        ui,
+        "persona_synthetic_categories",
+        &headers,
+        "Remove category",
+        rows,
+        |ui, _, c, ids| {
+            ui.add(widgets::cell_text_edit(&mut c.category, 140.0))
+                .labelled_by(ids[0]);
+            ui.add(
+                egui::DragValue::new(&mut c.weight)
+                    .range(0.0..=1e6)
+                    .speed(0.1),
+            )
+            .labelled_by(ids[1]);
+        },
+    );
     if ui
         .button("Add category")
         .on_hover_text("a category these customers buy, with its relative weight")

@@ -359,45 +359,31 @@ fn overrides_ui(ui: &mut egui::Ui, s: &mut Scenario, personas: &[Persona]) {
 /// multiplier.
 fn category_multipliers_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts<'_>) {
     let list = &mut s.earning.category_multipliers;
-    let mut remove = None;
-    if !list.is_empty() {
-        egui::Grid::new("category_multipliers")
-            .num_columns(3)
-            .striped(true)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let ids: Vec<egui::Id> = ["Category", "Category multiplier"]
-                    .iter()
-                    .map(|h| ui.strong(*h).id)
-                    .collect();
-                ui.label("");
-                ui.end_row();
-                for (j, m) in list.iter_mut().enumerate() {
-                    ui.horizontal(|ui| {
-                        ui.add(widgets::cell_text_edit(&mut m.category, 140.0))
-                            .labelled_by(ids[0]);
-                        if !data.categories.is_empty() {
-                            egui::ComboBox::from_id_salt(("category_pick", j))
-                                .selected_text("from the data")
-                                .show_ui(ui, |ui| {
-                                    for c in data.categories {
-                                        ui.selectable_value(&mut m.category, c.clone(), c);
-                                    }
-                                });
-                        }
-                    });
-                    ui.add(points_multiplier(&mut m.multiplier))
-                        .labelled_by(ids[1]);
-                    if ui.button("Remove category").clicked() {
-                        remove = Some(j);
-                    }
-                    ui.end_row();
+    let headers = ["Category", "Category multiplier"];
+    widgets::rows_ui(
+        ui,
+        "category_multipliers",
+        &headers,
+        "Remove category",
+        list,
+        |ui, j, m, ids| {
+            ui.horizontal(|ui| {
+                ui.add(widgets::cell_text_edit(&mut m.category, 140.0))
+                    .labelled_by(ids[0]);
+                if !data.categories.is_empty() {
+                    egui::ComboBox::from_id_salt(("category_pick", j))
+                        .selected_text("from the data")
+                        .show_ui(ui, |ui| {
+                            for c in data.categories {
+                                ui.selectable_value(&mut m.category, c.clone(), c);
+                            }
+                        });
                 }
             });
-    }
-    if let Some(j) = remove {
-        list.remove(j);
-    }
+            ui.add(points_multiplier(&mut m.multiplier))
+                .labelled_by(ids[1]);
+        },
+    );
     if ui
         .button("Add category multiplier")
         .on_hover_text("earn more (or less) on one product category")
@@ -422,36 +408,22 @@ fn points_multiplier(value: &mut f64) -> egui::DragValue<'_> {
 /// Promotion windows: name, first and last day, multiplier.
 fn promotions_ui(ui: &mut egui::Ui, s: &mut Scenario, data: &DataFacts<'_>) {
     let list = &mut s.earning.promotions;
-    let mut remove = None;
-    if !list.is_empty() {
-        egui::Grid::new("promotions")
-            .num_columns(5)
-            .striped(true)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let ids: Vec<egui::Id> = ["Promotion", "From", "To", "Promotion multiplier"]
-                    .iter()
-                    .map(|h| ui.strong(*h).id)
-                    .collect();
-                ui.label("");
-                ui.end_row();
-                for (j, p) in list.iter_mut().enumerate() {
-                    ui.add(widgets::cell_text_edit(&mut p.name, 160.0))
-                        .labelled_by(ids[0]);
-                    widgets::date_ui(ui, ("promotion_start", j), ids[1], &mut p.start);
-                    widgets::date_ui(ui, ("promotion_end", j), ids[2], &mut p.end);
-                    ui.add(points_multiplier(&mut p.multiplier))
-                        .labelled_by(ids[3]);
-                    if ui.button("Remove promotion").clicked() {
-                        remove = Some(j);
-                    }
-                    ui.end_row();
-                }
-            });
-    }
-    if let Some(j) = remove {
-        list.remove(j);
-    }
+    let headers = ["Promotion", "From", "To", "Promotion multiplier"];
+    widgets::rows_ui(
+        ui,
+        "promotions",
+        &headers,
+        "Remove promotion",
+        list,
+        |ui, j, p, ids| {
+            ui.add(widgets::cell_text_edit(&mut p.name, 160.0))
+                .labelled_by(ids[0]);
+            widgets::date_ui(ui, ("promotion_start", j), ids[1], &mut p.start);
+            widgets::date_ui(ui, ("promotion_end", j), ids[2], &mut p.end);
+            ui.add(points_multiplier(&mut p.multiplier))
+                .labelled_by(ids[3]);
+        },
+    );
     if ui
         .button("Add promotion")
         .on_hover_text("extra points between two dates, e.g. a double points week")
@@ -620,41 +592,27 @@ fn rewards_ui(ui: &mut egui::Ui, s: &mut Scenario, at: &str, problems: &[Problem
     if s.rewards.is_empty() {
         ui.label("No catalogue: the balance is used as payment at the cost per point.");
     }
-    let mut remove = None;
-    egui::Grid::new("rewards_editor")
-        .num_columns(4)
-        .striped(true)
-        .spacing([8.0, 4.0])
-        .show(ui, |ui| {
-            if !s.rewards.is_empty() {
-                let ids: Vec<egui::Id> = ["Reward", "Points", "Cost to the business"]
-                    .iter()
-                    .map(|h| ui.strong(*h).id)
-                    .collect();
-                ui.label("");
-                ui.end_row();
-                for (j, r) in s.rewards.iter_mut().enumerate() {
-                    ui.add(widgets::cell_text_edit(&mut r.name, 180.0))
-                        .labelled_by(ids[0]);
-                    ui.add(egui::DragValue::new(&mut r.points_cost).range(0.0..=1e9))
-                        .labelled_by(ids[1]);
-                    ui.add(
-                        egui::DragValue::new(&mut r.cost)
-                            .range(0.0..=1e9)
-                            .speed(0.1),
-                    )
-                    .labelled_by(ids[2]);
-                    if ui.button("Remove reward").clicked() {
-                        remove = Some(j);
-                    }
-                    ui.end_row();
-                }
-            }
-        });
+    let headers = ["Reward", "Points", "Cost to the business"];
+    widgets::rows_ui(
+        ui,
+        "rewards_editor",
+        &headers,
+        "Remove reward",
+        &mut s.rewards,
+        |ui, _, r, ids| {
+            ui.add(widgets::cell_text_edit(&mut r.name, 180.0))
+                .labelled_by(ids[0]);
+            ui.add(egui::DragValue::new(&mut r.points_cost).range(0.0..=1e9))
+                .labelled_by(ids[1]);
+            ui.add(
+                egui::DragValue::new(&mut r.cost)
+                    .range(0.0..=1e9)
+                    .speed(0.1),
+            )
+            .labelled_by(ids[2]);
+        },
+    );
     field_problems_ui(ui, problems, &format!("{at}.rewards"));
-    if let Some(j) = remove {
-        s.rewards.remove(j);
-    }
     if ui.button("Add reward").clicked() {
         s.rewards.push(Reward::default());
     }
