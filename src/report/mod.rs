@@ -56,11 +56,6 @@ height:0.8em;border-radius:50%;margin-right:0.4em}.chart{margin:0.8em 0}\
 .card{border:1px solid #ddd;border-radius:6px;padding:0.6em 1em;margin:1em 0}\
 @media print{h2{page-break-before:auto}.chart{page-break-inside:avoid}}";
 
-/// The month labels of `months` (`YYYY-MM`).
-fn month_labels(months: impl Iterator<Item = crate::model::Date>) -> Vec<String> {
-    months.map(crate::model::Date::year_month).collect()
-}
-
 /// A value with a k/M suffix for axes: `12 300` → `12.3k`.
 fn compact(v: f64) -> String {
     let a = v.abs();
@@ -123,7 +118,7 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
     // One line chart: its file name, title, months, y-axis format and lines.
     let lines_chart = |name: &str,
                        title: String,
-                       months: &[String],
+                       months: &[crate::model::Date],
                        y_format: fn(f64) -> String,
                        lines: &[Line],
                        from_zero: bool| {
@@ -138,7 +133,7 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
         }
     };
     if let Some(p) = input.projection {
-        let months = month_labels(p.months.iter().copied());
+        let months = p.months.clone();
         let per_scenario = |bands: fn(&ScenarioOutlook) -> &Bands| -> Vec<Line> {
             p.scenarios
                 .iter()
@@ -245,7 +240,7 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
         }
     }
     if let Some(first) = input.replays.first() {
-        let months = month_labels(first.monthly.iter().map(|m| m.month));
+        let months: Vec<_> = first.monthly.iter().map(|m| m.month).collect();
         let lines: Vec<Line> = input
             .replays
             .iter()
@@ -266,7 +261,7 @@ pub fn charts(input: &ReportInput, standalone: bool) -> Vec<NamedChart> {
     }
     let monthly = &input.import.monthly;
     if !monthly.is_empty() {
-        let months = month_labels(monthly.iter().map(|m| m.month));
+        let months: Vec<_> = monthly.iter().map(|m| m.month).collect();
         let revenue = monthly.iter().map(|m| m.revenue).collect();
         out.push(lines_chart(
             "data_revenue",

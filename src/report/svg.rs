@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Colour;
+use crate::model::{Colour, Date};
 
 /// Width of a chart, in SVG units (pixels at 100%).
 pub const WIDTH: f64 = 760.0;
@@ -47,8 +47,8 @@ impl Line {
 pub struct Chart {
     /// Title above the plot.
     pub title: String,
-    /// Label of each month (x), e.g. `2025-01`.
-    pub months: Vec<String>,
+    /// Each month along x (any day of it), labelled `YYYY-MM`.
+    pub months: Vec<Date>,
     /// How values on the y axis are written.
     pub y_format: fn(f64) -> String,
 }
@@ -163,7 +163,7 @@ fn axes(out: &mut String, chart: &Chart, frame: &Frame, ticks: &[f64]) {
         );
     }
     for k in labelled_months(&chart.months) {
-        let label = &chart.months[k];
+        let label = chart.months[k].year_month();
         let x = frame.x(k as f64);
         let _ = write!(
             out,
@@ -172,7 +172,7 @@ fn axes(out: &mut String, chart: &Chart, frame: &Frame, ticks: &[f64]) {
             y0 = HEIGHT - BOTTOM,
             y1 = HEIGHT - BOTTOM + 4.0,
             ty = HEIGHT - BOTTOM + 16.0,
-            l = escape(label),
+            l = escape(&label),
         );
     }
     let _ = write!(
@@ -187,26 +187,12 @@ fn axes(out: &mut String, chart: &Chart, frame: &Frame, ticks: &[f64]) {
 const MOST_MONTH_LABELS: usize = 8;
 
 /// The months (indices into `months`) a chart's x axis labels: at most [`MOST_MONTH_LABELS`],
-/// every 1, 2, 3, 6 or 12 months or every 2, 5 or 10 years. With `YYYY-MM` labels they fall on
-/// the calendar (quarters: January, April, July, October; half-years; Januaries), whichever
-/// month the chart starts in; other labels are counted from the first.
-fn labelled_months(months: &[String]) -> Vec<usize> {
-    let index = |k: usize, label: &str| -> i64 {
-        let year = label.get(..4).and_then(|y| y.parse::<i64>().ok());
-        let month = label.get(5..7).and_then(|m| m.parse::<i64>().ok());
-        match (year, month) {
-            (Some(y), Some(m)) if label.len() == 7 && (1..=12).contains(&m) => y * 12 + m - 1,
-            _ => k as i64,
-        }
-    };
-    let indices: Vec<i64> = months
-        .iter()
-        .enumerate()
-        .map(|(k, l)| index(k, l))
-        .collect();
+/// every 1, 2, 3, 6 or 12 months or every 2, 5 or 10 years, on the calendar (quarters: January,
+/// April, July, October; half-years; Januaries) whichever month the chart starts in.
+fn labelled_months(months: &[Date]) -> Vec<usize> {
     for every in [1, 2, 3, 6, 12, 24, 60, 120] {
         let picked: Vec<usize> = (0..months.len())
-            .filter(|&k| indices[k].rem_euclid(every) == 0)
+            .filter(|&k| months[k].month_index().rem_euclid(every) == 0)
             .collect();
         if picked.len() <= MOST_MONTH_LABELS {
             return picked;
@@ -375,7 +361,9 @@ mod tests {
     fn chart(months: usize) -> Chart {
         Chart {
             title: "Retention <& \"co\">".into(),
-            months: (1..=months).map(|m| format!("2025-{m:02}")).collect(),
+            months: (1..=months as u32)
+                .map(|m| Date::from_ymd(2025, m, 1).unwrap())
+                .collect(),
             y_format: |v| format!("{v:.0}"),
         }
     }
@@ -404,15 +392,13 @@ mod tests {
     #[test]
     fn month_labels_fall_on_the_calendar() {
         let labels = |first: (i32, u32), n: usize| -> Vec<String> {
-            let months: Vec<String> = (0..n as i32)
-                .map(|k| {
-                    let m = first.0 * 12 + first.1 as i32 - 1 + k;
-                    format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
-                })
+            let from = Date::from_ymd(first.0, first.1, 1).unwrap().month_index();
+            let months: Vec<Date> = (0..n as i32)
+                .map(|k| Date::first_of_month_index(from + k).unwrap())
                 .collect();
             labelled_months(&months)
                 .into_iter()
-                .map(|k| months[k].clone())
+                .map(|k| months[k].year_month())
                 .collect()
         };
         // A few months: all of them.
@@ -438,9 +424,6 @@ mod tests {
             "{sparse:?}"
         );
         assert!(sparse.iter().all(|l| l.ends_with("-01")));
-        // Labels that are not months: counted from the first.
-        let other: Vec<String> = (0..20).map(|k| format!("week {k}")).collect();
-        assert_eq!(labelled_months(&other), [0, 3, 6, 9, 12, 15, 18]);
     }
 
     #[test]
