@@ -54,7 +54,7 @@ pub fn scenarios_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
         _ => {
             let mut action = None;
-            list_ui(ui, &doc.project, &mut action);
+            list_ui(ui, &doc.project, &problems, &mut action);
             match action {
                 Some(ListAction::Edit(i)) => state.selected = Some(i),
                 Some(ListAction::Duplicate(i)) => {
@@ -84,7 +84,12 @@ fn unique_name(project: &Project, base: &str) -> String {
     super::unique_name(base, |n| project.scenarios.iter().any(|s| s.name == n))
 }
 
-fn list_ui(ui: &mut egui::Ui, project: &Project, action: &mut Option<ListAction>) {
+fn list_ui(
+    ui: &mut egui::Ui,
+    project: &Project,
+    problems: &[Problem],
+    action: &mut Option<ListAction>,
+) {
     ui.heading("Scenarios");
     for (i, s) in project.scenarios.iter().enumerate() {
         ui.add_space(6.0);
@@ -111,7 +116,7 @@ fn list_ui(ui: &mut egui::Ui, project: &Project, action: &mut Option<ListAction>
     if ui.button("Add scenario").clicked() {
         *action = Some(ListAction::Add);
     }
-    super::problems_ui(ui, &project.validate(), "scenarios");
+    super::problems_ui(ui, problems, "scenarios");
 }
 
 /// The programme in one line.
